@@ -421,6 +421,7 @@ class FakeOpenAI:
     def __init__(self, api_key: str = DEFAULT_API_KEY) -> None:
         self.api_key = api_key
         self.requests: list[RecordedRequest] = []
+        self.responder_errors: list[Exception] = []
         self._queue: collections.deque[Behaviour] = collections.deque()
         self._responder: Responder | None = None
         self._lock = threading.Lock()
@@ -529,7 +530,18 @@ class FakeOpenAI:
             responder = self._responder
         if responder is None:
             return Completion(content=default_answer(body))
-        return _behaviour(responder(body))
+        try:
+            return _behaviour(responder(body))
+        except Exception as error:
+            # A broken responder is a bug in the test: keep it for the test to see, and answer
+            # with a non-retried 500 that names it instead of a bare dropped connection.
+            with self._lock:
+                self.responder_errors.append(error)
+            return server_error(
+                500,
+                message=f"fake_openai responder raised {error!r}",
+                should_retry=False,
+            )
 
     def _completion_object(self, answer: Completion, body: Mapping[str, Any]) -> dict[str, Any]:
         messages = body.get("messages")

@@ -350,3 +350,18 @@ def test_stop_returns_with_an_idle_keep_alive_connection_open() -> None:
     finally:
         sdk.close()
         server.stop()
+
+
+def test_a_failing_responder_answers_500_and_keeps_the_error(fake_openai: FakeOpenAI) -> None:
+    def responder(body: dict[str, Any]) -> str:
+        raise KeyError("expected_output")
+
+    fake_openai.set_responder(responder)
+    with (
+        client(fake_openai, max_retries=2) as sdk,
+        pytest.raises(openai.InternalServerError) as caught,
+    ):
+        sdk.chat.completions.create(model="m", messages=USER)
+    assert "KeyError('expected_output')" in caught.value.message
+    assert fake_openai.calls == 1  # x-should-retry: false
+    assert [type(e) for e in fake_openai.responder_errors] == [KeyError]
