@@ -1,0 +1,409 @@
+"""Paired statistics for noise-aware gating.
+
+For one score of one experiment, the comparison pairs candidate and baseline by item id and
+hands this module the per-item deltas ``d_i = candidate_item_mean - baseline_item_mean``
+(canonical 0-1 scores, an item with repeats contributes the mean of its samples). This module
+answers three questions about them, with fixed seeds so the same deltas always give the same
+numbers:
+
+* **Is the candidate worse?** A sign-flip (paired randomisation) test of the mean delta,
+  one-sided for "worse": under "no difference" each delta is as likely to have either sign, so
+  ``p = P(mean(s * d) <= mean(d))`` over random signs ``s``. It has power on drops concentrated
+  on a few items, where a rank test (Wilcoxon) has little. Zero deltas are invariant under a
+  flip, so only the ``m`` nonzero deltas are used. Flipping the set ``F`` of deltas turns the
+  sum into ``sum(d) - 2 * sum(d[F])``, so a draw counts when ``sum(d[F]) >= 0``.
+
+  - ``m <= 16``: all ``2**m`` sign vectors are enumerated; ``p`` is the exact fraction
+    (the identity included), e.g. deltas ``[-1, -1, -1]`` give ``p = 1/8``.
+  - ``16 < m <= 3000``: Monte Carlo with ``B`` draws (default 4000) from ``PCG64(seed)``,
+    ``p = (1 + hits) / (B + 1)``, never 0. Each draw takes one random byte per group of 8
+    deltas and looks up the sum of the flipped deltas of the group in a 256-entry table, so a
+    draw costs ``m / 8`` lookups instead of ``m`` multiplications.
+  - ``m > 3000``: the normal approximation of the sign-flip distribution, whose mean is 0 and
+    whose variance, ``sum(d**2) / n**2``, is exact: ``p = Phi(sum(d) / sqrt(sum(d**2)))``.
+    With this many nonzero deltas the two differ by less than the Monte Carlo error.
+
+  All deltas zero gives ``p = 1``.
+
+* **How large is the change?** The mean delta with a percentile bootstrap confidence interval
+  (default 95%): 2000 resamples of the items from an independent stream of the same seed
+  (``PCG64(seed).jumped()``). For ``n > 5000`` the normal interval
+  ``mean ± z * sd / sqrt(n)`` is used instead (the same answer there, at a fraction of the cost).
+  One item gives the interval ``(d, d)``.
+
+* **Could a drop have been seen at all?** The minimum detectable drop at one-sided level
+  ``alpha`` with 80% power, ``(z[1 - alpha] + z[0.8]) * sd / sqrt(n)``, and
+  :func:`items_needed`, the number of items a chosen drop needs.
+
+numpy is imported inside the functions, never at import time, so the command line starts fast.
+The random draws depend only on the seed and on the number of items (or of nonzero deltas),
+never on the values, so they are kept in a small bounded cache: repeated calls on datasets of
+the same size reuse them, and the results are the same whether or not they were cached.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from statistics import NormalDist
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+__all__ = [
+    "BOOTSTRAP_RESAMPLES",
+    "EXACT_MAX_NONZERO",
+    "NORMAL_CI_MIN_ITEMS",
+    "NORMAL_P_MIN_NONZERO",
+    "PairedStats",
+    "items_needed",
+    "mean_and_sd",
+    "minimum_detectable_drop",
+    "paired_stats",
+]
+
+EXACT_MAX_NONZERO = 16
+"""Up to this many nonzero deltas, the sign-flip test enumerates every sign vector."""
+NORMAL_P_MIN_NONZERO = 3001
+"""From this many nonzero deltas on, the sign-flip test uses its normal approximation."""
+BOOTSTRAP_RESAMPLES = 2000
+NORMAL_CI_MIN_ITEMS = 5001
+"""From this many items on, the confidence interval is the normal one, not the bootstrap."""
+DEFAULT_POWER = 0.8
+
+_Draws = TypeVar("_Draws", bound="NDArray[np.generic]")
+_STANDARD_NORMAL = NormalDist()
+# Bootstrap weight matrices are float32 (exact small-integer counts): half the memory and time
+# of float64 for a matrix-vector product; the deltas are centred first so the rounding is
+# relative to their spread. They are used (and cached) up to this many items.
+_CACHE_MAX_BOOTSTRAP_ITEMS = 2000
+_CACHE_BUDGET_BYTES = 64 * 1024 * 1024
+_CHUNK_ELEMENTS = 1 << 18
+
+
+@dataclass(frozen=True, slots=True)
+class PairedStats:
+    """Paired comparison of one score over the items present in candidate and baseline."""
+
+    n: int
+    """Number of paired items."""
+    mean_delta: float
+    """Mean over items of candidate - baseline."""
+    ci_low: float
+    ci_high: float
+    p_worse: float
+    """One-sided p-value for "the candidate is worse" (small when mean_delta is clearly < 0)."""
+    sd_delta: float | None
+    """Sample standard deviation of the deltas (ddof=1); None with fewer than 2 items."""
+    mde: float | None
+    """Smallest drop detectable at `alpha` with 80% power; None with fewer than 2 items."""
+    method: str
+    """How p_worse was computed, e.g. "sign-flip exact"."""
+
+
+def paired_stats(
+    deltas: Sequence[float],
+    *,
+    alpha: float = 0.05,
+    confidence: float = 0.95,
+    seed: int = 0,
+    resamples: int = 4000,
+) -> PairedStats | None:
+    """Return the paired statistics of per-item deltas, or None when there is no item.
+
+    `deltas` are candidate - baseline per item (a sequence of floats or a 1-d numpy array);
+    `alpha` is the one-sided level used for the minimum detectable drop; `confidence` the
+    level of the interval; `seed` fixes every random draw; `resamples` is the number of
+    Monte Carlo sign-flip draws.
+    """
+    _check_probability("alpha", alpha)
+    _check_probability("confidence", confidence)
+    if resamples < 1:
+        raise ValueError(f"resamples must be at least 1, got {resamples}.")
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed}.")
+    n = len(deltas)
+    if n == 0:
+        return None
+    if n == 1:
+        return _single_item(float(deltas[0]))
+
+    import numpy as np
+
+    d = np.asarray(deltas, dtype=np.float64)
+    if d.ndim != 1:
+        raise ValueError(f"deltas must be one-dimensional, got shape {d.shape}.")
+    if not np.isfinite(d).all():
+        raise ValueError("deltas must be finite numbers (no NaN or infinity).")
+    mean = float(d.sum()) / n
+    sd = float(d.std(ddof=1))
+    p_worse, method = _sign_flip_p(d, seed=seed, resamples=resamples)
+    ci_low, ci_high = _confidence_interval(d, mean=mean, sd=sd, confidence=confidence, seed=seed)
+    return PairedStats(
+        n=n,
+        mean_delta=mean,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p_worse=p_worse,
+        sd_delta=sd,
+        mde=minimum_detectable_drop(sd, n, alpha=alpha),
+        method=method,
+    )
+
+
+def minimum_detectable_drop(
+    sd_delta: float | None, n: int, *, alpha: float = 0.05, power: float = DEFAULT_POWER
+) -> float | None:
+    """Smallest mean drop a one-sided test at `alpha` detects with `power` over `n` items.
+
+    None when it is undefined: fewer than 2 items, or no standard deviation.
+    """
+    _check_probability("alpha", alpha)
+    _check_probability("power", power)
+    if sd_delta is None or n < 2:
+        return None
+    return _z_sum(alpha, power) * sd_delta / math.sqrt(n)
+
+
+def items_needed(
+    sd_delta: float, drop: float, *, alpha: float = 0.05, power: float = DEFAULT_POWER
+) -> int:
+    """Number of paired items needed to detect a mean drop of `drop` (> 0).
+
+    ``ceil(((z[1 - alpha] + z[power]) * sd_delta / drop) ** 2)``, at least 1; deltas without
+    spread (``sd_delta == 0``) need 1 item.
+    """
+    _check_probability("alpha", alpha)
+    _check_probability("power", power)
+    if not (math.isfinite(drop) and drop > 0):
+        raise ValueError(f"drop must be a positive number, got {drop}.")
+    if not (math.isfinite(sd_delta) and sd_delta >= 0):
+        raise ValueError(f"sd_delta must be a non-negative number, got {sd_delta}.")
+    needed = (_z_sum(alpha, power) * sd_delta / drop) ** 2
+    # The tolerance keeps an exact integer from rounding up through floating-point noise.
+    return max(1, math.ceil(needed - 1e-9))
+
+
+def mean_and_sd(values: Sequence[float]) -> tuple[float, float | None]:
+    """Mean and sample standard deviation (ddof=1, None for one value) of `values`."""
+    n = len(values)
+    if n == 0:
+        raise ValueError("mean_and_sd needs at least one value.")
+    mean = math.fsum(values) / n
+    if n == 1:
+        return mean, None
+    variance = math.fsum((v - mean) ** 2 for v in values) / (n - 1)
+    return mean, math.sqrt(variance)
+
+
+# --- internals ---------------------------------------------------------------------------------
+
+
+def _check_probability(name: str, value: float) -> None:
+    if not 0.0 < value < 1.0:
+        raise ValueError(f"{name} must be strictly between 0 and 1, got {value}.")
+
+
+def _z_sum(alpha: float, power: float) -> float:
+    return _STANDARD_NORMAL.inv_cdf(1.0 - alpha) + _STANDARD_NORMAL.inv_cdf(power)
+
+
+def _single_item(delta: float) -> PairedStats:
+    if not math.isfinite(delta):
+        raise ValueError("deltas must be finite numbers (no NaN or infinity).")
+    # Two sign vectors: the identity always counts, the flip counts when it is not larger.
+    p_worse = 0.5 if delta < 0 else 1.0
+    return PairedStats(
+        n=1,
+        mean_delta=delta,
+        ci_low=delta,
+        ci_high=delta,
+        p_worse=p_worse,
+        sd_delta=None,
+        mde=None,
+        method="sign-flip exact",
+    )
+
+
+def _tie_tolerance(abs_total: float) -> float:
+    # Sums of the same deltas in another order may differ in the last bits; a tie must count.
+    return 1e-10 * abs_total
+
+
+def _sign_flip_p(d: NDArray[np.float64], *, seed: int, resamples: int) -> tuple[float, str]:
+    import numpy as np
+
+    nonzero = d[d != 0.0]
+    m = int(nonzero.size)
+    if m == 0:
+        return 1.0, "sign-flip exact"
+    if m >= NORMAL_P_MIN_NONZERO:
+        z = float(nonzero.sum()) / math.sqrt(float(np.dot(nonzero, nonzero)))
+        return _STANDARD_NORMAL.cdf(z), "sign-flip normal approx."
+    tolerance = _tie_tolerance(float(np.abs(nonzero).sum()))
+    if m <= EXACT_MAX_NONZERO:
+        # Sums of every subset of the nonzero deltas: the flipped sets.
+        sums = np.zeros(1)
+        for value in nonzero.tolist():
+            sums = np.concatenate((sums, sums + value))
+        hits = int(np.count_nonzero(sums >= -tolerance))
+        return hits / float(sums.size), "sign-flip exact"
+    groups = (m + 7) // 8
+    padded = np.zeros(groups * 8)
+    padded[:m] = nonzero
+    # table[g, byte] = sum of the deltas of group g whose bit is set in byte.
+    table = (padded.reshape(groups, 8) @ _byte_bits()).ravel()
+    index = _sign_index(seed, groups, resamples)
+    flipped = np.zeros(resamples)
+    for start, stop in _row_chunks(groups, resamples):
+        flipped += np.take(table, index[start:stop]).sum(axis=0)
+    hits = int(np.count_nonzero(flipped >= -tolerance))
+    return (1 + hits) / (resamples + 1), f"sign-flip monte-carlo ({resamples})"
+
+
+def _byte_bits() -> NDArray[np.float64]:
+    import numpy as np
+
+    byte = np.arange(256)
+    return ((byte[np.newaxis, :] >> np.arange(8)[:, np.newaxis]) & 1).astype(np.float64)
+
+
+def _sign_index(seed: int, groups: int, resamples: int) -> NDArray[np.intp]:
+    """Flat indices into the (groups x 256) table, (groups x resamples): one random byte per
+    group of 8 nonzero deltas and draw.
+
+    The bytes for fewer groups are the first rows of those for the most groups, so one cached
+    matrix serves every number of nonzero deltas; a matrix too large to cache is drawn for the
+    groups needed only, with the same values.
+    """
+    most = (NORMAL_P_MIN_NONZERO - 1 + 7) // 8
+    if most * resamples * 8 <= _CACHE_BUDGET_BYTES // 4:
+        index = _cached(("signs", seed, resamples), lambda: _draw_sign_index(seed, most, resamples))
+        return index[:groups]
+    return _draw_sign_index(seed, groups, resamples)
+
+
+def _draw_sign_index(seed: int, groups: int, resamples: int) -> NDArray[np.intp]:
+    import numpy as np
+
+    rng = np.random.Generator(np.random.PCG64(seed))
+    random_bytes = rng.integers(0, 256, size=(groups, resamples), dtype=np.uint8)
+    offsets = np.arange(groups, dtype=np.intp)[:, np.newaxis] * 256
+    index: NDArray[np.intp] = random_bytes + offsets
+    return index
+
+
+def _confidence_interval(
+    d: NDArray[np.float64], *, mean: float, sd: float, confidence: float, seed: int
+) -> tuple[float, float]:
+    import numpy as np
+
+    n = int(d.size)
+    if sd == 0.0:
+        return mean, mean
+    if n >= NORMAL_CI_MIN_ITEMS:
+        half = _STANDARD_NORMAL.inv_cdf((1.0 + confidence) / 2.0) * sd / math.sqrt(n)
+        return mean - half, mean + half
+    resample_means = mean + _bootstrap_sums(d - mean, seed) / n
+    tail = (1.0 - confidence) / 2.0
+    low, high = np.quantile(resample_means, [tail, 1.0 - tail])
+    # A resample mean lies between the smallest and the largest delta; float32 rounding must
+    # not push the interval outside.
+    lowest, highest = float(d.min()), float(d.max())
+    return min(max(float(low), lowest), highest), min(max(float(high), lowest), highest)
+
+
+def _bootstrap_sums(centred: NDArray[np.float64], seed: int) -> NDArray[np.float64]:
+    """Sum of each bootstrap resample of the centred deltas.
+
+    Up to _CACHE_MAX_BOOTSTRAP_ITEMS items, the draws are kept as a (resamples x n) matrix of
+    counts and applied with one matrix-vector product; above, each resample is drawn and summed
+    on the spot. Which of the two is used depends only on n, so results never depend on the
+    cache.
+    """
+    import numpy as np
+
+    n = int(centred.size)
+    if n <= _CACHE_MAX_BOOTSTRAP_ITEMS:
+        weights = _cached(("bootstrap", seed, n), lambda: _bootstrap_weights(seed, n))
+        sums: NDArray[np.float64] = (weights @ centred.astype(np.float32)).astype(np.float64)
+        return sums
+    rng = _bootstrap_generator(seed)
+    sums = np.empty(BOOTSTRAP_RESAMPLES)
+    for start, stop in _row_chunks(BOOTSTRAP_RESAMPLES, n):
+        drawn = rng.integers(0, n, size=(stop - start, n), dtype=np.intp)
+        sums[start:stop] = np.take(centred, drawn).sum(axis=1)
+    return sums
+
+
+def _bootstrap_generator(seed: int) -> np.random.Generator:
+    import numpy as np
+
+    # An independent stream of the same seed: the sign flips use PCG64(seed) itself.
+    return np.random.Generator(np.random.PCG64(seed).jumped())
+
+
+def _row_chunks(rows: int, columns: int) -> list[tuple[int, int]]:
+    step = max(1, _CHUNK_ELEMENTS // columns)
+    return [(start, min(start + step, rows)) for start in range(0, rows, step)]
+
+
+def _bootstrap_weights(seed: int, n: int) -> NDArray[np.float32]:
+    """How often each item is drawn in each bootstrap resample: (resamples x n) counts."""
+    import numpy as np
+
+    rng = _bootstrap_generator(seed)
+    weights = np.empty((BOOTSTRAP_RESAMPLES, n), dtype=np.float32)
+    for start, stop in _row_chunks(BOOTSTRAP_RESAMPLES, n):
+        drawn = rng.integers(0, n, size=(stop - start, n), dtype=np.intp)
+        drawn += np.arange(stop - start, dtype=np.intp)[:, np.newaxis] * n
+        counts = np.bincount(drawn.ravel(), minlength=(stop - start) * n)
+        weights[start:stop] = counts.reshape(stop - start, n)
+    return weights
+
+
+class _DrawCache:
+    """Least-recently-used random draws, bounded by their total size in bytes."""
+
+    def __init__(self, budget_bytes: int) -> None:
+        self._budget = budget_bytes
+        self._entries: OrderedDict[tuple[object, ...], NDArray[np.generic]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(
+        self, key: tuple[object, ...], make: Callable[[], NDArray[np.generic]]
+    ) -> NDArray[np.generic]:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found
+        value = make()
+        if value.nbytes > self._budget // 4:
+            return value
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = value
+                self._size += value.nbytes
+            while self._size > self._budget:
+                _, evicted = self._entries.popitem(last=False)
+                self._size -= evicted.nbytes
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+
+_DRAWS = _DrawCache(_CACHE_BUDGET_BYTES)
+
+
+def _cached(key: tuple[object, ...], make: Callable[[], _Draws]) -> _Draws:
+    return _DRAWS.get(key, make)  # type: ignore[return-value]
