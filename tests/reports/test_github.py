@@ -263,20 +263,13 @@ def test_an_unreachable_github_raises(tmp_path: Path) -> None:
 # --- `scoregate comment`, the command, in a subprocess ---------------------------------------
 
 
-def _cli_has_comment() -> bool:
-    cli = REPO_ROOT / "src" / "scoregate" / "cli.py"
-    return cli.exists() and "comment" in cli.read_text(encoding="utf-8")
-
-
 def run_comment(
     args: list[str], env: dict[str, str], cwd: Path
 ) -> subprocess.CompletedProcess[str]:
-    """Run `scoregate comment` as a runner would: the real CLI once it registers the command."""
-    if _cli_has_comment():
-        command = [sys.executable, "-m", "scoregate", "comment", *args]
-    else:
-        code = "from scoregate.commands.comment import comment; comment()"
-        command = [sys.executable, "-c", code, *args]
+    """Run `scoregate comment` through the real CLI, as a workflow step would."""
+    script = Path(sys.executable).with_name("scoregate")
+    entry = [str(script)] if script.exists() else [sys.executable, "-m", "scoregate"]
+    command = [*entry, "comment", *args]
     # A clean environment: never let a real runner's GITHUB_TOKEN reach the test.
     full_env = {"PATH": os.environ.get("PATH", ""), "HOME": str(cwd), **env}
     return subprocess.run(
