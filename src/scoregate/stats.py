@@ -44,6 +44,7 @@ the same size reuse them, and the results are the same whether or not they were 
 from __future__ import annotations
 
 import math
+import numbers
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -61,6 +62,7 @@ __all__ = [
     "NORMAL_CI_MIN_ITEMS",
     "NORMAL_P_MIN_NONZERO",
     "PairedStats",
+    "clear_cache",
     "items_needed",
     "mean_and_sd",
     "minimum_detectable_drop",
@@ -131,7 +133,7 @@ def paired_stats(
     if n == 0:
         return None
     if n == 1:
-        return _single_item(float(deltas[0]))
+        return _single_item(deltas[0])
 
     import numpy as np
 
@@ -201,6 +203,11 @@ def mean_and_sd(values: Sequence[float]) -> tuple[float, float | None]:
     return mean, math.sqrt(variance)
 
 
+def clear_cache() -> None:
+    """Forget the cached random draws (they are rebuilt, identical, when next needed)."""
+    _DRAWS.clear()
+
+
 # --- internals ---------------------------------------------------------------------------------
 
 
@@ -213,7 +220,10 @@ def _z_sum(alpha: float, power: float) -> float:
     return _STANDARD_NORMAL.inv_cdf(1.0 - alpha) + _STANDARD_NORMAL.inv_cdf(power)
 
 
-def _single_item(delta: float) -> PairedStats:
+def _single_item(value: object) -> PairedStats:
+    if not isinstance(value, numbers.Real):
+        raise ValueError(f"deltas must be one-dimensional numbers, got {value!r}.")
+    delta = float(value)
     if not math.isfinite(delta):
         raise ValueError("deltas must be finite numbers (no NaN or infinity).")
     # Two sign vectors: the identity always counts, the flip counts when it is not larger.
