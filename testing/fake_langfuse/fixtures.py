@@ -24,5 +24,5 @@ def fake_langfuse() -> Iterator[FakeLangfuse]:
     server = FakeLangfuse(public_key=f"pk-lf-{suffix}", secret_key=f"sk-lf-{suffix}")
     with server:
         yield server
-    if server.errors and not getattr(server, "expect_errors", False):
+    if server.errors and not server.expect_errors:
         pytest.fail("fake Langfuse saw spec mismatches:\n" + "\n".join(server.errors))

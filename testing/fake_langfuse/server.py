@@ -97,6 +97,7 @@ class FakeLangfuse:
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._port = 0
+        self.expect_errors = False  # the fixture fails a test whose server saw errors unless set
 
     # ---- lifecycle ------------------------------------------------------------------------
 
