@@ -1,0 +1,3 @@
+from scoregate.cli import main
+
+main()

@@ -1,0 +1,282 @@
+"""The command line: parse options, call one function, map errors to exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ClassVar, NoReturn
+
+import click
+
+from scoregate import __version__
+from scoregate.errors import ConfigError, ScoregateError
+
+CONFIG_OPTION = click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("experiments.yaml"),
+    show_default=True,
+    help="The experiments file.",
+)
+
+
+@contextmanager
+def error_handler() -> Iterator[None]:
+    """Known errors become their message and exit code; Ctrl-C is 130; anything else is a bug."""
+    try:
+        yield
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(exc.return_code)
+    except ScoregateError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.return_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except (click.exceptions.Exit, click.ClickException, SystemExit):
+        raise
+    except Exception as exc:
+        log = Path(".scoregate") / "crash.log"
+        try:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(
+                f"scoregate {__version__}, Python {sys.version}\n{traceback.format_exc()}",
+                encoding="utf-8",
+            )
+            where = f" Details: {log}."
+        except OSError:
+            where = ""
+        click.echo(
+            f"error: unexpected error: {type(exc).__name__}: {exc}.{where} Please report it.",
+            err=True,
+        )
+        sys.exit(3)
+
+
+def _load(config_path: Path) -> Any:
+    from scoregate import config
+
+    return config.load(config_path, os.environ)
+
+
+class _Group(click.Group):
+    """Commands that need heavier imports are loaded only when called (fast --help)."""
+
+    lazy: ClassVar[dict[str, Callable[[], click.Command]]] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            return self.lazy[cmd_name]()
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="scoregate")
+def cli() -> None:
+    """scoregate: a regression gate for LLM applications.
+
+    Runs the experiments of experiments.yaml, compares their scores with a baseline run and
+    with thresholds, and writes JUnit XML, a markdown report and an exit code:
+    0 passed, 1 gate failed, 2 configuration error, 3 run could not complete, 130 interrupted.
+    """
+
+
+@cli.command()
+@CONFIG_OPTION
+@click.option(
+    "-e",
+    "--experiment",
+    "experiments",
+    multiple=True,
+    help="Run only this experiment (repeatable).",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    help="Baseline run record, or a folder of <experiment>.json.",
+)
+@click.option(
+    "--junit",
+    "junit_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JUnit XML path [OUTPUT_DIR/junit.xml].",
+)
+@click.option(
+    "--markdown",
+    "markdown_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Markdown report path [OUTPUT_DIR/report.md].",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where run records and reports go [defaults.output_dir, .scoregate].",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    help="Items in flight at once (overrides the config).",
+)
+@click.option(
+    "--repeats",
+    type=click.IntRange(min=1, max=100),
+    help="Samples per item (overrides the config).",
+)
+def run(
+    config_path: Path,
+    experiments: tuple[str, ...],
+    baseline: Path | None,
+    junit_path: Path | None,
+    markdown_path: Path | None,
+    output_dir: Path | None,
+    concurrency: int | None,
+    repeats: int | None,
+) -> None:
+    """Run the experiments, compare with the baseline, gate, and write the reports."""
+    with error_handler():
+        from scoregate import runner
+
+        config = _load(config_path)
+        paths = runner.report_paths(config.output_dir, output_dir, junit_path, markdown_path)
+        code = runner.run(
+            config,
+            names=experiments,
+            baseline=baseline,
+            paths=paths,
+            overrides=runner.Overrides(concurrency, repeats),
+        )
+    sys.exit(code)
+
+
+@cli.command()
+@CONFIG_OPTION
+def validate(config_path: Path) -> None:
+    """Check the config, its datasets, tasks and evaluators without running anything."""
+    with error_handler():
+        from scoregate import runner
+
+        config = _load(config_path)
+        prepared = runner.prepare(config, config.experiments)
+        for p in prepared:
+            click.echo(
+                f"{p.experiment.name}: {len(p.items)} items, task {p.experiment.task.python}, "
+                f"scores {', '.join(e.name for e in p.evaluators)}"
+            )
+        count = len(prepared)
+        click.echo(f"{config_path}: valid ({count} experiment{'s' if count != 1 else ''}).")
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of experiments.yaml (for editors)."""
+    from scoregate.config import schema as load_schema
+
+    click.echo(json.dumps(load_schema(), indent=2))
+
+
+@cli.command(name="compare")
+@click.argument("candidate", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("baseline", type=click.Path(dir_okay=False, path_type=Path))
+@CONFIG_OPTION
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path))
+def compare_command(
+    candidate: Path,
+    baseline: Path,
+    config_path: Path,
+    junit_path: Path | None,
+    markdown_path: Path | None,
+    output_dir: Path | None,
+) -> None:
+    """Gate two stored run records without rerunning, with the same reports and exit code."""
+    with error_handler():
+        from scoregate import runner, store
+
+        config = _load(config_path)
+        cand = store.read_record(candidate)
+        base = store.read_record(baseline)
+        verdict = runner.gate_records(config, [(cand, base, None)])
+        paths = runner.report_paths(config.output_dir, output_dir, junit_path, markdown_path)
+        runner.write_reports(
+            verdict, paths, env=os.environ, stdout=sys.stdout, records={cand.experiment: candidate}
+        )
+    sys.exit(verdict.exit_code)
+
+
+@cli.group()
+def baseline() -> None:
+    """Manage baselines."""
+
+
+@baseline.command()
+@click.argument("run_record", type=click.Path(dir_okay=False, path_type=Path))
+@CONFIG_OPTION
+def promote(run_record: Path, config_path: Path) -> None:
+    """Make a stored run record the baseline for its experiment."""
+    with error_handler():
+        from scoregate import store
+
+        config = _load(config_path)
+        record = store.read_record(run_record)
+        experiment = config.experiment(record.experiment)
+        if experiment is None or experiment.baseline is None:
+            raise ConfigError(
+                f"{config_path}: no experiment named '{record.experiment}' with a baseline path; "
+                "the run record belongs to another config."
+            )
+        if record.metadata.get("partial"):
+            raise ConfigError(f"{run_record}: this run was interrupted; promote a complete run.")
+        target = store.promote(run_record, experiment.baseline)
+        click.echo(f"Baseline for '{record.experiment}' is now {target} (run {record.run_id}).")
+
+
+@cli.command()
+@click.argument("run_record", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--failures", is_flag=True, help="Only items with an error or a score below its pass mark."
+)
+@click.option("--score", "score_name", help="Sort and filter by this score.")
+@click.option("--below", type=float, help="Only items whose score is below this value (0-1).")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Items to show."
+)
+def show(
+    run_record: Path, failures: bool, score_name: str | None, below: float | None, limit: int
+) -> None:
+    """A run's items and scores, lowest first, with comments (judge reasoning)."""
+    with error_handler():
+        from scoregate import show as show_module
+        from scoregate import store
+
+        record = store.read_record(run_record)
+        text = show_module.render(
+            record, failures=failures, score=score_name, below=below, limit=limit
+        )
+        click.echo(text)
+
+
+def _comment() -> click.Command:
+    from scoregate.commands.comment import comment
+
+    return comment
+
+
+_Group.lazy["comment"] = _comment
+
+
+def main() -> NoReturn:
+    cli.main(prog_name="scoregate")
+    sys.exit(0)  # pragma: no cover - click exits itself

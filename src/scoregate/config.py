@@ -1,0 +1,462 @@
+"""experiments.yaml → frozen, validated configuration values.
+
+Validation is a JSON Schema shipped in the package; every problem is reported at once, each
+as ``file:line:col: key.path: what is wrong``. Core code never sees the raw mapping.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from scoregate import yamlsource
+from scoregate.errors import ConfigError
+from scoregate.yamlsource import KeyPath, SourceDoc, format_path
+
+DEFAULT_CONCURRENCY = 8
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_SIGNIFICANCE = 0.05
+DEFAULT_BASELINE = "baselines/{experiment}.json"
+DEFAULT_OUTPUT_DIR = ".scoregate"
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetConfig:
+    path: Path
+    format: str | None = None
+    input_schema: Mapping[str, Any] | None = None
+    expected_output_schema: Mapping[str, Any] | None = None
+    where: str = ""
+
+    @property
+    def reference(self) -> dict[str, Any]:
+        return {"kind": "file", "path": str(self.path)}
+
+
+@dataclass(frozen=True, slots=True)
+class TaskConfig:
+    python: str
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+    where: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EvaluatorConfig:
+    kind: str
+    """``builtin``, ``python`` or ``script``."""
+    target: str
+    """The builtin type, the ``module:function`` or the script path."""
+    name: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    scale: tuple[float, float] | None = None
+    pass_mark: float | None = None
+    where: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    min: float | None = None
+    min_pass_rate: float | None = None
+    max_drop: float | None = None
+    max_regressed_items: int | None = None
+    pass_mark: float | None = None
+    significance: float | None = DEFAULT_SIGNIFICANCE
+    """None when significance is off: max_drop is then the plain check."""
+    where: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GateConfig:
+    scores: Mapping[str, Thresholds] = field(default_factory=dict)
+    max_error_rate: float = 0.0
+    max_flaky_rate: float | None = None
+    count_flaky_as_regressed: bool = False
+    significance: float | None = DEFAULT_SIGNIFICANCE
+
+
+@dataclass(frozen=True, slots=True)
+class ExperimentConfig:
+    name: str
+    dataset: DatasetConfig
+    task: TaskConfig
+    evaluators: tuple[EvaluatorConfig, ...]
+    gate: GateConfig
+    concurrency: int = DEFAULT_CONCURRENCY
+    repeats: int = 1
+    timeout: float = DEFAULT_TIMEOUT
+    baseline: Path | None = None
+    description: str = ""
+    where: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: Path
+    root: Path
+    experiments: tuple[ExperimentConfig, ...]
+    output_dir: Path
+    digest: str
+
+    def select(self, names: Sequence[str]) -> tuple[ExperimentConfig, ...]:
+        if not names:
+            return self.experiments
+        known = {e.name: e for e in self.experiments}
+        problems = [
+            f"{self.path}: no experiment named '{n}'{_suggest(n, known)}; "
+            f"the experiments are: {', '.join(known)}."
+            for n in names
+            if n not in known
+        ]
+        if problems:
+            raise ConfigError(problems)
+        return tuple(known[n] for n in dict.fromkeys(names))
+
+    def experiment(self, name: str) -> ExperimentConfig | None:
+        return next((e for e in self.experiments if e.name == name), None)
+
+
+@cache
+def schema() -> dict[str, Any]:
+    text = resources.files("scoregate").joinpath("schema/experiments.schema.json").read_text()
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
+    """Read, interpolate, validate and freeze a config file. Raises ConfigError."""
+    doc = yamlsource.load(path, env)
+    validate_document(doc)
+    return _build(doc, path)
+
+
+def validate_document(doc: SourceDoc) -> None:
+    from jsonschema import Draft202012Validator
+
+    validator = Draft202012Validator(schema())
+    problems = []
+    for error in validator.iter_errors(doc.data):
+        problems.extend(_describe(error, doc))
+    if problems:
+        raise ConfigError(sorted(dict.fromkeys(problems), key=_line_order))
+
+
+def _line_order(message: str) -> tuple[int, int]:
+    parts = message.split(":")
+    try:
+        return int(parts[1]), int(parts[2])
+    except (IndexError, ValueError):
+        return 0, 0
+
+
+def _suggest(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _describe(error: Any, doc: SourceDoc) -> list[str]:
+    """One message per concrete problem, at the position of the offending key or value."""
+    path: KeyPath = tuple(error.absolute_path)
+    validator = error.validator
+    if validator in ("oneOf", "anyOf", "allOf") and error.context:
+        required_keys = [
+            s["required"][0]
+            for s in error.validator_value
+            if isinstance(s, dict) and "required" in s
+        ]
+        if validator == "anyOf" and required_keys and isinstance(error.instance, dict):
+            found = ", ".join(f"'{k}'" for k in error.instance) or "nothing"
+            hint = "".join(_suggest(k, required_keys) for k in error.instance)[:200]
+            return [
+                f"{doc.where(path)}: {format_path(path)}: needs one of the keys "
+                f"{', '.join(repr(k) for k in required_keys)}; found {found}{hint}."
+            ]
+        from jsonschema.exceptions import best_match
+
+        return _describe(best_match(error.context), doc)
+    if validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = list(error.schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in allowed]
+        return [
+            f"{doc.where((*path, k), key=True)}: {format_path((*path, k))}: unknown key '{k}'"
+            f"{_suggest(k, allowed)}; allowed here: {', '.join(allowed)}."
+            for k in extra
+        ]
+    if validator == "propertyNames":
+        return [f"{doc.where(path)}: {format_path(path)}: {error.message}."]
+    where = doc.where(path)
+    return [f"{where}: {format_path(path)}: {_message(error)}"]
+
+
+def _message(error: Any) -> str:
+    v, value, inst = error.validator, error.validator_value, error.instance
+    shown = json.dumps(inst) if not isinstance(inst, (dict, list)) else type(inst).__name__
+    messages = {
+        "maximum": f"{shown} is greater than {value}",
+        "minimum": f"{shown} is less than {value}",
+        "exclusiveMinimum": f"{shown} must be greater than {value}",
+        "exclusiveMaximum": f"{shown} must be less than {value}",
+        "required": f"missing required key '{_missing(error)}'",
+        "const": f"must be {json.dumps(value)}",
+        "enum": f"{shown} is not one of {', '.join(json.dumps(x) for x in value)}",
+        "minItems": f"needs at least {value} entr{'y' if value == 1 else 'ies'}",
+        "maxItems": f"takes at most {value} entries",
+        "pattern": f"{shown} does not have the expected form ({_pattern_hint(value)})",
+        "minLength": "must not be empty",
+    }
+    if v == "type":
+        return f"expected {_type_name(value)}, got {_type_name(type(inst).__name__)} {shown}"
+    return str(messages.get(v, error.message))
+
+
+def _missing(error: Any) -> str:
+    missing = [str(k) for k in error.validator_value if k not in error.instance]
+    return missing[0] if missing else "?"
+
+
+def _pattern_hint(pattern: str) -> str:
+    if ":" in pattern:
+        return "module:function"
+    return "letters, digits, '_', '.', '-'"
+
+
+def _type_name(name: Any) -> str:
+    names = {
+        "object": "a mapping",
+        "dict": "a mapping",
+        "array": "a list",
+        "list": "a list",
+        "string": "a string",
+        "str": "a string",
+        "number": "a number",
+        "float": "a number",
+        "integer": "an integer",
+        "int": "an integer",
+        "boolean": "true or false",
+        "bool": "true or false",
+        "NoneType": "nothing",
+    }
+    if isinstance(name, list):
+        return " or ".join(names.get(n, str(n)) for n in name)
+    return names.get(name, str(name))
+
+
+def digest_of(data: Any) -> str:
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _significance(value: Any, default: float | None) -> float | None:
+    if value is None:
+        return default
+    if value in ("off", False):
+        return None
+    return float(value)
+
+
+def _build(doc: SourceDoc, path: Path) -> Config:
+    data: dict[str, Any] = doc.data
+    root = path.resolve().parent
+    defaults: dict[str, Any] = data.get("defaults", {})
+    problems: list[str] = []
+    experiments = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(data["experiments"]):
+        at: KeyPath = ("experiments", index)
+        name = raw["name"]
+        if name in seen:
+            problems.append(
+                f"{doc.where((*at, 'name'))}: {format_path((*at, 'name'))}: experiment name "
+                f"'{name}' is already used by experiments[{seen[name]}]; names must be unique."
+            )
+        seen[name] = index
+        experiments.append(_experiment(raw, defaults, doc, at, root, problems))
+    if problems:
+        raise ConfigError(problems)
+    output_dir = root / defaults.get("output_dir", DEFAULT_OUTPUT_DIR)
+    return Config(path, root, tuple(experiments), output_dir, digest_of(data))
+
+
+def _experiment(
+    raw: dict[str, Any],
+    defaults: dict[str, Any],
+    doc: SourceDoc,
+    at: KeyPath,
+    root: Path,
+    problems: list[str],
+) -> ExperimentConfig:
+    def setting(key: str, fallback: Any) -> Any:
+        return raw.get(key, defaults.get(key, fallback))
+
+    evaluators = tuple(
+        _evaluator(e, doc, (*at, "evaluators", i), root, problems)
+        for i, e in enumerate(raw["evaluators"])
+    )
+    gate = _gate(raw.get("gate", {}), defaults, doc, (*at, "gate"), evaluators, problems)
+    baseline = setting("baseline", DEFAULT_BASELINE).replace("{experiment}", raw["name"])
+    task_raw = raw["task"]
+    task = (
+        TaskConfig(task_raw, where=doc.where((*at, "task")))
+        if isinstance(task_raw, str)
+        else TaskConfig(task_raw["python"], task_raw.get("kwargs", {}), doc.where((*at, "task")))
+    )
+    return ExperimentConfig(
+        name=raw["name"],
+        dataset=_dataset(raw["dataset"], doc, (*at, "dataset"), root, problems),
+        task=task,
+        evaluators=evaluators,
+        gate=gate,
+        concurrency=int(setting("concurrency", DEFAULT_CONCURRENCY)),
+        repeats=int(setting("repeats", 1)),
+        timeout=float(setting("timeout", DEFAULT_TIMEOUT)),
+        baseline=root / baseline,
+        description=raw.get("description", ""),
+        where=doc.where(at),
+    )
+
+
+def _dataset(
+    raw: str | dict[str, Any], doc: SourceDoc, at: KeyPath, root: Path, problems: list[str]
+) -> DatasetConfig:
+    if isinstance(raw, str):
+        raw = {"path": raw}
+        where = doc.where(at)
+    else:
+        where = doc.where((*at, "path"))
+    schemas = {
+        key: load_schema_ref(
+            raw[key], root, f"{doc.where((*at, key))}: {format_path((*at, key))}", problems
+        )
+        for key in ("input_schema", "expected_output_schema")
+        if key in raw
+    }
+    return DatasetConfig(
+        path=root / raw["path"],
+        format=raw.get("format"),
+        input_schema=schemas.get("input_schema"),
+        expected_output_schema=schemas.get("expected_output_schema"),
+        where=where,
+    )
+
+
+def load_schema_ref(
+    ref: str | Mapping[str, Any], root: Path, where: str, problems: list[str]
+) -> Mapping[str, Any] | None:
+    """An inline JSON Schema, or one read from a JSON/YAML file; checked to be a valid schema."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
+    schema_value: Any = ref
+    if isinstance(ref, str):
+        file = root / ref
+        try:
+            text = file.read_text(encoding="utf-8")
+        except OSError as exc:
+            problems.append(f"{where}: cannot read schema file {file}: {exc.strerror or exc}.")
+            return None
+        import yaml
+
+        try:
+            schema_value = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            problems.append(f"{where}: schema file {file} is not valid JSON or YAML: {exc}.")
+            return None
+    if not isinstance(schema_value, dict):
+        problems.append(f"{where}: a JSON Schema must be a mapping.")
+        return None
+    try:
+        Draft202012Validator.check_schema(schema_value)
+    except SchemaError as exc:
+        problems.append(f"{where}: not a valid JSON Schema: {exc.message}.")
+        return None
+    return schema_value
+
+
+def _evaluator(
+    raw: dict[str, Any], doc: SourceDoc, at: KeyPath, root: Path, problems: list[str]
+) -> EvaluatorConfig:
+    where = doc.where(at)
+    scale = tuple(raw["scale"]) if "scale" in raw else None
+    if scale is not None and not scale[0] < scale[1]:
+        problems.append(
+            f"{doc.where((*at, 'scale'))}: {format_path((*at, 'scale'))}: the low end {scale[0]} "
+            f"must be below the high end {scale[1]}."
+        )
+    scale_value = (float(scale[0]), float(scale[1])) if scale else None
+    pass_mark = raw.get("pass_mark")
+    if "type" in raw:
+        options = {k: v for k, v in raw.items() if k not in ("type", "name", "pass_mark")}
+        if raw["type"] == "json_schema":
+            options["schema"] = load_schema_ref(
+                raw["schema"],
+                root,
+                f"{doc.where((*at, 'schema'))}: {format_path((*at, 'schema'))}",
+                problems,
+            )
+        if raw["type"] == "regex":
+            import re
+
+            try:
+                re.compile(raw["pattern"])
+            except re.error as exc:
+                problems.append(
+                    f"{doc.where((*at, 'pattern'))}: {format_path((*at, 'pattern'))}: "
+                    f"not a valid regular expression: {exc}."
+                )
+        name = raw.get("name", raw["type"])
+        return EvaluatorConfig("builtin", raw["type"], name, options, None, pass_mark, where)
+    if "python" in raw:
+        kwargs = raw.get("kwargs", {})
+        return EvaluatorConfig(
+            "python", raw["python"], raw.get("name"), kwargs, scale_value, pass_mark, where
+        )
+    script = str(root / raw["script"])
+    return EvaluatorConfig("script", script, None, {}, scale_value, pass_mark, where)
+
+
+def _gate(
+    raw: dict[str, Any],
+    defaults: dict[str, Any],
+    doc: SourceDoc,
+    at: KeyPath,
+    evaluators: Sequence[EvaluatorConfig],
+    problems: list[str],
+) -> GateConfig:
+    reserved = {"max_error_rate", "max_flaky_rate", "flaky", "significance"}
+    significance = _significance(
+        raw.get("significance", defaults.get("significance")), DEFAULT_SIGNIFICANCE
+    )
+    known = [e.name for e in evaluators if e.name]
+    dynamic = any(e.kind in ("script",) or (e.kind == "python" and not e.name) for e in evaluators)
+    scores = {}
+    for name, t in raw.items():
+        if name in reserved:
+            continue
+        if name not in known and not dynamic:
+            problems.append(
+                f"{doc.where((*at, name), key=True)}: {format_path((*at, name))}: no evaluator "
+                f"produces a score named '{name}'{_suggest(name, known)}; the scores are: "
+                f"{', '.join(known)}."
+            )
+        scores[name] = Thresholds(
+            min=t.get("min"),
+            min_pass_rate=t.get("min_pass_rate"),
+            max_drop=t.get("max_drop"),
+            max_regressed_items=t.get("max_regressed_items"),
+            pass_mark=t.get("pass_mark"),
+            significance=_significance(t.get("significance"), significance),
+            where=doc.where((*at, name), key=True),
+        )
+    return GateConfig(
+        scores=scores,
+        max_error_rate=float(raw.get("max_error_rate", defaults.get("max_error_rate", 0.0))),
+        max_flaky_rate=raw.get("max_flaky_rate"),
+        count_flaky_as_regressed=raw.get("flaky", defaults.get("flaky", "exclude")) == "include",
+        significance=significance,
+    )

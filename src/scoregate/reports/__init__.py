@@ -1,0 +1,1 @@
+"""Reports: JUnit XML, markdown (PR comment and job summary), terminal, GitHub."""

@@ -1,0 +1,314 @@
+"""One gate run: prepare every experiment, execute, compare, gate, report.
+
+Everything a user can get wrong is found in ``prepare`` before anything runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TextIO
+
+from scoregate import __version__, gitinfo, store
+from scoregate.compare import compare
+from scoregate.config import Config, ExperimentConfig
+from scoregate.datasets import load_items
+from scoregate.engine import Collector, Task, run_items
+from scoregate.errors import ConfigError
+from scoregate.evaluators import Evaluator, build_evaluators
+from scoregate.gate import decide, evaluate
+from scoregate.model import Check, Comparison, Item, RunRecord, ScoreDef, Verdict
+from scoregate.progress import ProgressLine
+from scoregate.reports import junit, markdown, terminal
+from scoregate.tasks import build_task
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    experiment: ExperimentConfig
+    items: tuple[Item, ...]
+    task: Task
+    evaluators: tuple[Evaluator, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Overrides:
+    concurrency: int | None = None
+    repeats: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReportPaths:
+    output_dir: Path
+    junit: Path
+    markdown: Path
+
+
+def prepare(config: Config, experiments: Sequence[ExperimentConfig]) -> list[Prepared]:
+    """Load datasets, resolve tasks and evaluators; every problem at once, nothing run."""
+    problems: list[str] = []
+    prepared = []
+    for experiment in experiments:
+        try:
+            items = load_items(experiment.dataset, display_root=config.root)
+            task = build_task(experiment.task, config.root)
+            evaluators = build_evaluators(experiment.evaluators, config.root)
+        except ConfigError as exc:
+            problems.extend(
+                f"{p}" if experiment.name in p else f"[{experiment.name}] {p}" for p in exc.problems
+            )
+            continue
+        prepared.append(Prepared(experiment, items, task, evaluators))
+    if problems:
+        raise ConfigError(problems)
+    return prepared
+
+
+def score_defs(prepared: Prepared) -> dict[str, ScoreDef]:
+    defs: dict[str, ScoreDef] = {}
+    for evaluator in prepared.evaluators:
+        for definition in evaluator.defs:
+            defs[definition.name] = definition
+    for name, thresholds in prepared.experiment.gate.scores.items():
+        if thresholds.pass_mark is not None:
+            base = defs.get(name, ScoreDef(name))
+            defs[name] = replace(base, pass_mark=thresholds.pass_mark)
+    return defs
+
+
+def execute(
+    prepared: Prepared,
+    config: Config,
+    *,
+    overrides: Overrides,
+    git: Mapping[str, Any],
+    stream: TextIO,
+) -> tuple[RunRecord, bool]:
+    """Run one experiment. Returns the record and whether it was interrupted."""
+    experiment = prepared.experiment
+    concurrency = overrides.concurrency or experiment.concurrency
+    repeats = overrides.repeats or experiment.repeats
+    items = prepared.items
+    collector = Collector(items, repeats)
+    progress = ProgressLine(experiment.name, len(items) * repeats, stream)
+    started = store.now_iso()
+    interrupted = False
+    executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="scoregate-task")
+    try:
+        asyncio.run(
+            run_items(
+                items,
+                prepared.task,
+                prepared.evaluators,
+                concurrency=concurrency,
+                repeats=repeats,
+                timeout=experiment.timeout,
+                collector=collector,
+                progress=progress,
+                executor=executor,
+            )
+        )
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        executor.shutdown(wait=not interrupted, cancel_futures=True)
+    record = RunRecord(
+        experiment=experiment.name,
+        run_id=store.new_run_id(),
+        items=collector.results(complete_only=interrupted),
+        score_defs=score_defs(prepared),
+        config_digest=config.digest,
+        dataset=experiment.dataset.reference | {"items": len(items)},
+        git=git,
+        started_at=started,
+        finished_at=store.now_iso(),
+        repeats=repeats,
+        warnings=(
+            f"interrupted: {len(collector.results(complete_only=True))} of {len(items)} items finished",
+        )
+        if interrupted
+        else (),
+        metadata={"scoregate_version": __version__, "partial": interrupted},
+    )
+    return record, interrupted
+
+
+def baseline_file(experiment: ExperimentConfig, override: Path | None) -> Path | None:
+    if override is None:
+        return experiment.baseline
+    if override.is_dir():
+        return override / f"{experiment.name}.json"
+    return override
+
+
+def load_baseline(experiment: str, path: Path | None) -> tuple[RunRecord | None, str | None]:
+    if path is None:
+        return None, "no baseline configured"
+    if not path.exists():
+        return None, (
+            f"no baseline at {store.shown(path)}; record one with 'scoregate baseline promote RUN' "
+            "after a run you trust"
+        )
+    record = store.read_record(path)
+    if record.experiment != experiment:
+        raise ConfigError(
+            f"{store.shown(path)}: this baseline is a run of experiment '{record.experiment}', not '{experiment}'. "
+            "Point --baseline at the right file, or at a folder holding <experiment>.json files."
+        )
+    return record, None
+
+
+def gate_records(
+    config: Config,
+    pairs: Sequence[tuple[RunRecord, RunRecord | None, str | None]],
+) -> Verdict:
+    comparisons: list[Comparison] = []
+    checks: list[Check] = []
+    for candidate, baseline, note in pairs:
+        experiment = config.experiment(candidate.experiment)
+        if experiment is None:
+            raise ConfigError(
+                f"{config.path}: the run record is for experiment '{candidate.experiment}', which "
+                f"this config does not define; pass the config it was run with (-c)."
+            )
+        gate = experiment.gate
+        comparison = compare(
+            candidate,
+            baseline,
+            baseline_note=note,
+            pass_marks={n: t.pass_mark for n, t in gate.scores.items() if t.pass_mark is not None},
+            alpha=gate.significance or 0.05,
+            count_flaky=gate.count_flaky_as_regressed,
+        )
+        comparisons.append(comparison)
+        checks.extend(evaluate(comparison, gate))
+    return decide(checks, comparisons)
+
+
+def gate_section(verdict: Verdict, experiment: str) -> dict[str, Any]:
+    """What the gate found, stored in the run record beside the results."""
+    comparison = next(c for c in verdict.comparisons if c.experiment == experiment)
+    return {
+        "gate": {
+            "baseline": comparison.baseline.run_id if comparison.baseline else None,
+            "baseline_note": comparison.baseline_note,
+            "passed": all(c.status != "fail" for c in verdict.checks if c.experiment == experiment),
+            "checks": [
+                {
+                    "score": c.score,
+                    "kind": c.kind,
+                    "status": c.status,
+                    "observed": c.observed,
+                    "limit": c.limit,
+                    "explanation": c.explanation,
+                }
+                for c in verdict.checks
+                if c.experiment == experiment
+            ],
+            "scores": {
+                s.name: {
+                    "candidate_mean": s.candidate.mean if s.candidate else None,
+                    "baseline_mean": s.baseline.mean if s.baseline else None,
+                    "pass_rate": s.candidate.pass_rate if s.candidate else None,
+                    "delta": None
+                    if s.delta is None
+                    else {
+                        "n": s.delta.n,
+                        "mean": s.delta.mean,
+                        "ci": [s.delta.ci_low, s.delta.ci_high],
+                        "p_worse": s.delta.p_worse,
+                        "mde": s.delta.mde,
+                        "method": s.delta.method,
+                    },
+                    "regressed": list(s.regressed),
+                    "improved": list(s.improved),
+                    "flaky": list(s.flaky),
+                    "judge_changed": s.judge_changed,
+                }
+                for s in comparison.scores
+            },
+        }
+    }
+
+
+def write_reports(
+    verdict: Verdict,
+    paths: ReportPaths,
+    *,
+    env: Mapping[str, str],
+    stdout: TextIO,
+    records: Mapping[str, Path],
+) -> None:
+    body = markdown.render(verdict)
+    store.write_text(paths.markdown, body)
+    store.write_text(paths.junit, junit.render(verdict))
+    stdout.write(terminal.render(verdict) + "\n")
+    stdout.write(f"Reports: {store.shown(paths.junit)}, {store.shown(paths.markdown)}\n")
+    if env.get("GITHUB_ACTIONS") == "true":
+        from scoregate.reports.github import publish_to_actions
+
+        outputs = {
+            "verdict": "pass"
+            if verdict.passed
+            else ("error" if verdict.exit_code == 3 else "fail"),
+            "exit-code": str(verdict.exit_code),
+            "junit": str(paths.junit),
+            "markdown": str(paths.markdown),
+            "records": "\n".join(str(p) for p in records.values()),
+        }
+        publish_to_actions(markdown=body, verdict=verdict, outputs=outputs, env=env, stream=stdout)
+
+
+def report_paths(
+    config_output: Path,
+    output_dir: Path | None,
+    junit_path: Path | None,
+    markdown_path: Path | None,
+) -> ReportPaths:
+    out = output_dir or config_output
+    return ReportPaths(out, junit_path or out / "junit.xml", markdown_path or out / "report.md")
+
+
+def run(
+    config: Config,
+    *,
+    names: Sequence[str],
+    baseline: Path | None,
+    paths: ReportPaths,
+    overrides: Overrides,
+    env: Mapping[str, str] = os.environ,
+    stdout: TextIO = sys.stdout,
+    stderr: TextIO = sys.stderr,
+) -> int:
+    experiments = config.select(names)
+    prepared = prepare(config, experiments)
+    baselines = [
+        load_baseline(p.experiment.name, baseline_file(p.experiment, baseline)) for p in prepared
+    ]
+    git = gitinfo.describe(config.root, env)
+    records: list[RunRecord] = []
+    for item in prepared:
+        record, interrupted = execute(item, config, overrides=overrides, git=git, stream=stderr)
+        records.append(record)
+        if interrupted:
+            path = store.write_record(store.record_path(paths.output_dir, record), record)
+            stderr.write(f"Interrupted: the finished items are kept in {store.shown(path)}.\n")
+            return 130
+    verdict = gate_records(
+        config, [(r, b, n) for r, (b, n) in zip(records, baselines, strict=True)]
+    )
+    written = {
+        r.experiment: store.write_record(
+            store.record_path(paths.output_dir, r), r, gate_section(verdict, r.experiment)
+        )
+        for r in records
+    }
+    for name, path in written.items():
+        stdout.write(f"Run record ({name}): {store.shown(path)}\n")
+    write_reports(verdict, paths, env=env, stdout=stdout, records=written)
+    return verdict.exit_code

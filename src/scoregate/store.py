@@ -1,0 +1,278 @@
+"""Run records on disk: write (streamed, atomic), read, promote to baseline.
+
+The file is one JSON object; ``items`` comes last and is written item by item, so a large
+run is never held as one string.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from scoregate.errors import ConfigError
+from scoregate.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef, Usage
+
+SCHEMA_VERSION = 1
+
+
+def shown(path: Path) -> str:
+    """A path as the user would write it: relative to the working folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(path)
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def record_path(output_dir: Path, record: RunRecord) -> Path:
+    return output_dir / "runs" / record.experiment / f"{record.run_id}.json"
+
+
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[IO[str]]:
+    """A text file that appears at ``path`` only once completely written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    with atomic_writer(path) as handle:
+        handle.write(text)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=repr, separators=(",", ":"))
+
+
+def _clean(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if v is not None and v not in ((), {})}
+
+
+def usage_dict(usage: Usage | None) -> dict[str, Any] | None:
+    if usage is None:
+        return None
+    return {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "cost": round(usage.cost, 8),
+        "calls": usage.calls,
+        "cache_hits": usage.cache_hits,
+    }
+
+
+def score_dict(score: Score) -> dict[str, Any]:
+    return _clean(
+        {
+            "name": score.name,
+            "value": score.value,
+            "raw": score.raw if score.raw != score.value else None,
+            "scale": list(score.scale) if score.scale else None,
+            "comment": score.comment,
+            "error": score.error,
+            "usage": usage_dict(score.usage),
+        }
+    ) | {"value": score.value}
+
+
+def item_dict(result: ItemResult) -> dict[str, Any]:
+    item = result.item
+    return _clean(
+        {
+            "id": item.id,
+            "input": item.input,
+            "expected_output": item.expected_output,
+            "metadata": dict(item.metadata) or None,
+            "source": item.source or None,
+            "trace_id": item.trace_id,
+            "samples": [
+                _clean(
+                    {
+                        "index": s.index,
+                        "output": s.output,
+                        "latency": round(s.latency, 6),
+                        "error": s.error,
+                        "usage": usage_dict(s.usage),
+                        "scores": [score_dict(x) for x in s.scores],
+                    }
+                )
+                | {"index": s.index, "output": s.output}
+                for s in result.samples
+            ],
+        }
+    ) | {"id": item.id, "input": item.input}
+
+
+def header_dict(record: RunRecord, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "experiment": record.experiment,
+        "run_id": record.run_id,
+        "config_digest": record.config_digest,
+        "dataset": dict(record.dataset),
+        "git": dict(record.git),
+        "started_at": record.started_at,
+        "finished_at": record.finished_at,
+        "repeats": record.repeats,
+        "shard": record.shard,
+        "score_defs": {
+            name: _clean(
+                {
+                    "pass_mark": d.pass_mark,
+                    "scale": list(d.scale) if d.scale else None,
+                    "kind": d.kind,
+                    "fingerprint": dict(d.fingerprint) if d.fingerprint else None,
+                }
+            )
+            for name, d in record.score_defs.items()
+        },
+        "run_scores": [score_dict(s) for s in record.run_scores],
+        "warnings": list(record.warnings),
+        "usage": usage_dict(record.usage()),
+        "metadata": dict(record.metadata),
+        **(extra or {}),
+    }
+
+
+def write_record(path: Path, record: RunRecord, extra: Mapping[str, Any] | None = None) -> Path:
+    """Write ``record`` atomically; ``extra`` adds top-level sections (the gate's findings)."""
+    header = _dumps(header_dict(record, extra))
+    with atomic_writer(path) as out:
+        out.write(header[:-1])
+        out.write(',"items":[\n')
+        for index, result in enumerate(record.items):
+            if index:
+                out.write(",\n")
+            out.write(_dumps(item_dict(result)))
+        out.write("\n]}\n")
+    return path
+
+
+def read_record(path: Path) -> RunRecord:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            data = json.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such run record.") from None
+    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not a readable run record: {exc}") from None
+    try:
+        return record_from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"{path}: not a scoregate run record (schema_version {SCHEMA_VERSION}): missing or "
+            f"wrong field {exc}."
+        ) from None
+
+
+def _usage(d: Mapping[str, Any] | None) -> Usage | None:
+    if not d:
+        return None
+    return Usage(
+        d["prompt_tokens"], d["completion_tokens"], d["cost"], d["calls"], d.get("cache_hits", 0)
+    )
+
+
+def _scale(value: Any) -> tuple[float, float] | None:
+    return (float(value[0]), float(value[1])) if value else None
+
+
+def _score(d: Mapping[str, Any]) -> Score:
+    value = d["value"]
+    return Score(
+        d["name"],
+        value,
+        d.get("raw", value),
+        _scale(d.get("scale")),
+        d.get("comment"),
+        d.get("error"),
+        _usage(d.get("usage")),
+    )
+
+
+def record_from_dict(data: Mapping[str, Any]) -> RunRecord:
+    version = data.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ValueError(f"'schema_version' is {version!r}")
+    items = tuple(
+        ItemResult(
+            Item(
+                str(i["id"]),
+                i.get("input"),
+                i.get("expected_output"),
+                i.get("metadata") or {},
+                i.get("source", ""),
+                i.get("trace_id"),
+            ),
+            tuple(
+                Sample(
+                    s["index"],
+                    s.get("output"),
+                    s.get("latency", 0.0),
+                    s.get("error"),
+                    tuple(_score(x) for x in s.get("scores", ())),
+                    _usage(s.get("usage")),
+                )
+                for s in i["samples"]
+            ),
+        )
+        for i in data["items"]
+    )
+    defs = {
+        name: ScoreDef(
+            name,
+            d.get("pass_mark", 0.5),
+            _scale(d.get("scale")),
+            d.get("kind", "python"),
+            d.get("fingerprint"),
+        )
+        for name, d in data.get("score_defs", {}).items()
+    }
+    return RunRecord(
+        experiment=data["experiment"],
+        run_id=data["run_id"],
+        items=items,
+        score_defs=defs,
+        config_digest=data.get("config_digest", ""),
+        dataset=data.get("dataset", {}),
+        git=data.get("git", {}),
+        started_at=data.get("started_at", ""),
+        finished_at=data.get("finished_at", ""),
+        repeats=data.get("repeats", 1),
+        shard=data.get("shard"),
+        run_scores=tuple(_score(s) for s in data.get("run_scores", ())),
+        warnings=tuple(data.get("warnings", ())),
+        metadata=data.get("metadata", {}),
+    )
+
+
+def promote(record_file: Path, baseline: Path) -> Path:
+    """Copy a run record to the baseline path, atomically, after checking it reads."""
+    read_record(record_file)
+    with atomic_writer(baseline) as out, record_file.open(encoding="utf-8") as src:
+        shutil.copyfileobj(src, out)
+    return baseline
