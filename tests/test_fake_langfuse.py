@@ -42,6 +42,10 @@ def test_auth_check_accepts_the_configured_keys(fake_langfuse: FakeLangfuse) -> 
     assert "authorization" not in last.headers
     assert last.headers["x-langfuse-public-key"].startswith("pk-lf-")
 
+    fake_langfuse.revoke_keys()
+    with pytest.raises(UnauthorizedError):
+        client.auth_check()
+
 
 def test_auth_check_with_a_wrong_secret_raises_401(fake_langfuse: FakeLangfuse) -> None:
     client = Langfuse(

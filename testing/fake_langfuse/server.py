@@ -160,6 +160,14 @@ class FakeLangfuse:
         with self._lock:
             self._keys[public_key] = secret_key
 
+    def revoke_keys(self, public_key: str | None = None) -> None:
+        """From now on, answers 401 to `public_key` (every key when None), like rotated keys."""
+        with self._lock:
+            if public_key is None:
+                self._keys.clear()
+            else:
+                self._keys.pop(public_key, None)
+
     def client_env(self) -> dict[str, str]:
         """LANGFUSE_* variables that point an SDK (or a scoregate subprocess) at this server."""
         return {
