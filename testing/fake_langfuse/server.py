@@ -6,11 +6,10 @@ import base64
 import datetime as dt
 import hashlib
 import json
-import re
 import threading
 import urllib.parse
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 from . import otlp
 from .catalog import Catalog
-from .common import ApiError, Query, Reply, now
+from .common import ApiError, now
+from .routes import find_route
 from .spec import SPEC_PATH, Spec, load_spec
-from .traces import StoredScore, TraceStore, make_scores, score_from_request, seed_spans
+from .traces import StoredScore, TraceStore, make_scores, seed_spans
 
 if TYPE_CHECKING:
     from langfuse import Langfuse
@@ -48,13 +48,6 @@ class _Faults:
     reads_only: bool = True
     path_prefix: str = ""
     retry_after: str | None = None
-
-
-@dataclass(frozen=True)
-class _Route:
-    method: str
-    pattern: re.Pattern[str]
-    handler: Callable[[FakeLangfuse, dict[str, str], Query, Any], Reply]
 
 
 @dataclass(frozen=True)
@@ -395,7 +388,7 @@ class FakeLangfuse:
             return faults.status, {"message": f"Injected failure ({faults.status})"}, headers
         if not self._authorized(incoming.headers.get("authorization", "")):
             return 401, ApiError(401, _BAD_KEYS).body(), {}
-        route, params = _find_route(incoming.method, incoming.path)
+        route, params = find_route(incoming.method, incoming.path)
         operation = self._spec.operation(incoming.method, incoming.path)
         if route is None or operation is None:
             what = "the fake implements no" if route is None else "the spec describes no"
@@ -479,115 +472,6 @@ class FakeLangfuse:
 
 
 _BAD_KEYS = "Invalid credentials. Confirm that you've configured the correct host."
-
-
-# ---- routes ---------------------------------------------------------------------------------
-
-
-def _projects(fake: FakeLangfuse, params: dict[str, str], query: Query, body: Any) -> Reply:
-    project = {
-        "id": fake.project_id,
-        "name": "fake-project",
-        "organization": {"id": "org-fake", "name": "fake-org"},
-        "metadata": {},
-    }
-    return 200, {"data": [project]}
-
-
-def _create_dataset(fake: FakeLangfuse, params: dict[str, str], query: Query, body: Any) -> Reply:
-    return 200, fake.catalog.upsert_dataset(
-        body["name"],
-        description=body.get("description"),
-        metadata=body.get("metadata"),
-        input_schema=body.get("inputSchema"),
-        expected_output_schema=body.get("expectedOutputSchema"),
-    )
-
-
-def _create_item(fake: FakeLangfuse, params: dict[str, str], query: Query, body: Any) -> Reply:
-    return 200, fake.catalog.upsert_item(
-        body["datasetName"],
-        item_id=body.get("id"),
-        input=body.get("input"),
-        expected_output=body.get("expectedOutput"),
-        metadata=body.get("metadata"),
-        source_trace_id=body.get("sourceTraceId"),
-        source_observation_id=body.get("sourceObservationId"),
-        status=body.get("status"),
-    )
-
-
-def _get_item(fake: FakeLangfuse, params: dict[str, str], query: Query, body: Any) -> Reply:
-    for item in fake.catalog.list_items({"limit": ["1000000"]})[1]["data"]:
-        if item["id"] == params["id"]:
-            return 200, item
-    raise ApiError(404, f"Dataset item {params['id']} not found")
-
-
-def _ingest_spans(fake: FakeLangfuse, params: dict[str, str], query: Query, body: Any) -> Reply:
-    fake.traces.add_spans(otlp.spans_of(body))
-    return 200, {}
-
-
-def _create_scores(fake: FakeLangfuse, params: dict[str, str], query: Query, body: Any) -> Reply:
-    if not isinstance(body, list):
-        score = score_from_request(body)
-        fake.traces.add_score(score)
-        return 200, {"id": score.id}
-    errors = []
-    for index, element in enumerate(body):
-        try:
-            fake.traces.add_score(score_from_request(element))
-        except ApiError as error:
-            errors.append({"index": index, "message": error.message})
-    if errors:
-        return 207, {"accepted": len(body) - len(errors), "rejected": len(errors), "errors": errors}
-    return 202, {"message": "Accepted"}
-
-
-_ROUTES: list[_Route] = [
-    _Route(method, re.compile(pattern), handler)
-    for method, pattern, handler in [
-        ("GET", r"^/api/public/projects$", _projects),
-        ("POST", r"^/api/public/v2/datasets$", _create_dataset),
-        ("GET", r"^/api/public/v2/datasets$", lambda f, p, q, b: f.catalog.list_datasets(q)),
-        (
-            "GET",
-            r"^/api/public/v2/datasets/(?P<name>[^/]+)$",
-            lambda f, p, q, b: (200, f.catalog.dataset(p["name"])),
-        ),
-        ("POST", r"^/api/public/dataset-items$", _create_item),
-        ("GET", r"^/api/public/dataset-items$", lambda f, p, q, b: f.catalog.list_items(q)),
-        ("GET", r"^/api/public/dataset-items/(?P<id>[^/]+)$", _get_item),
-        (
-            "GET",
-            r"^/api/public/v2/prompts/(?P<name>[^/]+)$",
-            lambda f, p, q, b: f.catalog.get_prompt(p["name"], q),
-        ),
-        (
-            "POST",
-            r"^/api/public/v2/prompts$",
-            lambda f, p, q, b: f.catalog.create_prompt_from_request(b),
-        ),
-        ("POST", r"^/api/public/otel/v1/traces$", _ingest_spans),
-        ("POST", r"^/api/public/scores$", _create_scores),
-        ("GET", r"^/api/public/v3/scores$", lambda f, p, q, b: f.traces.list_scores(q)),
-        ("GET", r"^/api/public/experiments$", lambda f, p, q, b: f.traces.list_experiments(q)),
-        (
-            "GET",
-            r"^/api/public/experiment-items$",
-            lambda f, p, q, b: f.traces.list_experiment_items(q),
-        ),
-    ]
-]
-
-
-def _find_route(method: str, path: str) -> tuple[_Route | None, dict[str, str]]:
-    for route in _ROUTES:
-        match = route.pattern.match(path)
-        if route.method == method and match:
-            return route, {k: urllib.parse.unquote(v) for k, v in match.groupdict().items()}
-    return None, {}
 
 
 class _Handler(BaseHTTPRequestHandler):
