@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -190,29 +190,31 @@ def _describe(error: Any, doc: SourceDoc) -> list[str]:
         ]
     if validator == "propertyNames":
         return [f"{doc.where(path)}: {format_path(path)}: {error.message}."]
-    where = doc.where(path)
+    # At the key that holds the bad value (`min:` in `min: 1.4`), as the issue shows it.
+    where = doc.where(path, key=True)
     return [f"{where}: {format_path(path)}: {_message(error)}"]
 
 
 def _message(error: Any) -> str:
     v, value, inst = error.validator, error.validator_value, error.instance
     shown = json.dumps(inst) if not isinstance(inst, (dict, list)) else type(inst).__name__
-    messages = {
-        "maximum": f"{shown} is greater than {value}",
-        "minimum": f"{shown} is less than {value}",
-        "exclusiveMinimum": f"{shown} must be greater than {value}",
-        "exclusiveMaximum": f"{shown} must be less than {value}",
-        "required": f"missing required key '{_missing(error)}'",
-        "const": f"must be {json.dumps(value)}",
-        "enum": f"{shown} is not one of {', '.join(json.dumps(x) for x in value)}",
-        "minItems": f"needs at least {value} entr{'y' if value == 1 else 'ies'}",
-        "maxItems": f"takes at most {value} entries",
-        "pattern": f"{shown} does not have the expected form ({_pattern_hint(value)})",
-        "minLength": "must not be empty",
+    # Lazy: each message only makes sense for its own validator's value.
+    messages: dict[str, Callable[[], str]] = {
+        "maximum": lambda: f"{shown} is greater than {value}",
+        "minimum": lambda: f"{shown} is less than {value}",
+        "exclusiveMinimum": lambda: f"{shown} must be greater than {value}",
+        "exclusiveMaximum": lambda: f"{shown} must be less than {value}",
+        "required": lambda: f"missing required key '{_missing(error)}'",
+        "const": lambda: f"must be {json.dumps(value)}",
+        "enum": lambda: f"{shown} is not one of {', '.join(json.dumps(x) for x in value)}",
+        "minItems": lambda: f"needs at least {value} entr{'y' if value == 1 else 'ies'}",
+        "maxItems": lambda: f"takes at most {value} entries",
+        "pattern": lambda: f"{shown} does not have the expected form ({_pattern_hint(value)})",
+        "minLength": lambda: "must not be empty",
     }
     if v == "type":
         return f"expected {_type_name(value)}, got {_type_name(type(inst).__name__)} {shown}"
-    return str(messages.get(v, error.message))
+    return messages[v]() if v in messages else str(error.message)
 
 
 def _missing(error: Any) -> str:
