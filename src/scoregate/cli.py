@@ -134,6 +134,10 @@ def cli() -> None:
     type=click.IntRange(min=1, max=100),
     help="Samples per item (overrides the config).",
 )
+@click.option(
+    "--shard",
+    help="Run only slice I of N (for example 2/4) and write a partial run record; join with 'merge'.",
+)
 def run(
     config_path: Path,
     experiments: tuple[str, ...],
@@ -143,10 +147,13 @@ def run(
     output_dir: Path | None,
     concurrency: int | None,
     repeats: int | None,
+    shard: str | None,
 ) -> None:
     """Run the experiments, compare with the baseline, gate, and write the reports."""
     with error_handler():
-        from scoregate import runner
+        from scoregate import runner, shards
+
+        shard_slice = shards.parse(shard) if shard else None
 
         config = _load(config_path)
         paths = runner.report_paths(config.output_dir, output_dir, junit_path, markdown_path)
@@ -155,7 +162,7 @@ def run(
             names=experiments,
             baseline=baseline,
             paths=paths,
-            overrides=runner.Overrides(concurrency, repeats),
+            overrides=runner.Overrides(concurrency, repeats, shard_slice),
         )
     sys.exit(code)
 
@@ -214,6 +221,35 @@ def compare_command(
             verdict, paths, env=os.environ, stdout=sys.stdout, records={cand.experiment: candidate}
         )
     sys.exit(verdict.exit_code)
+
+
+@cli.command()
+@click.argument("records", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@CONFIG_OPTION
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path),
+    help="Baseline run record, or a folder of <experiment>.json.",
+)
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path))
+def merge(
+    records: tuple[Path, ...],
+    config_path: Path,
+    baseline: Path | None,
+    junit_path: Path | None,
+    markdown_path: Path | None,
+    output_dir: Path | None,
+) -> None:
+    """Join the shard run records of one run (from 'run --shard'), then gate and report."""
+    with error_handler():
+        from scoregate import runner
+
+        config = _load(config_path)
+        paths = runner.report_paths(config.output_dir, output_dir, junit_path, markdown_path)
+        code = runner.merge(config, record_files=records, baseline=baseline, paths=paths)
+    sys.exit(code)
 
 
 @cli.group()

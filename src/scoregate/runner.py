@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from scoregate import __version__, gitinfo, store
+from scoregate import __version__, gitinfo, shards, store
 from scoregate.compare import compare
 from scoregate.config import Config, ExperimentConfig
 from scoregate.datasets import load_items
@@ -40,6 +40,8 @@ class Prepared:
 class Overrides:
     concurrency: int | None = None
     repeats: int | None = None
+    shard: tuple[int, int] | None = None
+    """``(I, N)``: run only the I-th of N stable slices of the items."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +96,13 @@ def execute(
     concurrency = overrides.concurrency or experiment.concurrency
     repeats = overrides.repeats or experiment.repeats
     items = prepared.items
+    dataset = experiment.dataset.reference | {
+        "items": len(items),
+        "digest": shards.dataset_digest(items),
+    }
+    positions: list[int] | None = None
+    if overrides.shard is not None:
+        items, positions = shards.select(items, *overrides.shard)
     collector = Collector(items, repeats)
     progress = ProgressLine(experiment.name, len(items) * repeats, stream)
     started = store.now_iso()
@@ -123,17 +132,19 @@ def execute(
         items=collector.results(complete_only=interrupted),
         score_defs=score_defs(prepared),
         config_digest=config.digest,
-        dataset=experiment.dataset.reference | {"items": len(items)},
+        dataset=dataset,
         git=git,
         started_at=started,
         finished_at=store.now_iso(),
         repeats=repeats,
+        shard=f"{overrides.shard[0]}/{overrides.shard[1]}" if overrides.shard else None,
         warnings=(
             f"interrupted: {len(collector.results(complete_only=True))} of {len(items)} items finished",
         )
         if interrupted
         else (),
-        metadata={"scoregate_version": __version__, "partial": interrupted},
+        metadata={"scoregate_version": __version__, "partial": interrupted}
+        | ({"positions": positions} if positions is not None else {}),
     )
     return record, interrupted
 
@@ -299,6 +310,15 @@ def run(
             path = store.write_record(store.record_path(paths.output_dir, record), record)
             stderr.write(f"Interrupted: the finished items are kept in {store.shown(path)}.\n")
             return 130
+    if overrides.shard is not None:
+        for record in records:
+            path = store.write_record(store.record_path(paths.output_dir, record), record)
+            stdout.write(
+                f"Shard {record.shard} of {record.experiment}: {len(record.items)} of "
+                f"{record.dataset['items']} items → {store.shown(path)}\n"
+            )
+        stdout.write("Join the shards with 'scoregate merge RECORD...'; the gate runs there.\n")
+        return 0
     verdict = gate_records(
         config, [(r, b, n) for r, (b, n) in zip(records, baselines, strict=True)]
     )
@@ -310,5 +330,38 @@ def run(
     }
     for name, path in written.items():
         stdout.write(f"Run record ({name}): {store.shown(path)}\n")
+    write_reports(verdict, paths, env=env, stdout=stdout, records=written)
+    return verdict.exit_code
+
+
+def merge(
+    config: Config,
+    *,
+    record_files: Sequence[Path],
+    baseline: Path | None,
+    paths: ReportPaths,
+    env: Mapping[str, str] = os.environ,
+    stdout: TextIO = sys.stdout,
+) -> int:
+    """Join shard records per experiment, then gate and report as ``run`` would have."""
+    by_experiment: dict[str, list[tuple[str, RunRecord]]] = {}
+    for file in record_files:
+        record = store.read_record(file)
+        by_experiment.setdefault(record.experiment, []).append((store.shown(file), record))
+    merged = [shards.merge(group) for group in by_experiment.values()]
+    pairs = []
+    for record in merged:
+        experiment = config.experiment(record.experiment)
+        path = baseline_file(experiment, baseline) if experiment else None
+        pairs.append((record, *load_baseline(record.experiment, path)))
+    verdict = gate_records(config, pairs)
+    written = {
+        r.experiment: store.write_record(
+            store.record_path(paths.output_dir, r), r, gate_section(verdict, r.experiment)
+        )
+        for r in merged
+    }
+    for name, path in written.items():
+        stdout.write(f"Merged run record ({name}): {store.shown(path)}\n")
     write_reports(verdict, paths, env=env, stdout=stdout, records=written)
     return verdict.exit_code
