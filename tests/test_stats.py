@@ -272,6 +272,37 @@ def test_bootstrap_close_to_normal_interval_at_the_switch() -> None:
     assert bootstrap.ci_low < bootstrap.mean_delta < bootstrap.ci_high
 
 
+@pytest.mark.parametrize("n", [30, 100, 101, 2000, 2001])
+def test_bootstrap_interval_is_near_the_normal_one_in_every_regime(n: int) -> None:
+    deltas = np.random.default_rng(n).normal(-0.02, 0.25, n)
+    result = _stats(deltas)
+    half = 1.959963984540054 * float(np.std(deltas, ddof=1)) / math.sqrt(n)
+    assert result.ci_low < result.mean_delta < result.ci_high
+    assert result.ci_high - result.ci_low == pytest.approx(2 * half, rel=0.12)
+    assert (result.ci_low + result.ci_high) / 2 == pytest.approx(result.mean_delta, abs=0.2 * half)
+
+
+def test_results_do_not_depend_on_what_was_computed_before() -> None:
+    rng = np.random.default_rng(34)
+    small, large = rng.normal(0, 0.2, 150), rng.normal(0, 0.2, 1500)
+    clear_cache()
+    first_small = _stats(small)
+    first_large = _stats(large)  # the shared bootstrap weights grow to 1500 items
+    assert _stats(small) == first_small
+    clear_cache()
+    assert _stats(large) == first_large
+    assert _stats(small) == first_small
+
+
+def test_poisson_bootstrap_coverage() -> None:
+    rng = np.random.default_rng(35)
+    true_mean, covered, trials = -0.05, 0, 200
+    for _ in range(trials):
+        result = _stats(rng.normal(true_mean, 0.3, 150))
+        covered += result.ci_low <= true_mean <= result.ci_high
+    assert 0.89 <= covered / trials <= 0.99
+
+
 def test_interval_stays_inside_the_deltas() -> None:
     result = _stats([0.1, 0.1, 0.1, 0.1, 0.2])
     assert 0.1 <= result.ci_low <= result.mean_delta <= result.ci_high <= 0.2

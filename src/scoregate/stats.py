@@ -43,7 +43,6 @@ the same size reuse them, and the results are the same whether or not they were 
 
 from __future__ import annotations
 
-import functools
 import math
 import numbers
 import threading
@@ -83,9 +82,11 @@ _Draws = TypeVar("_Draws", bound="NDArray[np.generic]")
 _STANDARD_NORMAL = NormalDist()
 # Bootstrap weight matrices are float32 (exact small-integer counts): half the memory and time
 # of float64 for a matrix-vector product; the deltas are centred first so the rounding is
-# relative to their spread. They are used (and cached) up to this many items.
-_CACHE_MAX_BOOTSTRAP_ITEMS = 2000
+# relative to their spread.
+_MULTINOMIAL_MAX_ITEMS = 100
+_POISSON_MAX_ITEMS = 2000
 _CACHE_BUDGET_BYTES = 64 * 1024 * 1024
+_CACHE_LARGEST_BYTES = 16 * 1024 * 1024
 _CHUNK_ELEMENTS = 1 << 18
 
 
@@ -267,8 +268,7 @@ def _sign_flip_p(d: NDArray[np.float64], *, seed: int, resamples: int) -> tuple[
     groups = (m + 7) // 8
     padded = np.zeros(groups * 8)
     padded[:m] = nonzero
-    # table[g, byte] = sum of the deltas of group g whose bit is set in byte.
-    table = (padded.reshape(groups, 8) @ _byte_bits()).ravel()
+    table = _subset_sums(padded.reshape(groups, 8)).ravel()
     index = _sign_index(seed, groups, resamples)
     flipped = np.zeros(resamples)
     for start, stop in _row_chunks(groups, resamples):
@@ -277,12 +277,15 @@ def _sign_flip_p(d: NDArray[np.float64], *, seed: int, resamples: int) -> tuple[
     return (1 + hits) / (resamples + 1), f"sign-flip monte-carlo ({resamples})"
 
 
-@functools.cache
-def _byte_bits() -> NDArray[np.float64]:
+def _subset_sums(groups: NDArray[np.float64]) -> NDArray[np.float64]:
+    """table[g, byte] = sum of the deltas of group g whose bit is set in byte."""
     import numpy as np
 
-    byte = np.arange(256)
-    return ((byte[np.newaxis, :] >> np.arange(8)[:, np.newaxis]) & 1).astype(np.float64)
+    table = np.zeros((groups.shape[0], 256))
+    for bit in range(8):
+        width = 1 << bit
+        np.add(table[:, :width], groups[:, bit : bit + 1], out=table[:, width : 2 * width])
+    return table
 
 
 def _sign_index(seed: int, groups: int, resamples: int) -> NDArray[np.intp]:
@@ -294,7 +297,7 @@ def _sign_index(seed: int, groups: int, resamples: int) -> NDArray[np.intp]:
     groups needed only, with the same values.
     """
     most = (NORMAL_P_MIN_NONZERO - 1 + 7) // 8
-    if most * resamples * 8 <= _CACHE_BUDGET_BYTES // 4:
+    if most * resamples * 8 <= _CACHE_LARGEST_BYTES:
         index = _cached(("signs", seed, resamples), lambda: _draw_sign_index(seed, most, resamples))
         return index[:groups]
     return _draw_sign_index(seed, groups, resamples)
@@ -320,7 +323,7 @@ def _confidence_interval(
     if n >= NORMAL_CI_MIN_ITEMS:
         half = _STANDARD_NORMAL.inv_cdf((1.0 + confidence) / 2.0) * sd / math.sqrt(n)
         return mean - half, mean + half
-    resample_means = mean + _bootstrap_sums(d - mean, seed) / n
+    resample_means = mean + _bootstrap_shifts(d - mean, seed)
     resample_means.sort()
     tail = (1.0 - confidence) / 2.0
     low, high = _sorted_quantile(resample_means, tail), _sorted_quantile(resample_means, 1 - tail)
@@ -339,27 +342,61 @@ def _sorted_quantile(values: NDArray[np.float64], q: float) -> float:
     return low + (position - below) * (high - low)
 
 
-def _bootstrap_sums(centred: NDArray[np.float64], seed: int) -> NDArray[np.float64]:
-    """Sum of each bootstrap resample of the centred deltas.
+def _bootstrap_shifts(centred: NDArray[np.float64], seed: int) -> NDArray[np.float64]:
+    """Each bootstrap resample's mean of the centred deltas (resample mean minus mean).
 
-    Up to _CACHE_MAX_BOOTSTRAP_ITEMS items, the draws are kept as a (resamples x n) matrix of
-    counts and applied with one matrix-vector product; above, each resample is drawn and summed
-    on the spot. Which of the two is used depends only on n, so results never depend on the
-    cache.
+    Which resampling is used depends only on n, so results never depend on the cache:
+
+    * n <= 100: the classic bootstrap, n draws with replacement, kept per n as a
+      (resamples x n) matrix of counts applied with one matrix product.
+    * n <= 2000: the Poisson bootstrap (each item weighted by an independent Poisson(1)
+      count, the resample mean is the weighted mean). Its weights for n items are the first
+      n rows of one (items x resamples) matrix, so a single cached matrix serves every n.
+    * above: the classic bootstrap, drawn and summed on the spot, in chunks.
     """
     import numpy as np
 
     n = int(centred.size)
-    if n <= _CACHE_MAX_BOOTSTRAP_ITEMS:
-        weights = _cached(("bootstrap", seed, n), lambda: _bootstrap_weights(seed, n))
-        sums: NDArray[np.float64] = (weights @ centred.astype(np.float32)).astype(np.float64)
-        return sums
+    if n <= _MULTINOMIAL_MAX_ITEMS:
+        counts = _cached(("multinomial", seed, n), lambda: _multinomial_weights(seed, n))
+        sums: NDArray[np.float64] = np.einsum("bi,i->b", counts, centred.astype(np.float32))
+        return sums.astype(np.float64) / n
+    if n <= _POISSON_MAX_ITEMS:
+        weights = _poisson_weights(seed, n)[:n]
+        sums = np.einsum("i,ib->b", centred.astype(np.float32), weights).astype(np.float64)
+        totals = _cached(("poisson totals", seed, n), lambda: weights.sum(axis=0, dtype=np.float64))
+        drawn = totals > 0  # an empty resample is impossible in practice with > 100 items
+        shifts: NDArray[np.float64] = sums[drawn] / totals[drawn]
+        return shifts
     rng = _bootstrap_generator(seed)
-    sums = np.empty(BOOTSTRAP_RESAMPLES)
+    shifts = np.empty(BOOTSTRAP_RESAMPLES)
     for start, stop in _row_chunks(BOOTSTRAP_RESAMPLES, n):
-        drawn = rng.integers(0, n, size=(stop - start, n), dtype=np.intp)
-        sums[start:stop] = np.take(centred, drawn).sum(axis=1)
-    return sums
+        picked = rng.integers(0, n, size=(stop - start, n), dtype=np.intp)
+        shifts[start:stop] = np.take(centred, picked).sum(axis=1) / n
+    return shifts
+
+
+def _poisson_weights(seed: int, n: int) -> NDArray[np.float32]:
+    """At least n rows of the (items x resamples) Poisson(1) weights of `seed`."""
+    key = ("poisson", seed)
+    found = _DRAWS.lookup(key)
+    if found is not None and found.shape[0] >= n:
+        return found  # type: ignore[return-value]
+    known = 0 if found is None else found.shape[0]
+    weights = _draw_poisson_weights(seed, min(_POISSON_MAX_ITEMS, max(n, 256, 2 * known)))
+    _DRAWS.store(key, weights)
+    return weights
+
+
+def _draw_poisson_weights(seed: int, items: int) -> NDArray[np.float32]:
+    import numpy as np
+
+    # Drawn item by item from one stream: the first rows never depend on how many are drawn.
+    rng = _bootstrap_generator(seed)
+    weights = np.empty((items, BOOTSTRAP_RESAMPLES), dtype=np.float32)
+    for start, stop in _row_chunks(items, BOOTSTRAP_RESAMPLES):
+        weights[start:stop] = rng.poisson(1.0, size=(stop - start, BOOTSTRAP_RESAMPLES))
+    return weights
 
 
 def _bootstrap_generator(seed: int) -> np.random.Generator:
@@ -374,7 +411,7 @@ def _row_chunks(rows: int, columns: int) -> list[tuple[int, int]]:
     return [(start, min(start + step, rows)) for start in range(0, rows, step)]
 
 
-def _bootstrap_weights(seed: int, n: int) -> NDArray[np.float32]:
+def _multinomial_weights(seed: int, n: int) -> NDArray[np.float32]:
     """How often each item is drawn in each bootstrap resample: (resamples x n) counts."""
     import numpy as np
 
@@ -391,30 +428,41 @@ def _bootstrap_weights(seed: int, n: int) -> NDArray[np.float32]:
 class _DrawCache:
     """Least-recently-used random draws, bounded by their total size in bytes."""
 
-    def __init__(self, budget_bytes: int) -> None:
+    def __init__(self, budget_bytes: int, largest_bytes: int) -> None:
         self._budget = budget_bytes
+        self._largest = largest_bytes
         self._entries: OrderedDict[tuple[object, ...], NDArray[np.generic]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
-    def get(
-        self, key: tuple[object, ...], make: Callable[[], NDArray[np.generic]]
-    ) -> NDArray[np.generic]:
+    def lookup(self, key: tuple[object, ...]) -> NDArray[np.generic] | None:
         with self._lock:
             found = self._entries.get(key)
             if found is not None:
                 self._entries.move_to_end(key)
-                return found
-        value = make()
-        if value.nbytes > self._budget // 4:
-            return value
+            return found
+
+    def store(self, key: tuple[object, ...], value: NDArray[np.generic]) -> None:
+        if value.nbytes > self._largest:
+            return
         with self._lock:
-            if key not in self._entries:
-                self._entries[key] = value
-                self._size += value.nbytes
+            replaced = self._entries.pop(key, None)
+            if replaced is not None:
+                self._size -= replaced.nbytes
+            self._entries[key] = value
+            self._size += value.nbytes
             while self._size > self._budget:
                 _, evicted = self._entries.popitem(last=False)
                 self._size -= evicted.nbytes
+
+    def get(
+        self, key: tuple[object, ...], make: Callable[[], NDArray[np.generic]]
+    ) -> NDArray[np.generic]:
+        found = self.lookup(key)
+        if found is not None:
+            return found
+        value = make()
+        self.store(key, value)
         return value
 
     def clear(self) -> None:
@@ -423,7 +471,7 @@ class _DrawCache:
             self._size = 0
 
 
-_DRAWS = _DrawCache(_CACHE_BUDGET_BYTES)
+_DRAWS = _DrawCache(_CACHE_BUDGET_BYTES, _CACHE_LARGEST_BYTES)
 
 
 def _cached(key: tuple[object, ...], make: Callable[[], _Draws]) -> _Draws:
