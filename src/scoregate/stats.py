@@ -26,10 +26,19 @@ numbers:
   All deltas zero gives ``p = 1``.
 
 * **How large is the change?** The mean delta with a percentile bootstrap confidence interval
-  (default 95%): 2000 resamples of the items from an independent stream of the same seed
-  (``PCG64(seed).jumped()``). For ``n > 5000`` the normal interval
-  ``mean ± z * sd / sqrt(n)`` is used instead (the same answer there, at a fraction of the cost).
-  One item gives the interval ``(d, d)``.
+  (default 95%) over 2000 resamples, drawn from an independent stream of the same seed
+  (``PCG64(seed).jumped()``):
+
+  - ``n <= 100``: the classic bootstrap (n items drawn with replacement);
+  - ``100 < n <= 2000``: the Poisson bootstrap (each item weighted by an independent
+    Poisson(1) count; the resample mean is the weighted mean). It is asymptotically the same
+    interval, and its weights for ``n`` items are the first ``n`` rows of one shared matrix, so
+    a run of calls on datasets of many sizes draws them once;
+  - ``2000 < n <= 5000``: the classic bootstrap again, drawn and summed in chunks;
+  - ``n > 5000``: the normal interval ``mean ± z * sd / sqrt(n)`` (the same answer there, at
+    a fraction of the cost).
+
+  One item gives the interval ``(d, d)``; the interval never leaves ``[min(d), max(d)]``.
 
 * **Could a drop have been seen at all?** The minimum detectable drop at one-sided level
   ``alpha`` with 80% power, ``(z[1 - alpha] + z[0.8]) * sd / sqrt(n)``, and
@@ -37,8 +46,9 @@ numbers:
 
 numpy is imported inside the functions, never at import time, so the command line starts fast.
 The random draws depend only on the seed and on the number of items (or of nonzero deltas),
-never on the values, so they are kept in a small bounded cache: repeated calls on datasets of
-the same size reuse them, and the results are the same whether or not they were cached.
+never on the values, so they are kept in a bounded cache (64 MiB at most): later calls reuse
+them, and the results are the same whether or not they were cached. Matrix products avoid BLAS
+(whose threads fight over a busy CI runner's cores) and are single-threaded numpy loops.
 """
 
 from __future__ import annotations
@@ -255,7 +265,7 @@ def _sign_flip_p(d: NDArray[np.float64], *, seed: int, resamples: int) -> tuple[
     if m == 0:
         return 1.0, "sign-flip exact"
     if m >= NORMAL_P_MIN_NONZERO:
-        z = float(nonzero.sum()) / math.sqrt(float(np.dot(nonzero, nonzero)))
+        z = float(nonzero.sum()) / math.sqrt(float(np.square(nonzero).sum()))
         return _STANDARD_NORMAL.cdf(z), "sign-flip normal approx."
     tolerance = _tie_tolerance(float(np.abs(nonzero).sum()))
     if m <= EXACT_MAX_NONZERO:
