@@ -63,7 +63,7 @@ def _regressed_cases(comparison: Comparison) -> list[TestCase]:
             case = TestCase(
                 f"{score.name}: item {item_id}",
                 classname=f"scoregate.{comparison.experiment}.items",
-                elapsed_sec=sample.latency,
+                elapsed_sec=round(sample.latency, 3),
             )
             case.add_failure_info(
                 message=f"item {item_id} passed '{score.name}' in the baseline and fails now",
