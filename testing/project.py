@@ -1,0 +1,144 @@
+"""A scoregate project in a temporary folder, and the real console script to run on it.
+
+``Project`` writes ``experiments.yaml``, a dataset and a task module; ``run_cli`` runs the
+installed ``scoregate`` script in a subprocess, exactly as a user or a CI job does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import yaml
+
+SCOREGATE = Path(sys.executable).parent / "scoregate"
+
+TASK_MODULE = '''\
+"""The task of a test project: answers right unless its kwargs say otherwise."""
+
+import random
+import time
+
+
+def answer(*, item, wrong=(), fail=(), slow=(), sleep=0.0, jitter=0.0, comment=False, **kwargs):
+    if item.id in fail:
+        raise RuntimeError(f"the task broke on {item.id}")
+    if item["id"] in slow:
+        time.sleep(30)
+    if sleep or jitter:
+        time.sleep(sleep + random.uniform(0, jitter))
+    if item.id in wrong:
+        return "wrong"
+    return item["expected_output"]
+'''
+
+ROWS: tuple[dict[str, Any], ...] = (
+    {"id": "a", "input": {"question": "1+1"}, "expected_output": "2"},
+    {"id": "b", "input": {"question": "2+2"}, "expected_output": "4"},
+    {"id": "c", "input": {"question": "3+3"}, "expected_output": "6"},
+    {"id": "d", "input": {"question": "4+4"}, "expected_output": "8"},
+    {"id": "e", "input": {"question": "5+5"}, "expected_output": "10"},
+)
+
+
+class CliResult(NamedTuple):
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(
+    *args: str | Path, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 60
+) -> CliResult:
+    """Run the real ``scoregate`` console script; never as if under GitHub Actions."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    environment.update(env or {})
+    completed = subprocess.run(
+        [str(SCOREGATE), *map(str, args)],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return CliResult(completed.returncode, completed.stdout, completed.stderr)
+
+
+def write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+@dataclass
+class Project:
+    """A folder with ``experiments.yaml``, ``data.jsonl`` and a uniquely named task module."""
+
+    root: Path
+    module: str = field(default_factory=lambda: f"sg_app_{uuid.uuid4().hex[:10]}")
+
+    def __post_init__(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.write(f"{self.module}.py", TASK_MODULE)
+        write_jsonl(self.root / "data.jsonl", ROWS)
+        self.write_config(self.experiment())
+
+    @property
+    def config(self) -> Path:
+        return self.root / "experiments.yaml"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / ".scoregate"
+
+    def write(self, relative: str, text: str) -> Path:
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    def experiment(
+        self,
+        name: str = "qa",
+        *,
+        task_kwargs: Mapping[str, Any] | None = None,
+        evaluators: Sequence[Mapping[str, Any]] | None = None,
+        gate: Mapping[str, Any] | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """An experiment mapping: exact-match ``correct`` with ``min: 0.8`` unless told."""
+        return {
+            "name": name,
+            "dataset": "data.jsonl",
+            "task": {"python": f"{self.module}:answer", "kwargs": dict(task_kwargs or {})},
+            "evaluators": list(evaluators or [{"type": "exact", "name": "correct"}]),
+            "gate": dict(gate if gate is not None else {"correct": {"min": 0.8}}),
+            **extra,
+        }
+
+    def write_config(
+        self, *experiments: Mapping[str, Any], defaults: Mapping[str, Any] | None = None
+    ) -> Path:
+        document: dict[str, Any] = {"version": 1}
+        if defaults:
+            document["defaults"] = dict(defaults)
+        document["experiments"] = [dict(e) for e in experiments]
+        self.config.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+        return self.config
+
+    def run_cli(self, *args: str | Path, env: Mapping[str, str] | None = None) -> CliResult:
+        return run_cli(*args, cwd=self.root, env=env)
+
+    def records(self, experiment: str = "qa") -> list[Path]:
+        """The run records written so far, oldest first."""
+        folder = self.output_dir / "runs" / experiment
+        return sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)

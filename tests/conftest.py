@@ -1,0 +1,31 @@
+"""Shared fixtures: a project folder, and the real console script run in a subprocess."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from testing.project import CliResult, Project, run_cli
+
+__all__ = ["CliResult", "Project"]
+
+
+@pytest.fixture(autouse=True)
+def _restore_sys_path(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # scoregate puts the config's folder on sys.path to import user modules; keep tests apart.
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    yield
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """``tmp_path/project`` with experiments.yaml, data.jsonl (items a-e) and a task module."""
+    return Project(tmp_path / "project")
+
+
+@pytest.fixture(name="run_cli")
+def run_cli_fixture() -> Callable[..., CliResult]:
+    """``run_cli(*args, cwd=..., env=...)`` → (exit code, stdout, stderr) of ``scoregate``."""
+    return run_cli
