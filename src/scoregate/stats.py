@@ -326,7 +326,6 @@ def _draw_sign_index(seed: int, groups: int, resamples: int) -> NDArray[np.intp]
 def _confidence_interval(
     d: NDArray[np.float64], *, mean: float, sd: float, confidence: float, seed: int
 ) -> tuple[float, float]:
-
     n = int(d.size)
     if sd == 0.0:
         return mean, mean
