@@ -106,7 +106,7 @@ class FakeGitHub:
         self._comments: dict[int, dict[str, Any]] = {}
         self._issue_of: dict[int, int] = {}
         self._next_id = 1000
-        self._faults: list[int] = []
+        self._faults: list[tuple[int, str | None]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
@@ -154,10 +154,13 @@ class FakeGitHub:
                 if self._issue_of[cid] == issue_number
             ]
 
-    def fail_next(self, status: int, times: int = 1) -> None:
-        """Answer the next ``times`` requests with ``status`` (deliberate, not validated)."""
+    def fail_next(self, status: int, times: int = 1, *, method: str | None = None) -> None:
+        """Answer the next ``times`` requests (of ``method``, if given) with ``status``.
+
+        Deliberate faults are not validated against the OpenAPI description.
+        """
         with self._lock:
-            self._faults.extend([status] * times)
+            self._faults.extend([(status, method)] * times)
 
     def event_env(
         self,
@@ -227,8 +230,10 @@ class FakeGitHub:
         query = dict(urllib.parse.parse_qsl(split.query))
         path = split.path
         with self._lock:
-            if self._faults:
-                return _Answer(self._faults.pop(0), {"message": "Server Error"}, validate=False)
+            for index, (status, only) in enumerate(self._faults):
+                if only in (None, method):
+                    del self._faults[index]
+                    return _Answer(status, {"message": "Server Error"}, validate=False)
         auth = headers.get("Authorization", "")
         scheme, _, credential = auth.partition(" ")
         if scheme.lower() not in ("bearer", "token") or credential != self.token:

@@ -357,10 +357,14 @@ def test_bad_credentials_exit_3_without_printing_the_token(
 def test_server_errors_exit_3(fake_github: FakeGitHub, tmp_path: Path) -> None:
     env = fake_github.event_env(tmp_path)
     _report(tmp_path)
-    fake_github.fail_next(500, times=3)  # the first try and both retries
+    fake_github.fail_next(500, method="POST")  # a POST is not retried: it may have landed
     result = run_comment([], env, tmp_path)
     assert result.returncode == 3
-    assert "GitHub answered HTTP 500: Server Error" in result.stderr
+    assert result.stderr == (
+        "scoregate: GitHub answered HTTP 500: Server Error when trying to comment on pull "
+        "request #7.\n"
+    )
+    assert [r.method for r in fake_github.requests] == ["GET", "POST"]
 
 
 def test_no_pull_request_exits_0_and_says_why(fake_github: FakeGitHub, tmp_path: Path) -> None:
