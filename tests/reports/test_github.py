@@ -334,6 +334,7 @@ def test_a_fork_pull_request_exits_0_with_a_clear_message(
         "The token cannot write to octo-org/octo-repo: a pull request from a fork"
     )
     assert "::warning title=scoregate comment::HTTP 403" in result.stdout
+    assert result.stderr == ""  # said once, on stdout
     summary = (tmp_path / "sum.md").read_text(encoding="utf-8")
     assert "scoregate could not comment on the pull request: HTTP 403" in summary
     assert fake_github.comments_on(7) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from pathlib import Path
@@ -59,7 +60,8 @@ def comment(markdown_path: Path, marker: str | None, config: str) -> None:
         sys.exit(2)
     key = marker or default_marker_key(config, env)
     try:
-        outcome = post_sticky_comment(body=body, marker=key, env=env, log=sys.stderr)
+        # The outcome is printed below, once; the function's own log would repeat it.
+        outcome = post_sticky_comment(body=body, marker=key, env=env, log=io.StringIO())
     except ScoregateError as error:
         click.echo(f"scoregate: {error}", err=True)
         sys.exit(error.return_code)
