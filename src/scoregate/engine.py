@@ -82,7 +82,7 @@ async def run_items(
 ) -> Collector:
     """Fill ``collector`` with one sample per item × repeat; return it."""
     collector = collector or Collector(items, repeats)
-    own_executor = executor is None and isinstance(task, PythonTask) and not task.is_async
+    own_executor = executor is None
     if own_executor:
         executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="scoregate-task")
     runner = _SampleRunner(task, evaluators, timeout, executor)
@@ -152,11 +152,14 @@ class _SampleRunner:
 
     async def _evaluate(self, evaluator: Evaluator, item: Item, output: Any) -> tuple[Score, ...]:
         try:
-            if evaluator.is_async:
-                async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout(self.timeout):
+                if evaluator.is_async:
                     raw = await evaluator.call(item, output)
-            else:
-                raw = evaluator.call(item, output)
+                else:
+                    # In a worker thread: a slow sync evaluator neither blocks the other
+                    # samples nor escapes the timeout.
+                    loop = asyncio.get_running_loop()
+                    raw = await loop.run_in_executor(self.executor, evaluator.call, item, output)
             return evaluator.scores(raw)
         except TimeoutError:
             message = f"evaluator '{evaluator.name}' timed out after {self.timeout:g}s"

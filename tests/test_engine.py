@@ -1,0 +1,263 @@
+"""engine.py: real concurrency, errors and timeouts recorded per sample, dataset order kept."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+
+from scoregate.engine import Collector, run_items
+from scoregate.evaluators import Evaluator
+from scoregate.evaluators.results import to_scores
+from scoregate.model import Item, ItemResult, Score
+from scoregate.tasks import PythonTask
+
+
+def items(n: int) -> list[Item]:
+    return [Item(f"item-{i:02d}", {"n": i}, str(i), {"index": i}) for i in range(n)]
+
+
+def run(
+    task: Callable[..., Any],
+    dataset: Sequence[Item],
+    evaluators: Sequence[Evaluator] = (),
+    *,
+    concurrency: int = 4,
+    repeats: int = 1,
+    timeout: float = 5.0,
+    **kwargs: Any,
+) -> tuple[ItemResult, ...]:
+    python_task = PythonTask(task, kwargs, asyncio.iscoroutinefunction(task))
+    collector = asyncio.run(
+        run_items(
+            dataset,
+            python_task,
+            evaluators,
+            concurrency=concurrency,
+            repeats=repeats,
+            timeout=timeout,
+        )
+    )
+    return collector.results()
+
+
+def evaluator(name: str, function: Callable[..., Any], *, is_async: bool = False) -> Evaluator:
+    def scores(raw: Any) -> tuple[Score, ...]:
+        return to_scores(raw, name, None)
+
+    return Evaluator(name, function, scores, is_async)
+
+
+def test_both_item_access_styles() -> None:
+    def task(*, item: Any) -> str:
+        by_attribute = (item.id, item.input["n"], item.expected_output, item.metadata["index"])
+        by_key = (item["id"], item["input"]["n"], item["expected_output"], item["metadata"])
+        assert by_key[3] == {"index": by_attribute[3]}
+        return f"{by_attribute[0]}|{by_key[1]}|{by_attribute[2]}|{by_key[3]['index']}"
+
+    results = run(task, items(3))
+    assert [r.samples[0].output for r in results] == [
+        "item-00|0|0|0",
+        "item-01|1|1|1",
+        "item-02|2|2|2",
+    ]
+    assert all(r.samples[0].error is None for r in results)
+
+
+def test_task_kwargs_are_passed() -> None:
+    def task(*, item: Item, prefix: str) -> str:
+        return prefix + item.id
+
+    (result,) = run(task, items(1), prefix="answer to ")
+    assert result.samples[0].output == "answer to item-00"
+
+
+def test_sync_task_runs_concurrently_in_worker_threads() -> None:
+    threads: set[str] = set()
+    lock = threading.Lock()
+
+    def task(*, item: Item) -> str:
+        with lock:
+            threads.add(threading.current_thread().name)
+        time.sleep(0.2)
+        return item.id
+
+    started = time.perf_counter()
+    results = run(task, items(20), concurrency=10)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 2.0, f"20 × 0.2 s at concurrency 10 took {elapsed:.2f} s"
+    assert [r.samples[0].output for r in results] == [i.id for i in items(20)]
+    assert threading.main_thread().name not in threads
+    assert len(threads) >= 5
+    assert all(name.startswith("scoregate-task") for name in threads)
+
+
+def test_async_task_runs_concurrently() -> None:
+    in_flight = 0
+    most = 0
+
+    async def task(*, item: Item) -> str:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        await asyncio.sleep(0.2)
+        in_flight -= 1
+        return item.id
+
+    started = time.perf_counter()
+    results = run(task, items(20), concurrency=10)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 2.0, f"20 × 0.2 s at concurrency 10 took {elapsed:.2f} s"
+    assert most == 10
+    assert len(results) == 20
+
+
+def test_results_come_back_in_dataset_order_whatever_finishes_first() -> None:
+    rng = random.Random(7)
+    delays = {i.id: rng.uniform(0, 0.05) for i in items(30)}
+    finished: list[str] = []
+
+    async def task(*, item: Item) -> str:
+        await asyncio.sleep(delays[item.id])
+        finished.append(item.id)
+        return item.id
+
+    results = run(task, items(30), concurrency=8, repeats=2)
+    assert finished != sorted(finished), "the random sleeps should reorder completion"
+    assert [r.item.id for r in results] == [i.id for i in items(30)]
+    assert all([s.index for s in r.samples] == [0, 1] for r in results)
+    assert all(s.output == r.item.id for r in results for s in r.samples)
+
+
+def test_task_exceptions_are_sample_errors_and_the_run_goes_on() -> None:
+    def task(*, item: Item) -> str:
+        if item.id in ("item-01", "item-03"):
+            raise RuntimeError(f"model refused {item.id}")
+        if item.id == "item-04":
+            raise KeyError("question")
+        return item.expected_output  # type: ignore[no-any-return]
+
+    scored = evaluator("correct", lambda item, output: output == item.expected_output)
+    results = run(task, items(5), [scored])
+    assert [(r.item.id, r.samples[0].error) for r in results] == [
+        ("item-00", None),
+        ("item-01", "RuntimeError: model refused item-01"),
+        ("item-02", None),
+        ("item-03", "RuntimeError: model refused item-03"),
+        ("item-04", "KeyError: 'question'"),
+    ]
+    assert results[0].samples[0].scores == (Score("correct", 1.0, raw=True),)
+    assert results[1].samples[0].scores == ()
+    assert results[1].samples[0].output is None
+
+
+def test_sync_and_async_task_timeouts_are_sample_errors() -> None:
+    def slow_sync(*, item: Item) -> str:
+        if item.id == "item-01":
+            time.sleep(0.6)
+        return "done"
+
+    async def slow_async(*, item: Item) -> str:
+        if item.id == "item-01":
+            await asyncio.sleep(10)
+        return "done"
+
+    for task in (slow_sync, slow_async):
+        results = run(task, items(3), timeout=0.2)
+        assert [r.samples[0].error for r in results] == [None, "task timed out after 0.2s", None]
+        assert [r.samples[0].output for r in results] == ["done", None, "done"]
+        assert results[1].samples[0].latency == pytest.approx(0.2, abs=0.15)
+
+
+def test_evaluator_exceptions_and_timeouts_are_recorded_on_the_sample() -> None:
+    def broken(item: Item, output: Any) -> float:
+        raise ZeroDivisionError("division by zero")
+
+    async def slow(item: Item, output: Any) -> float:
+        await asyncio.sleep(10 if item.id == "item-01" else 0)
+        return 1.0
+
+    async def task(*, item: Item) -> str:
+        return "out"
+
+    results = run(
+        task,
+        items(2),
+        [evaluator("broken", broken), evaluator("slow", slow, is_async=True)],
+        timeout=0.2,
+    )
+    first, second = (r.samples[0] for r in results)
+    assert first.error is None
+    assert first.output == "out"
+    assert first.scores == (
+        Score(
+            "broken", None, error="evaluator 'broken' failed: ZeroDivisionError: division by zero"
+        ),
+        Score("slow", 1.0, raw=1.0),
+    )
+    assert second.scores[1] == Score("slow", None, error="evaluator 'slow' timed out after 0.2s")
+
+
+def test_repeats_make_one_sample_each() -> None:
+    calls: list[str] = []
+    lock = threading.Lock()
+
+    def task(*, item: Item) -> str:
+        with lock:
+            calls.append(item.id)
+        return item.id
+
+    results = run(task, items(3), repeats=3)
+    assert sorted(calls) == sorted([i.id for i in items(3)] * 3)
+    assert [len(r.samples) for r in results] == [3, 3, 3]
+
+
+def test_should_stop_keeps_what_finished() -> None:
+    dataset = items(10)
+    collector = Collector(dataset, 1)
+    done = 0
+
+    async def task(*, item: Item) -> str:
+        nonlocal done
+        done += 1
+        return item.id
+
+    asyncio.run(
+        run_items(
+            dataset,
+            PythonTask(task, {}, True),
+            (),
+            concurrency=1,
+            repeats=1,
+            timeout=1,
+            collector=collector,
+            should_stop=lambda: "budget spent" if done >= 4 else None,
+        )
+    )
+    assert collector.stop_reason == "budget spent"
+    assert [r.item.id for r in collector.results()] == [i.id for i in dataset[:4]]
+
+
+def test_sync_evaluators_run_off_the_event_loop_within_the_timeout() -> None:
+    def slow_judge(item: Item, output: Any) -> float:
+        time.sleep(0.6 if item.id == "item-01" else 0.2)
+        return 1.0
+
+    async def task(*, item: Item) -> str:
+        return "out"
+
+    started = time.perf_counter()
+    results = run(task, items(10), [evaluator("judge", slow_judge)], concurrency=10, timeout=0.4)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 1.5, f"10 sync evaluations of 0.2 s at concurrency 10 took {elapsed:.2f} s"
+    assert [r.samples[0].scores[0].error for r in results[:3]] == [
+        None,
+        "evaluator 'judge' timed out after 0.4s",
+        None,
+    ]
+    assert results[0].samples[0].scores[0].value == 1.0
