@@ -19,6 +19,8 @@ from typing import Any, NamedTuple
 
 import yaml
 
+from scoregate.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef
+
 SCOREGATE = Path(sys.executable).parent / "scoregate"
 
 TASK_MODULE = '''\
@@ -142,3 +144,50 @@ class Project:
         """The run records written so far, oldest first."""
         folder = self.output_dir / "runs" / experiment
         return sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns)
+
+
+def make_record(
+    values: Mapping[str, float | Sequence[float | None] | None],
+    *,
+    experiment: str = "qa",
+    run_id: str = "20260101T000000Z-cand01",
+    score: str = "correct",
+    pass_mark: float = 0.5,
+    outputs: Mapping[str, Any] | None = None,
+    comments: Mapping[str, str] | None = None,
+    task_errors: Mapping[str, str] | None = None,
+) -> RunRecord:
+    """A run record with one item per key of ``values`` and one score.
+
+    A number is one sample; a list is one sample per value (repeats); None is a sample whose
+    evaluator failed; an item in ``task_errors`` has one sample whose task failed.
+    """
+    results = []
+    for item_id, value in values.items():
+        per_sample = list(value) if isinstance(value, Sequence) else [value]
+        samples = []
+        for index, v in enumerate(per_sample):
+            output = (outputs or {}).get(item_id, f"output of {item_id}")
+            if item_id in (task_errors or {}):
+                samples.append(Sample(index, None, 0.01, (task_errors or {})[item_id]))
+                continue
+            found = Score(
+                score,
+                v,
+                raw=v,
+                comment=(comments or {}).get(item_id),
+                error=None if v is not None else f"evaluator '{score}' failed: ValueError: bad",
+            )
+            samples.append(Sample(index, output, 0.01, None, (found,)))
+        item = Item(item_id, {"question": f"q {item_id}"}, f"answer {item_id}")
+        results.append(ItemResult(item, tuple(samples)))
+    repeats = max((len(r.samples) for r in results), default=1)
+    return RunRecord(
+        experiment=experiment,
+        run_id=run_id,
+        items=tuple(results),
+        score_defs={score: ScoreDef(score, pass_mark, None, "exact")},
+        repeats=repeats,
+        started_at="2026-01-01T00:00:00Z",
+        finished_at="2026-01-01T00:00:05Z",
+    )

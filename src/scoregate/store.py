@@ -180,6 +180,8 @@ def read_record(path: Path) -> RunRecord:
         raise ConfigError(f"{path}: no such run record.") from None
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: not a readable run record: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: not a scoregate run record: it does not hold a JSON object.")
     try:
         return record_from_dict(data)
     except (KeyError, TypeError, ValueError) as exc:
