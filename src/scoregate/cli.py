@@ -138,6 +138,11 @@ def cli() -> None:
     "--shard",
     help="Run only slice I of N (for example 2/4) and write a partial run record; join with 'merge'.",
 )
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Call the model for every prompt task and judge, ignoring the result cache.",
+)
 def run(
     config_path: Path,
     experiments: tuple[str, ...],
@@ -148,6 +153,7 @@ def run(
     concurrency: int | None,
     repeats: int | None,
     shard: str | None,
+    no_cache: bool,
 ) -> None:
     """Run the experiments, compare with the baseline, gate, and write the reports."""
     with error_handler():
@@ -163,6 +169,7 @@ def run(
             baseline=baseline,
             paths=paths,
             overrides=runner.Overrides(concurrency, repeats, shard_slice),
+            use_cache=not no_cache,
         )
     sys.exit(code)
 
@@ -178,7 +185,7 @@ def validate(config_path: Path) -> None:
         prepared = runner.prepare(config, config.experiments)
         for p in prepared:
             click.echo(
-                f"{p.experiment.name}: {len(p.items)} items, task {p.experiment.task.python}, "
+                f"{p.experiment.name}: {len(p.items)} items, task {p.experiment.task.label}, "
                 f"scores {', '.join(e.name for e in p.evaluators)}"
             )
         count = len(prepared)

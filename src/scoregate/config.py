@@ -16,7 +16,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from scoregate import yamlsource
+from scoregate import templates, yamlsource
+from scoregate.costs import Price
 from scoregate.errors import ConfigError
 from scoregate.yamlsource import KeyPath, SourceDoc, format_path
 
@@ -25,6 +26,11 @@ DEFAULT_TIMEOUT = 60.0
 DEFAULT_SIGNIFICANCE = 0.05
 DEFAULT_BASELINE = "baselines/{experiment}.json"
 DEFAULT_OUTPUT_DIR = ".scoregate"
+DEFAULT_MAX_CONCURRENT_CALLS = 8
+DEFAULT_CALL_TIMEOUT = 60.0
+DEFAULT_MAX_ATTEMPTS = 4
+DEFAULT_JUDGE_SCALE = (0.0, 10.0)
+CHAT_KEYS = ("model", "prompt", "messages", "scale")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,23 +47,56 @@ class DatasetConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class ChatPromptConfig:
+    """A model, a prompt with placeholders, and the call's parameters (temperature, ...)."""
+
+    model: str
+    prompt: templates.Prompt
+    params: Mapping[str, Any] = field(default_factory=dict)
+    where: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class TaskConfig:
-    python: str
+    python: str = ""
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     where: str = ""
+    openai: ChatPromptConfig | None = None
+
+    @property
+    def label(self) -> str:
+        return f"openai {self.openai.model}" if self.openai else self.python
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAISettings:
+    """How model calls are made: shared by prompt tasks and judges."""
+
+    max_concurrent_calls: int = DEFAULT_MAX_CONCURRENT_CALLS
+    timeout: float = DEFAULT_CALL_TIMEOUT
+    """Seconds for one HTTP attempt."""
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
+
+
+@dataclass(frozen=True, slots=True)
+class CacheSetting:
+    enabled: bool = True
+    path: Path | None = None
+    """None: ``<output dir>/cache.sqlite``."""
 
 
 @dataclass(frozen=True, slots=True)
 class EvaluatorConfig:
     kind: str
-    """``builtin``, ``python`` or ``script``."""
+    """``builtin``, ``python``, ``script`` or ``judge``."""
     target: str
-    """The builtin type, the ``module:function`` or the script path."""
+    """The builtin type, the ``module:function``, the script path or the judge model."""
     name: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     scale: tuple[float, float] | None = None
     pass_mark: float | None = None
     where: str = ""
+    judge: ChatPromptConfig | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +118,7 @@ class GateConfig:
     max_flaky_rate: float | None = None
     count_flaky_as_regressed: bool = False
     significance: float | None = DEFAULT_SIGNIFICANCE
+    judge_changed_fails: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +134,7 @@ class ExperimentConfig:
     baseline: Path | None = None
     description: str = ""
     where: str = ""
+    max_cost: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +144,16 @@ class Config:
     experiments: tuple[ExperimentConfig, ...]
     output_dir: Path
     digest: str
+    openai: OpenAISettings = field(default_factory=OpenAISettings)
+    cache: CacheSetting = field(default_factory=CacheSetting)
+    prices: Mapping[str, Price] = field(default_factory=dict)
+
+    @property
+    def uses_models(self) -> bool:
+        return any(
+            e.task.openai is not None or any(v.kind == "judge" for v in e.evaluators)
+            for e in self.experiments
+        )
 
     def select(self, names: Sequence[str]) -> tuple[ExperimentConfig, ...]:
         if not names:
@@ -282,7 +333,60 @@ def _build(doc: SourceDoc, path: Path) -> Config:
     if problems:
         raise ConfigError(problems)
     output_dir = root / defaults.get("output_dir", DEFAULT_OUTPUT_DIR)
-    return Config(path, root, tuple(experiments), output_dir, digest_of(data))
+    return Config(
+        path,
+        root,
+        tuple(experiments),
+        output_dir,
+        digest_of(data),
+        openai=_openai_settings(defaults.get("openai", {})),
+        cache=_cache_setting(defaults.get("cache", True), root),
+        prices={
+            model: Price(float(p["prompt"]), float(p["completion"]))
+            for model, p in defaults.get("prices", {}).items()
+        },
+    )
+
+
+def _openai_settings(raw: Mapping[str, Any]) -> OpenAISettings:
+    return OpenAISettings(
+        max_concurrent_calls=int(raw.get("max_concurrent_calls", DEFAULT_MAX_CONCURRENT_CALLS)),
+        timeout=float(raw.get("timeout", DEFAULT_CALL_TIMEOUT)),
+        max_attempts=int(raw.get("max_attempts", DEFAULT_MAX_ATTEMPTS)),
+    )
+
+
+def _cache_setting(raw: bool | str, root: Path) -> CacheSetting:
+    if isinstance(raw, bool):
+        return CacheSetting(enabled=raw)
+    return CacheSetting(enabled=True, path=root / raw)
+
+
+def _chat_prompt(
+    raw: Mapping[str, Any],
+    doc: SourceDoc,
+    at: KeyPath,
+    roots: Sequence[str],
+    problems: list[str],
+) -> ChatPromptConfig:
+    """The shared part of ``task: {openai: ...}`` and ``judge: ...``: prompt XOR messages."""
+    where = doc.where(at)
+    if "prompt" in raw and "messages" in raw:
+        problems.append(
+            f"{where}: {format_path(at)}: give either 'prompt' or 'messages', not both."
+        )
+    if "messages" in raw:
+        prompt = templates.Prompt.from_messages(raw["messages"])
+        key = "messages"
+    else:
+        prompt = templates.Prompt.from_text(raw["prompt"])
+        key = "prompt"
+    problems.extend(
+        f"{doc.where((*at, key))}: {format_path((*at, key))}: {problem}."
+        for problem in templates.check(prompt, roots)
+    )
+    params = {k: v for k, v in raw.items() if k not in CHAT_KEYS}
+    return ChatPromptConfig(str(raw["model"]), prompt, params, where)
 
 
 def _experiment(
@@ -303,11 +407,16 @@ def _experiment(
     gate = _gate(raw.get("gate", {}), defaults, doc, (*at, "gate"), evaluators, problems)
     baseline = setting("baseline", DEFAULT_BASELINE).replace("{experiment}", raw["name"])
     task_raw = raw["task"]
-    task = (
-        TaskConfig(task_raw, where=doc.where((*at, "task")))
-        if isinstance(task_raw, str)
-        else TaskConfig(task_raw["python"], task_raw.get("kwargs", {}), doc.where((*at, "task")))
-    )
+    if isinstance(task_raw, str):
+        task = TaskConfig(task_raw, where=doc.where((*at, "task")))
+    elif "openai" in task_raw:
+        chat = _chat_prompt(
+            task_raw["openai"], doc, (*at, "task", "openai"), templates.TASK_ROOTS, problems
+        )
+        task = TaskConfig(where=chat.where, openai=chat)
+    else:
+        task = TaskConfig(task_raw["python"], task_raw.get("kwargs", {}), doc.where((*at, "task")))
+    max_cost = setting("max_cost", None)
     return ExperimentConfig(
         name=raw["name"],
         dataset=_dataset(raw["dataset"], doc, (*at, "dataset"), root, problems),
@@ -320,6 +429,7 @@ def _experiment(
         baseline=root / baseline,
         description=raw.get("description", ""),
         where=doc.where(at),
+        max_cost=None if max_cost is None else float(max_cost),
     )
 
 
@@ -392,6 +502,32 @@ def _evaluator(
         )
     scale_value = (float(scale[0]), float(scale[1])) if scale else None
     pass_mark = raw.get("pass_mark")
+    if "judge" in raw:
+        judge_raw = raw["judge"]
+        judge_at = (*at, "judge")
+        low, high = judge_raw.get("scale", DEFAULT_JUDGE_SCALE)
+        if not low < high:
+            problems.append(
+                f"{doc.where((*judge_at, 'scale'))}: {format_path((*judge_at, 'scale'))}: the low "
+                f"end {low} must be below the high end {high}."
+            )
+        chat = _chat_prompt(judge_raw, doc, judge_at, templates.JUDGE_ROOTS, problems)
+        names = [n for m in chat.prompt.messages for n in templates.placeholders(m.content)]
+        if not any(n.split(".", 1)[0] == "output" for n in names):
+            problems.append(
+                f"{doc.where(judge_at)}: {format_path(judge_at)}: the judge prompt has no "
+                "{{output}} placeholder, so the judge would never see the output it scores."
+            )
+        return EvaluatorConfig(
+            "judge",
+            chat.model,
+            raw.get("name", "judge"),
+            {},
+            (float(low), float(high)),
+            pass_mark,
+            where,
+            judge=chat,
+        )
     if "type" in raw:
         options = {k: v for k, v in raw.items() if k not in ("type", "name", "pass_mark")}
         if raw["type"] == "json_schema":
@@ -430,7 +566,7 @@ def _gate(
     evaluators: Sequence[EvaluatorConfig],
     problems: list[str],
 ) -> GateConfig:
-    reserved = {"max_error_rate", "max_flaky_rate", "flaky", "significance"}
+    reserved = {"max_error_rate", "max_flaky_rate", "flaky", "significance", "judge_changed"}
     significance = _significance(
         raw.get("significance", defaults.get("significance")), DEFAULT_SIGNIFICANCE
     )
@@ -461,4 +597,5 @@ def _gate(
         max_flaky_rate=raw.get("max_flaky_rate"),
         count_flaky_as_regressed=raw.get("flaky", defaults.get("flaky", "exclude")) == "include",
         significance=significance,
+        judge_changed_fails=raw.get("judge_changed", "warn") == "fail",
     )

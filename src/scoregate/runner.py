@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from scoregate import __version__, gitinfo, shards, store
 from scoregate.compare import compare
@@ -26,6 +26,9 @@ from scoregate.model import Check, Comparison, Item, RunRecord, ScoreDef, Verdic
 from scoregate.progress import ProgressLine
 from scoregate.reports import junit, markdown, terminal
 from scoregate.tasks import build_task
+
+if TYPE_CHECKING:
+    from scoregate.provider import Provider
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,15 +54,17 @@ class ReportPaths:
     markdown: Path
 
 
-def prepare(config: Config, experiments: Sequence[ExperimentConfig]) -> list[Prepared]:
+def prepare(
+    config: Config, experiments: Sequence[ExperimentConfig], provider: Provider | None = None
+) -> list[Prepared]:
     """Load datasets, resolve tasks and evaluators; every problem at once, nothing run."""
     problems: list[str] = []
     prepared = []
     for experiment in experiments:
         try:
             items = load_items(experiment.dataset, display_root=config.root)
-            task = build_task(experiment.task, config.root)
-            evaluators = build_evaluators(experiment.evaluators, config.root)
+            task = build_task(experiment.task, config.root, provider)
+            evaluators = build_evaluators(experiment.evaluators, config.root, provider)
         except ConfigError as exc:
             problems.extend(
                 f"{p}" if experiment.name in p else f"[{experiment.name}] {p}" for p in exc.problems
@@ -90,6 +95,7 @@ def execute(
     overrides: Overrides,
     git: Mapping[str, Any],
     stream: TextIO,
+    provider: Provider | None = None,
 ) -> tuple[RunRecord, bool]:
     """Run one experiment. Returns the record and whether it was interrupted."""
     experiment = prepared.experiment
@@ -108,20 +114,20 @@ def execute(
     started = store.now_iso()
     interrupted = False
     executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="scoregate-task")
+    work = run_items(
+        items,
+        prepared.task,
+        prepared.evaluators,
+        concurrency=concurrency,
+        repeats=repeats,
+        timeout=experiment.timeout,
+        collector=collector,
+        progress=progress,
+        executor=executor,
+        should_stop=provider.cost_limit(experiment.max_cost) if provider else None,
+    )
     try:
-        asyncio.run(
-            run_items(
-                items,
-                prepared.task,
-                prepared.evaluators,
-                concurrency=concurrency,
-                repeats=repeats,
-                timeout=experiment.timeout,
-                collector=collector,
-                progress=progress,
-                executor=executor,
-            )
-        )
+        asyncio.run(provider.run_then_close(work) if provider else work)
     except KeyboardInterrupt:
         interrupted = True
     finally:
@@ -139,14 +145,34 @@ def execute(
         repeats=repeats,
         shard=f"{overrides.shard[0]}/{overrides.shard[1]}" if overrides.shard else None,
         warnings=(
-            f"interrupted: {len(collector.results(complete_only=True))} of {len(items)} items finished",
+            (
+                f"interrupted: {len(collector.results(complete_only=True))} of {len(items)} items finished",
+            )
+            if interrupted
+            else ()
         )
-        if interrupted
-        else (),
+        + model_warnings(prepared, collector, provider),
         metadata={"scoregate_version": __version__, "partial": interrupted}
         | ({"positions": positions} if positions is not None else {}),
     )
     return record, interrupted
+
+
+def model_warnings(
+    prepared: Prepared, collector: Collector, provider: Provider | None
+) -> tuple[str, ...]:
+    """A max_cost stop, and models whose calls were counted at $0 for want of a price."""
+    found = [collector.stop_reason] if collector.stop_reason else []
+    if provider is not None:
+        experiment = prepared.experiment
+        models = {e.target for e in experiment.evaluators if e.kind == "judge"}
+        if experiment.task.openai is not None:
+            models.add(experiment.task.openai.model)
+        found += [
+            f"no price for model {m}: its calls are counted as $0; add it under defaults.prices"
+            for m in sorted(models & provider.unpriced)
+        ]
+    return tuple(found)
 
 
 def baseline_file(experiment: ExperimentConfig, override: Path | None) -> Path | None:
@@ -197,7 +223,7 @@ def gate_records(
             count_flaky=gate.count_flaky_as_regressed,
         )
         comparisons.append(comparison)
-        checks.extend(evaluate(comparison, gate))
+        checks.extend(evaluate(comparison, gate, judge_changed_fails=gate.judge_changed_fails))
     return decide(checks, comparisons)
 
 
@@ -295,16 +321,26 @@ def run(
     env: Mapping[str, str] = os.environ,
     stdout: TextIO = sys.stdout,
     stderr: TextIO = sys.stderr,
+    use_cache: bool = True,
 ) -> int:
     experiments = config.select(names)
-    prepared = prepare(config, experiments)
+    models = None
+    if any(c.task.openai or any(e.kind == "judge" for e in c.evaluators) for c in experiments):
+        from scoregate.provider import open_for_run
+
+        models = open_for_run(config, paths.output_dir, use_cache=use_cache, env=env)
+    prepared = prepare(config, experiments, models)
+    if models is not None:
+        models.check()
     baselines = [
         load_baseline(p.experiment.name, baseline_file(p.experiment, baseline)) for p in prepared
     ]
     git = gitinfo.describe(config.root, env)
     records: list[RunRecord] = []
     for item in prepared:
-        record, interrupted = execute(item, config, overrides=overrides, git=git, stream=stderr)
+        record, interrupted = execute(
+            item, config, overrides=overrides, git=git, stream=stderr, provider=models
+        )
         records.append(record)
         if interrupted:
             path = store.write_record(store.record_path(paths.output_dir, record), record)

@@ -9,10 +9,14 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scoregate.config import TaskConfig
 from scoregate.references import resolve
+
+if TYPE_CHECKING:
+    from scoregate.prompt_task import PromptTask
+    from scoregate.provider import Provider
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +27,15 @@ class PythonTask:
     name: str = ""
 
 
-def build_task(task: TaskConfig, root: Path) -> PythonTask:
+def build_task(
+    task: TaskConfig, root: Path, provider: Provider | None = None
+) -> PythonTask | PromptTask:
+    """The task of an experiment; an OpenAI prompt uses ``provider`` (the run's, or a new one)."""
+    if task.openai is not None:
+        from scoregate.prompt_task import PromptTask
+        from scoregate.provider import Provider
+
+        return PromptTask(task.openai, provider or Provider())
     function = resolve(task.python, root, task.where)
     is_async = inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(
         getattr(function, "__call__", None)  # noqa: B004 - a callable object with async __call__

@@ -10,7 +10,7 @@ import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scoregate.config import EvaluatorConfig
 from scoregate.errors import ConfigError
@@ -18,6 +18,9 @@ from scoregate.evaluators import builtin
 from scoregate.evaluators.results import to_scores
 from scoregate.model import Item, Score, ScoreDef
 from scoregate.references import import_file, resolve
+
+if TYPE_CHECKING:
+    from scoregate.provider import Provider
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,10 +36,19 @@ class Evaluator:
     options: Mapping[str, Any] = field(default_factory=dict)
 
 
-def build_evaluators(configs: Sequence[EvaluatorConfig], root: Path) -> tuple[Evaluator, ...]:
+def build_evaluators(
+    configs: Sequence[EvaluatorConfig], root: Path, provider: Provider | None = None
+) -> tuple[Evaluator, ...]:
+    """Judges call the model through ``provider`` (the run's, or a new one)."""
     built: list[Evaluator] = []
     for config in configs:
-        if config.kind == "builtin":
+        if config.kind == "judge":
+            from scoregate.evaluators.judge import build_judge
+            from scoregate.provider import Provider
+
+            provider = provider or Provider()
+            built.append(build_judge(config, provider))
+        elif config.kind == "builtin":
             built.append(_builtin(config))
         elif config.kind == "python":
             function = resolve(config.target, root, config.where)
