@@ -16,6 +16,7 @@ from typing import Any
 
 from scoregate.config import DatasetConfig
 from scoregate.errors import ConfigError
+from scoregate.langfuse.settings import LangfuseDatasetConfig, LiveDatasetConfig
 from scoregate.model import Item
 
 FIELDS = ("id", "input", "expected_output", "metadata")
@@ -37,7 +38,15 @@ def content_id(input_value: Any, expected_output: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
-def load_items(dataset: DatasetConfig, *, display_root: Path | None = None) -> tuple[Item, ...]:
+def load_items(
+    dataset: DatasetConfig | LangfuseDatasetConfig | LiveDatasetConfig,
+    *,
+    display_root: Path | None = None,
+) -> tuple[Item, ...]:
+    if not isinstance(dataset, DatasetConfig):
+        from scoregate.langfuse.datasets import load_langfuse_items
+
+        return load_langfuse_items(dataset)
     path = dataset.path
     shown = _display(path, display_root)
     fmt = dataset.format or FORMATS.get(path.suffix.lower())
