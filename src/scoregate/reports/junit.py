@@ -4,6 +4,8 @@ cleaning, so untrusted text never breaks the file."""
 
 from __future__ import annotations
 
+import re
+import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
@@ -109,5 +111,18 @@ def render(verdict: Verdict, *, metadata: Mapping[str, str] | None = None) -> st
                 timestamp=comparison.candidate.started_at or None,
             )
         )
-    xml: str = to_xml_report_string(suites, prettyprint=True, encoding="utf-8")
-    return xml
+    xml: str = to_xml_report_string(suites, prettyprint=False, encoding="utf-8")
+    return _schema_valid(xml)
+
+
+_CHAR_REF = re.compile(r"&#(\d+);")
+
+
+def _schema_valid(xml: str) -> str:
+    """junit-10.xsd knows no ``disabled`` attribute, which junit-xml always writes; and a lone
+    surrogate in untrusted text arrives as a character reference that XML forbids."""
+    xml = _CHAR_REF.sub(lambda m: "" if 0xD800 <= int(m.group(1)) <= 0xDFFF else m.group(0), xml)
+    root = ET.fromstring(xml)
+    for element in root.iter():
+        element.attrib.pop("disabled", None)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
