@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from scoregate import stats
 from scoregate.config import GateConfig, Thresholds
-from scoregate.model import Check, Comparison, ScoreComparison, Status, Verdict
+from scoregate.model import Check, Comparison, Score, ScoreComparison, Status, Verdict
 
 
 def pct(x: float) -> str:
@@ -56,6 +56,10 @@ def evaluate(
 
     for name, thresholds in gate.scores.items():
         score = comparison.score(name)
+        run_score = next((s for s in comparison.candidate.run_scores if s.name == name), None)
+        if score is None and run_score is not None:
+            checks.extend(_run_score_checks(experiment, run_score, thresholds))
+            continue
         if score is None or score.candidate is None:
             why = (
                 f"no sample produced the score '{name}'"
@@ -66,6 +70,18 @@ def evaluate(
             continue
         checks.extend(_score_checks(comparison, score, thresholds, judge_changed_fails))
 
+    regression = comparison.candidate.metadata.get("regression_error")
+    if isinstance(regression, dict):
+        metric = regression.get("metric")
+        value, limit = regression.get("value"), regression.get("threshold")
+        check(
+            metric,
+            "regression_error",
+            "fail",
+            float(value) if isinstance(value, (int, float)) else None,
+            float(limit) if isinstance(limit, (int, float)) else None,
+            f"the experiment script raised RegressionError: {regression.get('message')}",
+        )
     rate = comparison.error_rate
     check(
         None,
@@ -100,6 +116,28 @@ def evaluate(
                 f"repeats); allowed {pct(gate.max_flaky_rate)}",
             )
     return tuple(checks)
+
+
+def _run_score_checks(experiment: str, score: Score, t: Thresholds) -> list[Check]:
+    """A run-level score (run evaluators, scripts): only ``min`` applies."""
+    if score.value is None:
+        why = score.error or f"the run-level score '{score.name}' has no value"
+        return [Check(experiment, score.name, "score", "fail", None, None, why)]
+    if t.min is None:
+        return []
+    ok = score.value >= t.min
+    return [
+        Check(
+            experiment,
+            score.name,
+            "min",
+            "pass" if ok else "fail",
+            score.value,
+            t.min,
+            f"run-level value {num(score.value)} is {'at or above' if ok else 'below'} "
+            f"the minimum {num(t.min)}",
+        )
+    ]
 
 
 def _score_checks(
