@@ -15,7 +15,8 @@ from typing import Any
 
 from scoregate.yamlsource import KeyPath, SourceDoc, format_path
 
-DEFAULT_RUN_NAME = "{experiment}-{branch}-{commit}"
+DEFAULT_RUN_NAME = "{experiment}-{branch}-{commit}-{run_id}"
+"""{run_id} keeps a rerun at the same commit from adding its items to the earlier run."""
 PROMOTED_SCORE = "scoregate.baseline"
 """Run-level score that ``scoregate baseline promote`` puts on a Langfuse run."""
 
