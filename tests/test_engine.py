@@ -117,16 +117,23 @@ def test_async_task_runs_concurrently() -> None:
     assert len(results) == 20
 
 
-def test_results_come_back_in_dataset_order_whatever_finishes_first() -> None:
+@pytest.mark.parametrize("style", ["sync", "async"])
+def test_results_come_back_in_dataset_order_whatever_finishes_first(style: str) -> None:
     rng = random.Random(7)
     delays = {i.id: rng.uniform(0, 0.05) for i in items(30)}
     finished: list[str] = []
 
-    async def task(*, item: Item) -> str:
+    async def async_task(*, item: Item) -> str:
         await asyncio.sleep(delays[item.id])
         finished.append(item.id)
         return item.id
 
+    def sync_task(*, item: Item) -> str:
+        time.sleep(delays[item.id])
+        finished.append(item.id)
+        return item.id
+
+    task = async_task if style == "async" else sync_task
     results = run(task, items(30), concurrency=8, repeats=2)
     assert finished != sorted(finished), "the random sleeps should reorder completion"
     assert [r.item.id for r in results] == [i.id for i in items(30)]

@@ -10,7 +10,7 @@ from testing.project import make_record
 from scoregate.compare import compare
 from scoregate.config import GateConfig, Thresholds
 from scoregate.gate import decide, evaluate
-from scoregate.model import ItemResult, RunRecord, Verdict
+from scoregate.model import ItemResult, RunRecord, Score, Verdict
 from scoregate.reports import markdown
 
 HOSTILE = (
@@ -32,7 +32,9 @@ def scaled(record: RunRecord) -> RunRecord:
             replace(
                 s,
                 scores=tuple(
-                    replace(x, raw=x.value * 10, scale=(0.0, 10.0)) if x.value is not None else x
+                    Score(x.name, x.value, x.value * 10, (0.0, 10.0), x.comment)
+                    if x.value is not None
+                    else x
                     for x in s.scores
                 ),
             )
