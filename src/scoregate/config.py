@@ -19,6 +19,13 @@ from typing import Any
 from scoregate import templates, yamlsource
 from scoregate.costs import Price
 from scoregate.errors import ConfigError
+from scoregate.langfuse.settings import (
+    ExperimentOptions,
+    LangfuseDatasetConfig,
+    LiveDatasetConfig,
+    dataset_config,
+    experiment_options,
+)
 from scoregate.yamlsource import KeyPath, SourceDoc, format_path
 
 DEFAULT_CONCURRENCY = 8
@@ -124,7 +131,7 @@ class GateConfig:
 @dataclass(frozen=True, slots=True)
 class ExperimentConfig:
     name: str
-    dataset: DatasetConfig
+    dataset: DatasetConfig | LangfuseDatasetConfig | LiveDatasetConfig
     task: TaskConfig
     evaluators: tuple[EvaluatorConfig, ...]
     gate: GateConfig
@@ -135,6 +142,8 @@ class ExperimentConfig:
     description: str = ""
     where: str = ""
     max_cost: float | None = None
+    langfuse: ExperimentOptions = field(default_factory=ExperimentOptions)
+    """Recording, a Langfuse baseline, an experiment(context) script, run evaluators."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,11 +411,21 @@ def _experiment(
 
     evaluators = tuple(
         _evaluator(e, doc, (*at, "evaluators", i), root, problems)
-        for i, e in enumerate(raw["evaluators"])
+        for i, e in enumerate(raw.get("evaluators", ()))
     )
-    gate = _gate(raw.get("gate", {}), defaults, doc, (*at, "gate"), evaluators, problems)
-    baseline = setting("baseline", DEFAULT_BASELINE).replace("{experiment}", raw["name"])
-    task_raw = raw["task"]
+    # Scripts and run evaluators name their scores at run time, like script evaluators.
+    dynamic = ("script" in raw or "run_evaluators" in raw) and (EvaluatorConfig("script", ""),)
+    gate = _gate(
+        raw.get("gate", {}), defaults, doc, (*at, "gate"), evaluators + (dynamic or ()), problems
+    )
+    options = experiment_options(raw, defaults, doc, at, root)
+    baseline_setting = setting("baseline", DEFAULT_BASELINE)
+    baseline = (
+        baseline_setting.replace("{experiment}", raw["name"])
+        if isinstance(baseline_setting, str)
+        else None
+    )
+    task_raw = raw.get("task", "")
     if isinstance(task_raw, str):
         task = TaskConfig(task_raw, where=doc.where((*at, "task")))
     elif "openai" in task_raw:
@@ -426,16 +445,17 @@ def _experiment(
         concurrency=int(setting("concurrency", DEFAULT_CONCURRENCY)),
         repeats=int(setting("repeats", 1)),
         timeout=float(setting("timeout", DEFAULT_TIMEOUT)),
-        baseline=root / baseline,
+        baseline=root / baseline if baseline else None,
         description=raw.get("description", ""),
         where=doc.where(at),
         max_cost=None if max_cost is None else float(max_cost),
+        langfuse=options,
     )
 
 
 def _dataset(
     raw: str | dict[str, Any], doc: SourceDoc, at: KeyPath, root: Path, problems: list[str]
-) -> DatasetConfig:
+) -> DatasetConfig | LangfuseDatasetConfig | LiveDatasetConfig:
     if isinstance(raw, str):
         raw = {"path": raw}
         where = doc.where(at)
@@ -448,6 +468,8 @@ def _dataset(
         for key in ("input_schema", "expected_output_schema")
         if key in raw
     }
+    if "langfuse" in raw or "langfuse_live" in raw:
+        return dataset_config(raw, doc, at, schemas, problems)
     return DatasetConfig(
         path=root / raw["path"],
         format=raw.get("format"),

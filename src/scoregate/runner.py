@@ -22,6 +22,7 @@ from scoregate.engine import Collector, Task, run_items
 from scoregate.errors import ConfigError
 from scoregate.evaluators import Evaluator, build_evaluators
 from scoregate.gate import decide, evaluate
+from scoregate.langfuse import hooks
 from scoregate.model import Check, Comparison, Item, RunRecord, ScoreDef, Verdict
 from scoregate.progress import ProgressLine
 from scoregate.reports import junit, markdown, terminal
@@ -63,7 +64,12 @@ def prepare(
     for experiment in experiments:
         try:
             items = load_items(experiment.dataset, display_root=config.root)
-            task = build_task(experiment.task, config.root, provider)
+            if experiment.langfuse.script is not None:
+                from scoregate.langfuse.context import load_script
+
+                task: Task = load_script(experiment.langfuse.script, experiment.where)
+            else:
+                task = build_task(experiment.task, config.root, provider)
             evaluators = build_evaluators(experiment.evaluators, config.root, provider)
         except ConfigError as exc:
             problems.extend(
@@ -99,6 +105,10 @@ def execute(
 ) -> tuple[RunRecord, bool]:
     """Run one experiment. Returns the record and whether it was interrupted."""
     experiment = prepared.experiment
+    if experiment.langfuse.script is not None:
+        from scoregate.langfuse.context import execute_script
+
+        return execute_script(prepared, config, overrides=overrides, git=git, stream=stream)
     concurrency = overrides.concurrency or experiment.concurrency
     repeats = overrides.repeats or experiment.repeats
     items = prepared.items
@@ -333,7 +343,10 @@ def run(
     if models is not None:
         models.check()
     baselines = [
-        load_baseline(p.experiment.name, baseline_file(p.experiment, baseline)) for p in prepared
+        hooks.load_langfuse_baseline(p, score_defs(p), env)
+        if p.experiment.langfuse.langfuse_baseline is not None and baseline is None
+        else load_baseline(p.experiment.name, baseline_file(p.experiment, baseline))
+        for p in prepared
     ]
     git = gitinfo.describe(config.root, env)
     records: list[RunRecord] = []
@@ -341,6 +354,10 @@ def run(
         record, interrupted = execute(
             item, config, overrides=overrides, git=git, stream=stderr, provider=models
         )
+        if not interrupted:
+            record = hooks.finish_record(
+                item, record, root=config.root, env=env, sharded=overrides.shard is not None
+            )
         records.append(record)
         if interrupted:
             path = store.write_record(store.record_path(paths.output_dir, record), record)
