@@ -355,3 +355,32 @@ def test_config_errors_name_the_place(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "unknown placeholder {{outptu}}" in result.stderr
     assert "the judge prompt has no {{output}} placeholder" in result.stderr
+
+
+def test_the_example_runs_against_an_openai_compatible_server(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    example = Path(__file__).parent.parent / "examples" / "openai"
+    answers = {
+        json.loads(line)["input"]["question"]: json.loads(line)["expected_output"]
+        for line in (example / "dataset.jsonl").read_text().splitlines()
+    }
+
+    def respond(body: dict[str, Any]) -> Behaviour | str:
+        if is_judge(body):
+            return '```json\n{"score": 9, "reasoning": "Matches the reference."}\n```'
+        return f"It is {answers[fakes.last_user_text(body)]}."
+
+    fake_openai.set_responder(respond)
+    out = tmp_path / "out"
+    args = ("run", "-c", str(example / "experiments.yaml"), "--output-dir", str(out))
+    result = scoregate(tmp_path, fake_openai, *args)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert fake_openai.calls == 16
+    assert {r.body["model"] for r in fake_openai.chat_requests} == {"gpt-4o-mini"}
+    text = (out / "report.md").read_text()
+    assert "| `correctness` | — | 0.900" in text
+    assert "tokens · $" in text
+    assert scoregate(tmp_path, fake_openai, *args).returncode == 0
+    assert fake_openai.calls == 16
+    assert "16 cache hits" in (out / "report.md").read_text()
