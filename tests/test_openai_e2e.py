@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -384,3 +387,45 @@ def test_the_example_runs_against_an_openai_compatible_server(
     assert scoregate(tmp_path, fake_openai, *args).returncode == 0
     assert fake_openai.calls == 16
     assert "16 cache hits" in (out / "report.md").read_text()
+
+
+def test_after_ctrl_c_a_rerun_resumes_from_the_cache(
+    fake_openai: FakeOpenAI, tmp_path: Path
+) -> None:
+    def respond(body: dict[str, Any]) -> Behaviour | str:
+        answer = judge_says(8)(body)
+        return slow(0.3, fakes.completion(answer) if isinstance(answer, str) else answer)
+
+    fake_openai.set_responder(respond)
+    items = [
+        {"id": f"q{n}", "input": {"question": f"Question {n}?"}, "expected_output": "x"}
+        for n in range(5)
+    ]
+    write_project(tmp_path, items=items, concurrency=1)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_OPENAI"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scoregate", "run", "-c", "experiments.yaml"],
+        cwd=tmp_path,
+        env=env | fake_openai.env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while fake_openai.calls < 4 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 130, stderr
+    assert "Interrupted" in stderr
+    db = sqlite3.connect(tmp_path / "out" / "cache.sqlite")
+    try:
+        kept = db.execute("SELECT count(*) FROM calls").fetchone()[0]
+    finally:
+        db.close()
+    assert 3 <= kept < 10
+    before = fake_openai.calls
+    result = run(tmp_path, fake_openai)
+    assert result.returncode == 0, result.stderr
+    assert fake_openai.calls - before == 10 - kept
+    assert latest_record(tmp_path)["usage"]["cache_hits"] == kept
