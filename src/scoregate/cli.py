@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import traceback
@@ -195,6 +194,8 @@ def validate(config_path: Path) -> None:
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of experiments.yaml (for editors)."""
+    import json
+
     from scoregate.config import schema as load_schema
 
     click.echo(json.dumps(load_schema(), indent=2))

@@ -6,6 +6,7 @@ the score's pass mark. An item is flaky when its samples disagree on pass/fail.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -22,12 +23,19 @@ from scoregate.model import (
 
 
 @dataclass(frozen=True, slots=True)
-class _ItemScore:
-    mean: float | None
-    """None when no sample produced a value (task or evaluator errors)."""
-    passed: bool
-    flaky: bool
-    samples: tuple[float | None, ...]
+class ScoreColumn:
+    """One score over the items of one run."""
+
+    means: dict[str, float | None]
+    """Item id → mean of its samples' values; None when no sample has a value (errors)."""
+    flaky: frozenset[str]
+    """Items whose samples disagree on pass/fail."""
+    missing: int
+    """Samples without a value for this score."""
+
+    def passed(self, item_id: str, pass_mark: float) -> bool:
+        mean = self.means.get(item_id)
+        return mean is not None and mean >= pass_mark
 
 
 def _pass_mark(name: str, record: RunRecord, overrides: Mapping[str, float]) -> float:
@@ -42,50 +50,62 @@ def score_names(record: RunRecord) -> list[str]:
     for result in record.items:
         for sample in result.samples:
             for score in sample.scores:
-                names.setdefault(score.name)
+                if score.name not in names:
+                    names[score.name] = None
     return list(names)
 
 
-def item_scores(
-    record: RunRecord, name: str, pass_mark: float
-) -> tuple[dict[str, _ItemScore], int]:
-    """Per item id, the item's view of one score; and the number of samples lacking it."""
-    out: dict[str, _ItemScore] = {}
-    missing = 0
+def columns(
+    record: RunRecord, names: list[str], pass_marks: Mapping[str, float]
+) -> dict[str, ScoreColumn]:
+    """Every score of a run, in one pass over its items (100,000 items stay fast)."""
+    means: dict[str, dict[str, float | None]] = {name: {} for name in names}
+    flaky: dict[str, set[str]] = {name: set() for name in names}
+    present: dict[str, int] = dict.fromkeys(names, 0)
+    samples = 0
     for result in record.items:
-        values: list[float | None] = []
+        item_id = result.item.id
+        samples += len(result.samples)
+        if len(result.samples) == 1:
+            for score in result.samples[0].scores:
+                if score.value is not None and score.name in means:
+                    means[score.name][item_id] = score.value
+                    present[score.name] += 1
+            for name in names:
+                if item_id not in means[name]:
+                    means[name][item_id] = None
+            continue
+        values: dict[str, list[float]] = {name: [] for name in names}
         for sample in result.samples:
-            value = None
             for score in sample.scores:
-                if score.name == name:
-                    value = score.value
-                    break
-            if value is None:
-                missing += 1
-            values.append(value)
-        present = [v for v in values if v is not None]
-        if present:
-            mean = sum(present) / len(present)
-            verdicts = {v >= pass_mark for v in present}
-            out[result.item.id] = _ItemScore(
-                mean, mean >= pass_mark, len(verdicts) > 1, tuple(values)
-            )
-        else:
-            out[result.item.id] = _ItemScore(None, False, False, tuple(values))
-    return out, missing
+                if score.value is not None and score.name in values:
+                    values[score.name].append(score.value)
+        for name, found in values.items():
+            present[name] += len(found)
+            if not found:
+                means[name][item_id] = None
+                continue
+            mean = math.fsum(found) / len(found)
+            means[name][item_id] = mean
+            mark = pass_marks[name]
+            if len({v >= mark for v in found}) > 1:
+                flaky[name].add(item_id)
+    return {
+        name: ScoreColumn(means[name], frozenset(flaky[name]), samples - present[name])
+        for name in names
+    }
 
 
-def aggregate(per_item: Mapping[str, _ItemScore]) -> Aggregate | None:
-    values = [s.mean for s in per_item.values() if s.mean is not None]
+def aggregate(column: ScoreColumn, pass_mark: float) -> Aggregate | None:
+    values = [v for v in column.means.values() if v is not None]
     if not values:
         return None
-    passed = sum(1 for s in per_item.values() if s.mean is not None and s.passed)
+    n = len(values)
+    mean = math.fsum(values) / n
+    passed = sum(1 for v in values if v >= pass_mark)
+    stdev = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
     return Aggregate(
-        n=len(values),
-        mean=statistics.fmean(values),
-        median=statistics.median(values),
-        stdev=statistics.stdev(values) if len(values) > 1 else 0.0,
-        pass_rate=passed / len(values),
+        n=n, mean=mean, median=statistics.median(values), stdev=stdev, pass_rate=passed / n
     )
 
 
@@ -116,39 +136,45 @@ def compare(
     names = score_names(candidate)
     if baseline is not None:
         names += [n for n in score_names(baseline) if n not in names]
+    marks = {name: _pass_mark(name, candidate, overrides) for name in names}
+    cand_columns = columns(candidate, names, marks)
+    base_columns = columns(baseline, names, marks) if baseline is not None else {}
     candidate_ids = {r.item.id for r in candidate.items}
     baseline_ids = {r.item.id for r in baseline.items} if baseline else set()
     comparisons = []
     flaky_items: dict[str, None] = {}
     for name in names:
-        mark = _pass_mark(name, candidate, overrides)
-        cand, cand_missing = item_scores(candidate, name, mark)
-        base = item_scores(baseline, name, mark)[0] if baseline is not None else {}
-        flaky = {i for i, s in cand.items() if s.flaky} | {i for i, s in base.items() if s.flaky}
-        flaky_items.update(dict.fromkeys(sorted(i for i, s in cand.items() if s.flaky)))
+        mark = marks[name]
+        cand = cand_columns[name]
+        base = base_columns.get(name)
+        flaky = cand.flaky | base.flaky if base else cand.flaky
+        flaky_items.update(dict.fromkeys(sorted(cand.flaky)))
         regressed, improved, deltas = [], [], []
-        for item_id, now in cand.items():
-            before = base.get(item_id)
-            if before is None or before.mean is None:
+        before_means = base.means if base else {}
+        for item_id, now in cand.means.items():
+            before = before_means.get(item_id)
+            if before is None:
                 continue
-            if now.mean is not None:
-                deltas.append(now.mean - before.mean)
+            if now is not None:
+                deltas.append(now - before)
             if item_id in flaky and not count_flaky:
                 continue
-            if before.passed and not now.passed:
+            was_passing = before >= mark
+            is_passing = now is not None and now >= mark
+            if was_passing and not is_passing:
                 regressed.append(item_id)
-            elif now.passed and not before.passed:
+            elif is_passing and not was_passing:
                 improved.append(item_id)
         comparisons.append(
             ScoreComparison(
                 name=name,
-                candidate=aggregate(cand),
-                baseline=aggregate(base) if base else None,
+                candidate=aggregate(cand, mark),
+                baseline=aggregate(base, mark) if base else None,
                 delta=_paired(deltas, alpha),
                 regressed=tuple(regressed),
                 improved=tuple(improved),
-                flaky=tuple(sorted(i for i, s in cand.items() if s.flaky)),
-                errors=cand_missing,
+                flaky=tuple(sorted(cand.flaky)),
+                errors=cand.missing,
                 judge_changed=judge_difference(
                     candidate.score_defs.get(name),
                     baseline.score_defs.get(name) if baseline else None,

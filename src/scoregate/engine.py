@@ -1,19 +1,28 @@
 """Run every item through the task and the evaluators with bounded concurrency.
 
-A fixed set of workers pulls samples (item × repeat) from one queue, so the cost per item
-is a few function calls, not a task object per item. Sync tasks run in worker threads so
-they are as concurrent as async ones. A failure in a task or an evaluator becomes an error
-on that sample; the run goes on. Results come back in item order, not finishing order.
+A fixed set of workers pulls samples (item × repeat) from one shared iterator, so the cost
+per sample is a few function calls, not a task object per item.
+
+- A sync task runs in ``concurrency`` worker threads, each running whole samples (task and
+  evaluators) with no hop through the event loop; a watchdog on the loop enforces the
+  timeout, records the timed-out sample and replaces the stuck thread. So sync tasks are as
+  concurrent as async ones, at a fraction of a thread pool's cost per sample.
+- An async task runs in ``concurrency`` coroutines; builtin evaluators run inline, user sync
+  evaluators in one thread hop per sample (so they never block the loop), async ones awaited.
+
+A failure in a task or an evaluator becomes an error on that sample; the run goes on.
+Results come back in item order, not finishing order.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 from typing import Any, Protocol
 
 from scoregate.evaluators import Evaluator
@@ -82,87 +91,296 @@ async def run_items(
 ) -> Collector:
     """Fill ``collector`` with one sample per item × repeat; return it."""
     collector = collector or Collector(items, repeats)
-    own_executor = executor is None
+    run = _Run(items, evaluators, timeout, collector, progress, should_stop, repeats)
+    if isinstance(task, PythonTask) and not task.is_async:
+        await _ThreadedRun(run, task, concurrency).run()
+        return collector
+    own_executor = executor is None and any(not (e.is_async or e.inline) for e in evaluators)
     if own_executor:
-        executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="scoregate-task")
-    runner = _SampleRunner(task, evaluators, timeout, executor)
-    pending = iter([(i, r) for i in range(len(items)) for r in range(repeats)])
-    slots = collector.samples
-
-    async def worker() -> None:
-        for index, repeat in pending:
-            if should_stop is not None and collector.stop_reason is None:
-                collector.stop_reason = should_stop()
-            if collector.stop_reason is not None:
-                return
-            sample = await runner.run(items[index], repeat)
-            slots[index][repeat] = sample
-            if progress is not None:
-                progress.advance(errors=1 if sample.error else 0)
-
+        executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="scoregate-eval")
     try:
-        workers = min(concurrency, len(items) * repeats) or 1
-        await asyncio.gather(*(worker() for _ in range(workers)))
+        await _AsyncRun(run, task, executor).run(concurrency)
     finally:
         if own_executor and executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
     return collector
 
 
-class _SampleRunner:
+class _Run:
+    """What both ways of running share: the work list, the results and the bookkeeping."""
+
     def __init__(
         self,
-        task: Task,
+        items: Sequence[Item],
         evaluators: Sequence[Evaluator],
         timeout: float,
-        executor: ThreadPoolExecutor | None,
+        collector: Collector,
+        progress: Progress | None,
+        should_stop: Callable[[], str | None] | None,
+        repeats: int,
     ) -> None:
-        self.task = task
+        self.items = items
         self.evaluators = tuple(evaluators)
         self.timeout = timeout
+        self.collector = collector
+        self.progress = progress
+        self.should_stop = should_stop
+        self.pending = iter([(i, r) for i in range(len(items)) for r in range(repeats)])
+        self.total = len(items) * repeats
+
+    def next(self) -> tuple[int, int] | None:
+        """The next sample to run, or None when all are taken or the run must stop."""
+        collector = self.collector
+        if self.should_stop is not None and collector.stop_reason is None:
+            collector.stop_reason = self.should_stop()
+        if collector.stop_reason is not None:
+            return None
+        return next(self.pending, None)
+
+    def finish(self, index: int, repeat: int, sample: Sample) -> None:
+        self.collector.samples[index][repeat] = sample
+        if self.progress is not None:
+            self.progress.advance(errors=1 if sample.error else 0)
+
+    def timed_out(self, label: str) -> str:
+        return f"{label} timed out after {self.timeout:g}s"
+
+
+def _evaluator_error(evaluator: Evaluator, exc: BaseException) -> Score:
+    return Score(
+        evaluator.name, None, error=f"evaluator '{evaluator.name}' failed: {describe(exc)}"
+    )
+
+
+def _evaluate_sync(evaluator: Evaluator, item: Item, output: Any) -> tuple[Score, ...]:
+    try:
+        return evaluator.scores(evaluator.call(item, output))
+    except Exception as exc:
+        return (_evaluator_error(evaluator, exc),)
+
+
+class _AsyncRun:
+    def __init__(self, run: _Run, task: Task, executor: ThreadPoolExecutor | None) -> None:
+        self.run_state = run
+        self.task = task
         self.executor = executor
+        evaluators = run.evaluators
+        self.blocking = tuple(e for e in evaluators if not (e.is_async or e.inline))
+
+    async def run(self, concurrency: int) -> None:
+        state = self.run_state
+        workers = min(concurrency, state.total) or 1
+
+        async def worker() -> None:
+            while (work := state.next()) is not None:
+                index, repeat = work
+                state.finish(index, repeat, await self.sample(state.items[index], repeat))
+
+        await asyncio.gather(*(worker() for _ in range(workers)))
 
     async def _call_task(self, item: Item, repeat: int) -> TaskOutput:
         task = self.task
         if isinstance(task, PythonTask):
-            if task.is_async:
-                output = await task.function(item=item, **task.kwargs)
-            else:
-                loop = asyncio.get_running_loop()
-                call = partial(task.function, item=item, **task.kwargs)
-                output = await loop.run_in_executor(self.executor, call)
-            return TaskOutput(output)
+            return TaskOutput(await task.function(item=item, **task.kwargs))
         return await task.run(item, repeat)
 
-    async def run(self, item: Item, repeat: int) -> Sample:
+    async def sample(self, item: Item, repeat: int) -> Sample:
+        state = self.run_state
         started = time.perf_counter()
         try:
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout(state.timeout):
                 result = await self._call_task(item, repeat)
         except TimeoutError:
-            latency = time.perf_counter() - started
-            return Sample(repeat, None, latency, f"task timed out after {self.timeout:g}s")
+            return Sample(repeat, None, time.perf_counter() - started, state.timed_out("task"))
         except Exception as exc:
             return Sample(repeat, None, time.perf_counter() - started, describe(exc))
         latency = time.perf_counter() - started
+        output = result.output
+        found: dict[str, tuple[Score, ...]] = {}
+        if self.blocking:
+            found.update(await self._in_thread(item, output))
         scores: list[Score] = []
-        for evaluator in self.evaluators:
-            scores.extend(await self._evaluate(evaluator, item, result.output))
-        return Sample(repeat, result.output, latency, None, tuple(scores), result.usage)
+        for evaluator in state.evaluators:
+            if evaluator.inline:
+                scores.extend(_evaluate_sync(evaluator, item, output))
+            elif evaluator.is_async:
+                scores.extend(await self._evaluate_async(evaluator, item, output))
+            else:
+                scores.extend(found[evaluator.name])
+        return Sample(repeat, output, latency, None, tuple(scores), result.usage)
 
-    async def _evaluate(self, evaluator: Evaluator, item: Item, output: Any) -> tuple[Score, ...]:
+    async def _in_thread(self, item: Item, output: Any) -> dict[str, tuple[Score, ...]]:
+        """The user's sync evaluators, together in one worker thread, under the timeout."""
+        state = self.run_state
+        progress: dict[str, tuple[Score, ...]] = {}
+
+        def evaluate_all() -> None:
+            for evaluator in self.blocking:
+                progress[evaluator.name] = _evaluate_sync(evaluator, item, output)
+
+        loop = asyncio.get_running_loop()
         try:
-            async with asyncio.timeout(self.timeout):
-                if evaluator.is_async:
-                    raw = await evaluator.call(item, output)
-                else:
-                    # In a worker thread: a slow sync evaluator neither blocks the other
-                    # samples nor escapes the timeout.
-                    loop = asyncio.get_running_loop()
-                    raw = await loop.run_in_executor(self.executor, evaluator.call, item, output)
+            async with asyncio.timeout(state.timeout):
+                await loop.run_in_executor(self.executor, evaluate_all)
+        except TimeoutError:
+            for evaluator in self.blocking:
+                if evaluator.name not in progress:
+                    label = f"evaluator '{evaluator.name}'"
+                    progress[evaluator.name] = (
+                        Score(evaluator.name, None, error=state.timed_out(label)),
+                    )
+        return dict(progress)
+
+    async def _evaluate_async(
+        self, evaluator: Evaluator, item: Item, output: Any
+    ) -> tuple[Score, ...]:
+        state = self.run_state
+        try:
+            async with asyncio.timeout(state.timeout):
+                raw = await evaluator.call(item, output)
             return evaluator.scores(raw)
         except TimeoutError:
-            message = f"evaluator '{evaluator.name}' timed out after {self.timeout:g}s"
+            label = f"evaluator '{evaluator.name}'"
+            return (Score(evaluator.name, None, error=state.timed_out(label)),)
         except Exception as exc:
-            message = f"evaluator '{evaluator.name}' failed: {describe(exc)}"
-        return (Score(evaluator.name, None, error=message),)
+            return (_evaluator_error(evaluator, exc),)
+
+
+@dataclass
+class _Slot:
+    """What one worker thread is doing, for the watchdog."""
+
+    index: int
+    repeat: int
+    phase: str
+    since: float
+    output: Any = None
+    scores: tuple[Score, ...] = ()
+    task_latency: float = 0.0
+
+
+class _ThreadedRun:
+    """Sync tasks: worker threads run whole samples; the event loop only keeps time."""
+
+    def __init__(self, run: _Run, task: PythonTask, concurrency: int) -> None:
+        self.run_state = run
+        self.task = task
+        self.concurrency = min(concurrency, run.total) or 1
+        self.lock = threading.Lock()
+        self.slots: dict[int, _Slot] = {}
+        self.abandoned: set[int] = set()
+        self.live = 0
+        self.next_id = 0
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.all_done: asyncio.Event | None = None
+
+    async def run(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.all_done = asyncio.Event()
+        with self.lock:
+            for _ in range(self.concurrency):
+                self._start_worker()
+        tick = min(0.05, self.run_state.timeout / 4)
+        while True:
+            try:
+                await asyncio.wait_for(self.all_done.wait(), tick)
+                return
+            except TimeoutError:
+                self._watch()
+
+    def _start_worker(self) -> None:
+        """Called with the lock held."""
+        worker_id = self.next_id
+        self.next_id += 1
+        self.live += 1
+        thread = threading.Thread(
+            target=self._worker, args=(worker_id,), name=f"scoregate-task-{worker_id}", daemon=True
+        )
+        thread.start()
+
+    def _worker_gone(self) -> None:
+        """Called with the lock held, as a worker thread ends."""
+        self.live -= 1
+        if self.live == 0 and self.loop is not None and self.all_done is not None:
+            self.loop.call_soon_threadsafe(self.all_done.set)
+
+    def _watch(self) -> None:
+        state = self.run_state
+        now = time.perf_counter()
+        with self.lock:
+            for worker_id, slot in list(self.slots.items()):
+                if now - slot.since <= state.timeout:
+                    continue
+                # The thread cannot be stopped: record the timeout, abandon it, replace it.
+                del self.slots[worker_id]
+                self.abandoned.add(worker_id)
+                if slot.phase == "task":
+                    sample = Sample(slot.repeat, None, now - slot.since, state.timed_out("task"))
+                else:
+                    error = Score(
+                        slot.phase, None, error=state.timed_out(f"evaluator '{slot.phase}'")
+                    )
+                    sample = Sample(
+                        slot.repeat, slot.output, slot.task_latency, None, (*slot.scores, error)
+                    )
+                state.finish(slot.index, slot.repeat, sample)
+                self._start_worker()
+                self._worker_gone()
+
+    def _worker(self, worker_id: int) -> None:
+        state = self.run_state
+        try:
+            while True:
+                with self.lock:
+                    if worker_id in self.abandoned:
+                        return
+                    work = state.next()
+                    if work is None:
+                        self._worker_gone()
+                        return
+                    slot = _Slot(work[0], work[1], "task", time.perf_counter())
+                    self.slots[worker_id] = slot
+                sample = self._sample(slot)
+                with self.lock:
+                    if worker_id in self.abandoned:
+                        return
+                    del self.slots[worker_id]
+                    state.finish(slot.index, slot.repeat, sample)
+        except BaseException:
+            with self.lock:
+                if worker_id not in self.abandoned:
+                    self._worker_gone()
+            raise
+
+    def _sample(self, slot: _Slot) -> Sample:
+        state = self.run_state
+        item = state.items[slot.index]
+        task = self.task
+        started = slot.since
+        try:
+            output = task.function(item=item, **task.kwargs)
+        except Exception as exc:
+            return Sample(slot.repeat, None, time.perf_counter() - started, describe(exc))
+        latency = time.perf_counter() - started
+        slot.output, slot.task_latency = output, latency
+        scores: tuple[Score, ...] = ()
+        for evaluator in state.evaluators:
+            slot.phase, slot.since, slot.scores = evaluator.name, time.perf_counter(), scores
+            if evaluator.is_async:
+                scores += self._evaluate_on_loop(evaluator, item, output)
+            else:
+                scores += _evaluate_sync(evaluator, item, output)
+        return Sample(slot.repeat, output, latency, None, scores)
+
+    def _evaluate_on_loop(self, evaluator: Evaluator, item: Item, output: Any) -> tuple[Score, ...]:
+        """An async evaluator (a judge) runs on the event loop; this thread waits for it."""
+        assert self.loop is not None
+        future = asyncio.run_coroutine_threadsafe(evaluator.call(item, output), self.loop)
+        try:
+            return evaluator.scores(future.result(self.run_state.timeout))
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            label = f"evaluator '{evaluator.name}'"
+            return (Score(evaluator.name, None, error=self.run_state.timed_out(label)),)
+        except Exception as exc:
+            return (_evaluator_error(evaluator, exc),)

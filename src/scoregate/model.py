@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Status = Literal["pass", "fail", "skip", "warn"]
 
@@ -69,12 +69,12 @@ class Usage:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Score:
+class Score(NamedTuple):
     """One evaluator's value for a sample.
 
     ``value`` is canonical 0-1 (None when the evaluator failed); ``raw`` is what the
-    evaluator returned, on ``scale``.
+    evaluator returned, on ``scale``. A named tuple, not a dataclass: a large run holds
+    hundreds of thousands and builds them several times faster.
     """
 
     name: str

@@ -224,14 +224,17 @@ def gate_records(
                 f"this config does not define; pass the config it was run with (-c)."
             )
         gate = experiment.gate
-        comparison = compare(
-            candidate,
-            baseline,
-            baseline_note=note,
-            pass_marks={n: t.pass_mark for n, t in gate.scores.items() if t.pass_mark is not None},
-            alpha=gate.significance or 0.05,
-            count_flaky=gate.count_flaky_as_regressed,
-        )
+        with store.paused_gc():
+            comparison = compare(
+                candidate,
+                baseline,
+                baseline_note=note,
+                pass_marks={
+                    n: t.pass_mark for n, t in gate.scores.items() if t.pass_mark is not None
+                },
+                alpha=gate.significance or 0.05,
+                count_flaky=gate.count_flaky_as_regressed,
+            )
         comparisons.append(comparison)
         checks.extend(evaluate(comparison, gate, judge_changed_fails=gate.judge_changed_fails))
     return decide(checks, comparisons)

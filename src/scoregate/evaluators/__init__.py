@@ -34,6 +34,8 @@ class Evaluator:
     is_async: bool = False
     defs: tuple[ScoreDef, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
+    inline: bool = False
+    """Quick and pure (the builtins): run where the output is, with no hop to a thread."""
 
 
 def build_evaluators(
@@ -86,6 +88,7 @@ def _builtin(config: EvaluatorConfig) -> Evaluator:
         False,
         (ScoreDef(name, pass_mark, None, config.target),),
         config.options,
+        inline=True,
     )
 
 

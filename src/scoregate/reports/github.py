@@ -12,9 +12,7 @@ import json
 import re
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -255,21 +253,25 @@ class _Client:
         }
         if data is not None:
             headers["Content-Type"] = "application/json"
+        # Here, not at import time: urllib.request costs the CLI's start-up.
+        from urllib.error import HTTPError, URLError
+        from urllib.request import Request, urlopen
+
         attempts = len(self.retry_delays) + 1
         for attempt in range(attempts):
-            request = urllib.request.Request(url, data=data, headers=headers, method=method)
+            request = Request(url, data=data, headers=headers, method=method)
             try:
-                with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                with urlopen(request, timeout=self.timeout) as response:
                     return _Response(
                         response.status, dict(response.headers.items()), _json(response.read())
                     )
-            except urllib.error.HTTPError as error:
+            except HTTPError as error:
                 with error:
                     answer = _Response(error.code, dict(error.headers.items()), _json(error.read()))
                 # A POST that failed with 5xx may still have created the comment: no retry.
                 if answer.status < 500 or method == "POST" or attempt == attempts - 1:
                     return answer
-            except (urllib.error.URLError, OSError) as error:
+            except (URLError, OSError) as error:
                 if attempt == attempts - 1:
                     reason = getattr(error, "reason", error)
                     raise GitHubError(

@@ -41,38 +41,55 @@ def _detail(check: Check) -> str:
     return "\n".join(parts)
 
 
+MAX_ITEM_CASES = 1000
+"""Regressed items beyond this many per experiment are named in one summary case."""
+
+
 def _regressed_cases(comparison: Comparison) -> list[TestCase]:
-    cases = []
+    cases: list[TestCase] = []
+    pairs = [(score, item_id) for score in comparison.scores for item_id in score.regressed]
     items = {r.item.id: r for r in comparison.candidate.items}
     baseline = {r.item.id: r for r in comparison.baseline.items} if comparison.baseline else {}
-    for score in comparison.scores:
-        for item_id in score.regressed:
-            result = items[item_id]
-            before = baseline.get(item_id)
-            sample = result.samples[0]
-            found = sample.score(score.name)
-            lines = [
-                f"input: {shorten(as_text(result.item.input), 2000)}",
-                f"expected: {shorten(as_text(result.item.expected_output), 2000)}",
-                f"candidate output: {shorten(as_text(sample.output), 2000)}",
-            ]
-            if before:
-                lines.append(f"baseline output: {shorten(as_text(before.samples[0].output), 2000)}")
-            if sample.error:
-                lines.append(f"error: {sample.error}")
-            if found and found.comment:
-                lines.append(f"comment: {shorten(found.comment, 2000)}")
-            case = TestCase(
-                f"{score.name}: item {item_id}",
-                classname=f"scoregate.{comparison.experiment}.items",
-                elapsed_sec=round(sample.latency, 3),
-            )
-            case.add_failure_info(
-                message=f"item {item_id} passed '{score.name}' in the baseline and fails now",
-                output="\n".join(lines),
-                failure_type="regression",
-            )
-            cases.append(case)
+    for score, item_id in pairs[:MAX_ITEM_CASES]:
+        result = items[item_id]
+        before = baseline.get(item_id)
+        sample = result.samples[0]
+        found = sample.score(score.name)
+        lines = [
+            f"input: {shorten(as_text(result.item.input), 2000)}",
+            f"expected: {shorten(as_text(result.item.expected_output), 2000)}",
+            f"candidate output: {shorten(as_text(sample.output), 2000)}",
+        ]
+        if before:
+            lines.append(f"baseline output: {shorten(as_text(before.samples[0].output), 2000)}")
+        if sample.error:
+            lines.append(f"error: {sample.error}")
+        if found and found.comment:
+            lines.append(f"comment: {shorten(found.comment, 2000)}")
+        case = TestCase(
+            f"{score.name}: item {item_id}",
+            classname=f"scoregate.{comparison.experiment}.items",
+            elapsed_sec=round(sample.latency, 3),
+        )
+        case.add_failure_info(
+            message=f"item {item_id} passed '{score.name}' in the baseline and fails now",
+            output="\n".join(lines),
+            failure_type="regression",
+        )
+        cases.append(case)
+    if len(pairs) > MAX_ITEM_CASES:
+        rest = pairs[MAX_ITEM_CASES:]
+        case = TestCase(
+            f"{len(rest)} more regressed items",
+            classname=f"scoregate.{comparison.experiment}.items",
+            elapsed_sec=0.0,
+        )
+        case.add_failure_info(
+            message=f"{len(rest)} more items passed in the baseline and fail now",
+            output="\n".join(f"{score.name}: {item_id}" for score, item_id in rest),
+            failure_type="regression",
+        )
+        cases.append(case)
     return cases
 
 
