@@ -177,6 +177,39 @@ def _regressed(comparison: Comparison, limit: int, max_items: int) -> tuple[list
     return lines, cut
 
 
+def _errors(comparison: Comparison, limit: int, max_items: int) -> list[str]:
+    """Samples whose task or evaluator failed, with the message (a judge's raw reply too)."""
+    rows = []
+    for result in comparison.candidate.items:
+        for sample in result.samples:
+            problems = [("task", sample.error, None)] if sample.error else []
+            problems += [
+                (f"`{score.name}`", score.error, score.raw if isinstance(score.raw, str) else None)
+                for score in sample.scores
+                if score.error
+            ]
+            for where, message, reply in problems:
+                shown = cell(message, limit)
+                if reply:
+                    shown += f"<br>reply: {cell(reply, limit)}"
+                rows.append(
+                    f"| `{cell(result.item.id, 80)}` | {sample.index} | {where} | {shown} |"
+                )
+    if not rows:
+        return []
+    lines = [
+        f"<details><summary>{len(rows)} error{'s' if len(rows) != 1 else ''} "
+        "(task or evaluator failures; they count against max_error_rate)</summary>",
+        "",
+        "| item | sample | where | error |",
+        "|---|---:|---|---|",
+        *rows[:max_items],
+    ]
+    if len(rows) > max_items:
+        lines.append(f"| … | | | {len(rows) - max_items} more in the run record |")
+    return [*lines, "", "</details>", ""]
+
+
 def _flaky(comparison: Comparison, max_items: int) -> list[str]:
     flaky = [(s, i) for s in comparison.scores for i in s.flaky]
     if not flaky:
@@ -250,6 +283,7 @@ def _render(verdict: Verdict, title: str, limit: int, max_items: int, *, shorten
             regressed, _ = _regressed(comparison, limit, max_items)
             lines += regressed
             lines += _flaky(comparison, max_items)
+            lines += _errors(comparison, limit, max_items)
         elif any(s.regressed for s in comparison.scores):
             lines.append("_Regressed items are listed in the JUnit report and the run record._")
             lines.append("")
