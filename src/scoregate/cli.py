@@ -202,32 +202,43 @@ def schema() -> None:
 
 
 @cli.command(name="compare")
-@click.argument("candidate", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("baseline", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("runs", nargs=-1, required=True)
 @CONFIG_OPTION
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path))
 def compare_command(
-    candidate: Path,
-    baseline: Path,
+    runs: tuple[str, ...],
     config_path: Path,
     junit_path: Path | None,
     markdown_path: Path | None,
     output_dir: Path | None,
 ) -> None:
-    """Gate two stored run records without rerunning, with the same reports and exit code."""
-    with error_handler():
-        from scoregate import runner, store
+    """Gate CANDIDATE against BASELINE without rerunning, with the same reports and exit code.
 
+    Each RUN is a run record file or a Langfuse run (langfuse:RUN@DATASET, langfuse:RUN,
+    langfuse:@DATASET for the latest). With more than two runs, print their score means side
+    by side instead (the first is the candidate; exit 0).
+    """
+    with error_handler():
+        from scoregate import runner
+        from scoregate.langfuse.runs import read_runs
+
+        if len(runs) < 2:
+            raise ConfigError("compare needs two runs (a candidate and a baseline), or more.")
+        if len(runs) > 2:
+            from scoregate.side_by_side import render
+
+            config = _load(config_path) if config_path.exists() else None
+            records = read_runs(runs, config=config)
+            click.echo(render([(r.run_id, r) for r in records]))
+            sys.exit(0)
         config = _load(config_path)
-        cand = store.read_record(candidate)
-        base = store.read_record(baseline)
+        cand, base = read_runs(runs, config=config)
         verdict = runner.gate_records(config, [(cand, base, None)])
         paths = runner.report_paths(config.output_dir, output_dir, junit_path, markdown_path)
-        runner.write_reports(
-            verdict, paths, env=os.environ, stdout=sys.stdout, records={cand.experiment: candidate}
-        )
+        files = {} if runs[0].startswith("langfuse:") else {cand.experiment: Path(runs[0])}
+        runner.write_reports(verdict, paths, env=os.environ, stdout=sys.stdout, records=files)
     sys.exit(verdict.exit_code)
 
 
@@ -266,29 +277,50 @@ def baseline() -> None:
 
 
 @baseline.command()
-@click.argument("run_record", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("run_record")
 @CONFIG_OPTION
-def promote(run_record: Path, config_path: Path) -> None:
-    """Make a stored run record the baseline for its experiment."""
+@click.option("--comment", help="Why this run is the baseline (Langfuse runs; shown there).")
+def promote(run_record: str, config_path: Path, comment: str | None) -> None:
+    """Make a run the baseline for its experiment.
+
+    A run record file is copied to the experiment's baseline path. A Langfuse run
+    (langfuse:RUN@DATASET), or a run record of an experiment whose baseline comes from
+    Langfuse, is marked in Langfuse instead (run-level score scoregate.baseline), which
+    'baseline: {langfuse: {promoted: true}}' picks.
+    """
     with error_handler():
         from scoregate import store
+        from scoregate.langfuse import runs
 
+        note = comment or f"promoted by scoregate {__version__}"
+        ref = runs.parse_ref(run_record)
+        if ref is not None:
+            run, host = runs.promote_ref(ref, comment=note)
+            click.echo(f"Langfuse run '{run.name}' at {host} is now a promoted baseline.")
+            return
         config = _load(config_path)
-        record = store.read_record(run_record)
+        record = store.read_record(Path(run_record))
         experiment = config.experiment(record.experiment)
+        if record.metadata.get("partial"):
+            raise ConfigError(f"{run_record}: this run was interrupted; promote a complete run.")
+        if experiment is not None and experiment.langfuse.langfuse_baseline is not None:
+            run, host = runs.promote_recorded(record, comment=note)
+            click.echo(
+                f"Langfuse run '{run.name}' at {host} (run {record.run_id}) is now a promoted "
+                f"baseline for '{record.experiment}'."
+            )
+            return
         if experiment is None or experiment.baseline is None:
             raise ConfigError(
                 f"{config_path}: no experiment named '{record.experiment}' with a baseline path; "
                 "the run record belongs to another config."
             )
-        if record.metadata.get("partial"):
-            raise ConfigError(f"{run_record}: this run was interrupted; promote a complete run.")
-        target = store.promote(run_record, experiment.baseline)
+        target = store.promote(Path(run_record), experiment.baseline)
         click.echo(f"Baseline for '{record.experiment}' is now {target} (run {record.run_id}).")
 
 
 @cli.command()
-@click.argument("run_record", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("run_record")
 @click.option(
     "--failures", is_flag=True, help="Only items with an error or a score below its pass mark."
 )
@@ -297,15 +329,28 @@ def promote(run_record: Path, config_path: Path) -> None:
 @click.option(
     "--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Items to show."
 )
+@CONFIG_OPTION
 def show(
-    run_record: Path, failures: bool, score_name: str | None, below: float | None, limit: int
+    run_record: str,
+    failures: bool,
+    score_name: str | None,
+    below: float | None,
+    limit: int,
+    config_path: Path,
 ) -> None:
-    """A run's items and scores, lowest first, with comments (judge reasoning)."""
+    """A run's items and scores, lowest first, with comments (judge reasoning).
+
+    RUN_RECORD is a run record file or a Langfuse run (langfuse:RUN@DATASET); for a Langfuse
+    run the config, when there is one, gives the scores' scales and pass marks.
+    """
     with error_handler():
         from scoregate import show as show_module
-        from scoregate import store
+        from scoregate.langfuse.runs import read_runs
 
-        record = store.read_record(run_record)
+        config = None
+        if run_record.startswith("langfuse:") and config_path.exists():
+            config = _load(config_path)
+        (record,) = read_runs([run_record], config=config)
         text = show_module.render(
             record, failures=failures, score=score_name, below=below, limit=limit
         )
@@ -319,6 +364,15 @@ def _comment() -> click.Command:
 
 
 _Group.lazy["comment"] = _comment
+
+
+def _runs() -> click.Command:
+    from scoregate.commands.runs import runs
+
+    return runs
+
+
+_Group.lazy["runs"] = _runs
 
 
 def main() -> NoReturn:

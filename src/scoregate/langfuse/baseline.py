@@ -252,8 +252,19 @@ def _defs(run: LangfuseRun, candidate: Mapping[str, ScoreDef]) -> dict[str, Scor
     defs = dict(candidate)
     if isinstance(recorded, Mapping):
         for name, fingerprint in recorded.items():
-            if name in defs and isinstance(fingerprint, Mapping):
+            if not isinstance(fingerprint, Mapping):
+                continue
+            if name in defs:
                 defs[name] = replace(defs[name], fingerprint=dict(fingerprint))
+                continue
+            # Read without a config (show, runs): a judge's recorded scale normalises its raw values.
+            scale = fingerprint.get("scale")
+            low_high = (
+                (float(scale[0]), float(scale[1]))
+                if isinstance(scale, list) and len(scale) == 2
+                else None
+            )
+            defs[name] = ScoreDef(name, 0.5, low_high, "judge", dict(fingerprint))
     return defs
 
 
