@@ -166,9 +166,8 @@ class ScriptRun:
 
 
 def make_context(run: ScriptRun, *, client: Any, metadata: Mapping[str, str]) -> Any:
-    from langfuse.experiment import Evaluation, ExperimentResult
-
     from langfuse import RunnerContext
+    from langfuse.experiment import Evaluation, ExperimentResult
 
     class ScoregateRunnerContext(RunnerContext):
         def run_experiment(
