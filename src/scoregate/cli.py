@@ -70,15 +70,29 @@ def _load(config_path: Path) -> Any:
 class _Group(click.Group):
     """Commands that need heavier imports are loaded only when called (fast --help)."""
 
-    lazy: ClassVar[dict[str, Callable[[], click.Command]]] = {}
+    lazy: ClassVar[dict[str, tuple[str, Callable[[], click.Command]]]] = {}
+    """Name → (short help for the listing, loader)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy:
-            return self.lazy[cmd_name]()
+            return self.lazy[cmd_name][1]()
         return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max((len(n) for n in names), default=0)
+        for name in names:
+            if name in self.lazy:
+                rows.append((name, self.lazy[name][0]))
+            elif (command := super().get_command(ctx, name)) is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -363,7 +377,7 @@ def _comment() -> click.Command:
     return comment
 
 
-_Group.lazy["comment"] = _comment
+_Group.lazy["comment"] = ("Post the report as a sticky pull-request comment.", _comment)
 
 
 def _runs() -> click.Command:
@@ -372,7 +386,7 @@ def _runs() -> click.Command:
     return runs
 
 
-_Group.lazy["runs"] = _runs
+_Group.lazy["runs"] = ("List a Langfuse dataset's experiment runs.", _runs)
 
 
 def main() -> NoReturn:
