@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from scoregate.gate import delta_text
-from scoregate.model import Check, Comparison, ItemResult, ScoreComparison, Verdict
+from scoregate.model import Check, Comparison, ItemResult, RunRecord, ScoreComparison, Verdict
 from scoregate.reports.text import aggregate_text, as_text, score_value, shorten
 
 COMMENT_LIMIT = 65_536
@@ -66,6 +66,10 @@ def _summary_line(comparison: Comparison) -> str:
         parts.append(f"baseline `{base.run_id}`" + (f" ({commit})" if commit else ""))
     else:
         parts.append(f"no baseline ({cell(comparison.baseline_note or 'none', 200)})")
+    if (link := _langfuse_url(record)) is not None:
+        parts.append(f"[Langfuse run]({link})")
+    if comparison.baseline is not None and (link := _langfuse_url(comparison.baseline)):
+        parts.append(f"[Langfuse baseline run]({link})")
     if comparison.sample_errors:
         parts.append(f"{comparison.sample_errors} sample errors")
     if comparison.new_items:
@@ -81,6 +85,23 @@ def _summary_line(comparison: Comparison) -> str:
     return " · ".join(parts)
 
 
+def _langfuse_url(record: RunRecord, key: str = "url", tail: str = "") -> str | None:
+    """A Langfuse link stored in the run record (``metadata.langfuse``), if it is a plain URL."""
+    found = record.metadata.get("langfuse")
+    url = found.get(key) if isinstance(found, Mapping) else None
+    url = f"{url}{tail}" if isinstance(url, str) else ""
+    return url if re.fullmatch(r"https?://[^\s()<>\[\]]+", url) else None
+
+
+def _prompt_note(comparison: Comparison, name: str) -> str:
+    """The Langfuse prompt (name and version) a judge score came from."""
+    definition = comparison.candidate.score_defs.get(name)
+    found = (definition.fingerprint if definition else None) or {}
+    if "prompt_name" not in found:
+        return ""
+    return f"<br>prompt {cell(found['prompt_name'], 80)} v{cell(found.get('prompt_version'), 12)}"
+
+
 def _table(comparison: Comparison, checks: Sequence[Check]) -> list[str]:
     lines = [
         "| score | baseline | candidate | Δ [95% CI] p | pass rate | status |",
@@ -92,7 +113,8 @@ def _table(comparison: Comparison, checks: Sequence[Check]) -> list[str]:
             delta += f"<br>⚠️ {cell(score.judge_changed, 200)}"
         rate = f"{100 * score.candidate.pass_rate:.1f}%" if score.candidate else "—"
         lines.append(
-            f"| `{score.name}` | {aggregate_text(score.baseline)} | {aggregate_text(score.candidate)}"
+            f"| `{score.name}`{_prompt_note(comparison, score.name)}"
+            f" | {aggregate_text(score.baseline)} | {aggregate_text(score.candidate)}"
             f" | {delta} | {rate} | {_score_status(score, checks)} |"
         )
     for run_score in comparison.candidate.run_scores:
@@ -150,6 +172,10 @@ def _item_block(
         rows.append(f"| comment | {cell(found.comment, limit)} |")
     if found and found.error:
         rows.append(f"| evaluator error | {cell(found.error, limit)} |")
+    trace_id = now.item.trace_id
+    trace = trace_id and _langfuse_url(comparison.candidate, "trace_url", trace_id)
+    if trace:
+        rows.append(f"| trace | [{cell(trace_id, 80)}]({trace}) |")
     rows.append("")
     return rows
 
@@ -182,7 +208,9 @@ def _errors(comparison: Comparison, limit: int, max_items: int) -> list[str]:
     rows = []
     for result in comparison.candidate.items:
         for sample in result.samples:
-            problems = [("task", sample.error, None)] if sample.error else []
+            problems: list[tuple[str, str, str | None]] = (
+                [("task", sample.error, None)] if sample.error else []
+            )
             problems += [
                 (f"`{score.name}`", score.error, score.raw if isinstance(score.raw, str) else None)
                 for score in sample.scores
