@@ -252,12 +252,14 @@ def _drop_check(experiment: str, score: ScoreComparison, t: Thresholds) -> Check
         )
     else:
         why = f"mean changed by {shown} over {d.n} paired items; allowed drop {num(t.max_drop)}"
+    note = None
     if t.significance is not None and t.max_drop > 0 and d.mde is not None and d.mde > t.max_drop:
         needed = stats.items_needed(d.sd or 0.0, t.max_drop, alpha=t.significance)
-        why += (
-            f". Too few items for this tolerance: the smallest drop this dataset can detect is "
+        note = (
+            f"Too few items for this tolerance: the smallest drop this dataset can detect is "
             f"{num(d.mde)}; about {needed} items would be needed to detect {num(t.max_drop)}"
         )
+        why += f". {note}"
     return Check(
         experiment,
         score.name,
@@ -266,6 +268,7 @@ def _drop_check(experiment: str, score: ScoreComparison, t: Thresholds) -> Check
         drop if not math.isnan(drop) else None,
         t.max_drop,
         why,
+        note,
     )
 
 

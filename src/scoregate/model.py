@@ -232,6 +232,8 @@ class Check:
     observed: float | None
     limit: float | None
     explanation: str
+    note: str | None = None
+    """Something the reader should know even when the check passes (too few items)."""
 
     @property
     def title(self) -> str:

@@ -51,3 +51,19 @@ def test_a_judge_error_shows_the_raw_reply_escaped() -> None:
 
 def test_no_error_section_without_errors() -> None:
     assert "errors (task or evaluator" not in _report({"a": 1.0, "b": 0.0})
+
+
+def test_a_too_small_dataset_is_noted_even_when_the_drop_check_passes() -> None:
+    from scoregate.config import Thresholds
+
+    baseline = make_record({f"i{k}": 1.0 if k % 2 else 0.0 for k in range(10)}, run_id="base")
+    candidate = make_record({f"i{k}": 1.0 if k % 3 else 0.0 for k in range(10)})
+    comparison = compare(candidate, baseline)
+    gate = GateConfig(scores={"correct": Thresholds(max_drop=0.02)})
+    checks = evaluate(comparison, gate)
+    drop = next(c for c in checks if c.kind == "max_drop")
+    assert drop.status == "pass"
+    assert drop.note is not None
+    assert drop.note.startswith("Too few items for this tolerance: the smallest drop this dataset")
+    text = markdown.render(decide(checks, [comparison]))
+    assert f"> ℹ️ `correct` max_drop: {drop.note}" in text

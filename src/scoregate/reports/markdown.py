@@ -303,6 +303,10 @@ def _render(verdict: Verdict, title: str, limit: int, max_items: int, *, shorten
                     f"- {ICONS[check.status]} {where}{check.kind}: {cell(check.explanation, 600)}"
                 )
             lines.append("")
+        notes = [c for c in checks if c.note and c.status not in ("fail", "warn")]
+        for check in notes:
+            lines.append(f"> ℹ️ `{check.score}` {check.kind}: {cell(check.note, 400)}")
+            lines.append("")
         for warning in comparison.candidate.warnings:
             lines.append(f"> ⚠️ {cell(warning, 400)}")
             lines.append("")
