@@ -19,6 +19,7 @@ from typing import Any
 from scoregate import templates, yamlsource
 from scoregate.costs import Price
 from scoregate.errors import ConfigError
+from scoregate.langfuse.prompts import PromptRef, ref_from_yaml
 from scoregate.langfuse.settings import (
     ExperimentOptions,
     LangfuseDatasetConfig,
@@ -61,6 +62,10 @@ class ChatPromptConfig:
     prompt: templates.Prompt
     params: Mapping[str, Any] = field(default_factory=dict)
     where: str = ""
+    langfuse: PromptRef | None = None
+    """A Langfuse prompt, fetched into ``prompt`` by ``runner.prepare`` (empty until then)."""
+    source: Mapping[str, Any] | None = None
+    """The Langfuse prompt's name and version once fetched (part of a judge's fingerprint)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,6 +389,10 @@ def _chat_prompt(
         problems.append(
             f"{where}: {format_path(at)}: give either 'prompt' or 'messages', not both."
         )
+    params = {k: v for k, v in raw.items() if k not in CHAT_KEYS}
+    if isinstance(raw.get("prompt"), Mapping):
+        ref = ref_from_yaml(raw["prompt"], doc.where((*at, "prompt")))
+        return ChatPromptConfig(str(raw["model"]), templates.Prompt(()), params, where, ref)
     if "messages" in raw:
         prompt = templates.Prompt.from_messages(raw["messages"])
         key = "messages"
@@ -394,7 +403,6 @@ def _chat_prompt(
         f"{doc.where((*at, key))}: {format_path((*at, key))}: {problem}."
         for problem in templates.check(prompt, roots)
     )
-    params = {k: v for k, v in raw.items() if k not in CHAT_KEYS}
     return ChatPromptConfig(str(raw["model"]), prompt, params, where)
 
 
@@ -535,7 +543,7 @@ def _evaluator(
             )
         chat = _chat_prompt(judge_raw, doc, judge_at, templates.JUDGE_ROOTS, problems)
         names = [n for m in chat.prompt.messages for n in templates.placeholders(m.content)]
-        if not any(n.split(".", 1)[0] == "output" for n in names):
+        if chat.langfuse is None and not any(n.split(".", 1)[0] == "output" for n in names):
             problems.append(
                 f"{doc.where(judge_at)}: {format_path(judge_at)}: the judge prompt has no "
                 "{{output}} placeholder, so the judge would never see the output it scores."
@@ -549,6 +557,17 @@ def _evaluator(
             pass_mark,
             where,
             judge=chat,
+        )
+    if "langfuse_judges" in raw:
+        spec = raw["langfuse_judges"]
+        low, high = spec.get("scale", DEFAULT_JUDGE_SCALE)
+        judge_scale = (float(low), float(high))
+        keys = ("model", "prompts", "label", "discover", "scale")
+        params = {k: v for k, v in spec.items() if k not in keys}
+        chat = ChatPromptConfig(str(spec["model"]), templates.Prompt(()), params, where)
+        options = {k: spec[k] for k in ("prompts", "label", "discover") if k in spec}
+        return EvaluatorConfig(
+            "langfuse_judges", chat.model, None, options, judge_scale, pass_mark, where, chat
         )
     if "type" in raw:
         options = {k: v for k, v in raw.items() if k not in ("type", "name", "pass_mark")}
@@ -593,7 +612,10 @@ def _gate(
         raw.get("significance", defaults.get("significance")), DEFAULT_SIGNIFICANCE
     )
     known = [e.name for e in evaluators if e.name]
-    dynamic = any(e.kind in ("script",) or (e.kind == "python" and not e.name) for e in evaluators)
+    dynamic = any(
+        e.kind in ("script", "langfuse_judges") or (e.kind == "python" and not e.name)
+        for e in evaluators
+    )
     scores = {}
     for name, t in raw.items():
         if name in reserved:

@@ -64,6 +64,7 @@ def prepare(
     for experiment in experiments:
         try:
             items = load_items(experiment.dataset, display_root=config.root)
+            experiment = hooks.resolve_prompts(experiment)  # noqa: PLW2901 - prompts filled in
             if experiment.langfuse.script is not None:
                 from scoregate.langfuse.context import load_script
 

@@ -237,6 +237,32 @@ class Catalog:
             commit_message=body.get("commitMessage"),
         )
 
+    def list_prompts(self, query: Query) -> Reply:
+        """Prompt names with their versions and labels (filters: name, label, tag)."""
+        page = int_param(query, "page", 1)
+        limit = int_param(query, "limit", 50)
+        name, label, tag = first(query, "name"), first(query, "label"), first(query, "tag")
+        rows = []
+        with self._lock:
+            for prompt_name, versions in sorted(self._prompts.items()):
+                views = [self._prompt_view(prompt_name, v) for v in versions]
+                views = [v for v in views if label is None or label in v["labels"]]
+                views = [v for v in views if tag is None or tag in v["tags"]]
+                if not views or (name is not None and prompt_name != name):
+                    continue
+                rows.append(
+                    {
+                        "name": prompt_name,
+                        "type": views[-1]["type"],
+                        "versions": [v["version"] for v in views],
+                        "labels": sorted({lb for v in views for lb in v["labels"]}),
+                        "tags": list(views[-1]["tags"]),
+                        "lastUpdatedAt": iso(now()),
+                        "lastConfig": views[-1]["config"],
+                    }
+                )
+        return 200, _page(rows, page, limit)
+
     def get_prompt(self, name: str, query: Query) -> Reply:
         label = first(query, "label")
         raw_version = first(query, "version")

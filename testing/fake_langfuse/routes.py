@@ -103,6 +103,7 @@ _ROUTES: list[Route] = [
             r"^/api/public/v2/prompts/(?P<name>[^/]+)$",
             lambda f, p, q, b: f.catalog.get_prompt(p["name"], q),
         ),
+        ("GET", r"^/api/public/v2/prompts$", lambda f, p, q, b: f.catalog.list_prompts(q)),
         (
             "POST",
             r"^/api/public/v2/prompts$",

@@ -119,7 +119,7 @@ class Judge:
             "model": self.chat.model,
             "prompt_sha256": prompt_digest(self.chat.prompt),
             "scale": [self.scale[0], self.scale[1]],
-        }
+        } | dict(self.chat.source or {})  # a Langfuse prompt's name and version
 
     async def __call__(self, item: Item, output: Any) -> JudgeReply:
         try:

@@ -232,6 +232,10 @@ def read_run(
                 "experiment_id": run.id,
                 "dataset_id": run.dataset_id,
                 "host": connection.host,
+                "url": (
+                    f"{connection.host}/project/{connection.project_id}/experiments/results"
+                    f"?baseline={run.id}"
+                ),
                 "metadata": dict(meta),
             }
         },

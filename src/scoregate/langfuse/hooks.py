@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scoregate.errors import ConfigError
-from scoregate.langfuse.settings import LangfuseDatasetConfig
+from scoregate.langfuse.settings import LangfuseDatasetConfig, LiveDatasetConfig
 from scoregate.model import RunRecord, ScoreDef
 
 if TYPE_CHECKING:
-    from scoregate.config import ExperimentConfig
+    from scoregate.config import ChatPromptConfig, EvaluatorConfig, ExperimentConfig
+    from scoregate.langfuse.connection import Connection
     from scoregate.runner import Prepared
 
 
@@ -72,6 +73,16 @@ def finish_record(
     """Run-level evaluators, then (when asked) the recording of the run in Langfuse."""
     experiment = prepared.experiment
     options = experiment.langfuse
+    prompts = prompt_versions(experiment)
+    if prompts:
+        record = replace(record, metadata=dict(record.metadata) | {"langfuse_prompts": prompts})
+    if isinstance(experiment.dataset, LiveDatasetConfig):
+        from scoregate.langfuse.connection import connect as connect_live
+        from scoregate.langfuse.live import trace_url
+
+        live = connect_live(os.environ if env is None else env)
+        links = {"host": live.host, "trace_url": trace_url(live.host, live.project_id, "")}
+        record = replace(record, metadata=dict(record.metadata) | {"langfuse": links})
     if options.run_evaluators:
         from scoregate.langfuse.context import resolve_run_evaluators, run_level_scores
 
@@ -111,8 +122,127 @@ def finish_record(
         "url": recorded.url,
         "host": connection.host,
     }
+    earlier = record.metadata.get("langfuse")
+    langfuse_meta = (dict(earlier) if isinstance(earlier, Mapping) else {}) | langfuse_meta
     return replace(
         record,
         warnings=record.warnings + recorded.warnings,
         metadata=dict(record.metadata) | {"langfuse": langfuse_meta},
     )
+
+
+def uses_langfuse_prompts(experiment: ExperimentConfig) -> bool:
+    chats = [experiment.task.openai, *(e.judge for e in experiment.evaluators)]
+    return any(e.kind == "langfuse_judges" for e in experiment.evaluators) or any(
+        chat is not None and chat.langfuse is not None for chat in chats
+    )
+
+
+def resolve_prompts(
+    experiment: ExperimentConfig, env: Mapping[str, str] | None = None
+) -> ExperimentConfig:
+    """The experiment with its Langfuse prompts fetched: task and judge prompts, and one judge
+    per discovered judge prompt. Every missing prompt or bad placeholder is reported at once."""
+    if not uses_langfuse_prompts(experiment):
+        return experiment
+    from scoregate.langfuse.connection import connect
+    from scoregate.langfuse.prompts import PromptRef
+    from scoregate.templates import JUDGE_ROOTS, TASK_ROOTS
+
+    connection = connect(os.environ if env is None else env)
+    problems: list[str] = []
+    task = experiment.task
+    if task.openai is not None and task.openai.langfuse is not None:
+        task = replace(task, openai=_fetched(connection, task.openai, TASK_ROOTS, problems))
+    evaluators: list[EvaluatorConfig] = []
+    for evaluator in experiment.evaluators:
+        chat = evaluator.judge
+        if chat is None or (evaluator.kind != "langfuse_judges" and chat.langfuse is None):
+            evaluators.append(evaluator)
+            continue
+        if evaluator.kind == "judge":
+            fetched = _fetched(connection, chat, JUDGE_ROOTS, problems, judge=True)
+            evaluators.append(replace(evaluator, judge=fetched))
+            continue
+        names = _judge_names(connection, experiment, evaluator, problems)
+        label = evaluator.options.get("label")
+        for name in names:
+            ref = PromptRef(name, label, None, evaluator.where)
+            fetched = _fetched(connection, replace(chat, langfuse=ref), JUDGE_ROOTS, problems, True)
+            evaluators.append(replace(evaluator, kind="judge", name=name, judge=fetched))
+    if problems:
+        raise ConfigError(problems)
+    return replace(experiment, task=task, evaluators=tuple(evaluators))
+
+
+def _judge_names(
+    connection: Connection,
+    experiment: ExperimentConfig,
+    evaluator: EvaluatorConfig,
+    problems: list[str],
+) -> tuple[str, ...]:
+    from scoregate.langfuse.datasets import dataset_of
+    from scoregate.langfuse.prompts import discover_judge_prompts
+
+    options = evaluator.options
+    metadata: Mapping[str, Any] = {}
+    if isinstance(experiment.dataset, LangfuseDatasetConfig):
+        metadata = dataset_of(connection, experiment.dataset).metadata
+    names = discover_judge_prompts(
+        connection,
+        explicit=tuple(options.get("prompts", ())),
+        dataset_metadata=metadata,
+        all_judges=bool(options.get("discover", False)),
+    )
+    if not names:
+        problems.append(
+            f"{evaluator.where}: langfuse_judges found no judge prompts: list them in 'prompts', "
+            "put their names in the dataset's judge_prompts metadata, or set 'discover: true' "
+            f"to use every prompt named judge-* (Langfuse at {connection.host})."
+        )
+    return names
+
+
+def _fetched(
+    connection: Connection,
+    chat: ChatPromptConfig,
+    roots: tuple[str, ...],
+    problems: list[str],
+    judge: bool = False,
+) -> ChatPromptConfig:
+    """``chat`` with its Langfuse prompt filled in (unchanged, and a problem noted, on failure)."""
+    from scoregate.langfuse.prompts import fetch_prompt
+    from scoregate.templates import check, placeholders
+
+    ref = chat.langfuse
+    assert ref is not None
+    try:
+        found = fetch_prompt(connection, ref)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+        return chat
+    what = f"{ref.where}: Langfuse prompt '{found.name}' version {found.version}"
+    problems.extend(f"{what}: {problem}." for problem in check(found.prompt, roots))
+    names = [n for m in found.prompt.messages for n in placeholders(m.content)]
+    if judge and not any(n.split(".", 1)[0] == "output" for n in names):
+        problems.append(
+            f"{what}: the judge prompt has no {{{{output}}}} placeholder, so the judge would "
+            "never see the output it scores."
+        )
+    source = {
+        "prompt_source": "langfuse",
+        "prompt_name": found.name,
+        "prompt_version": found.version,
+    }
+    return replace(chat, prompt=found.prompt, source=source)
+
+
+def prompt_versions(experiment: ExperimentConfig) -> dict[str, Any]:
+    """The Langfuse prompts a run used: ``task`` and each judge's score name → name, version."""
+    found: dict[str, Any] = {}
+    if experiment.task.openai is not None and experiment.task.openai.source:
+        found["task"] = dict(experiment.task.openai.source)
+    for evaluator in experiment.evaluators:
+        if evaluator.judge is not None and evaluator.judge.source:
+            found[evaluator.name or "judge"] = dict(evaluator.judge.source)
+    return found

@@ -8,7 +8,9 @@ a score change.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,16 +63,34 @@ def ref_from_yaml(raw: Mapping[str, Any], where: str = "") -> PromptRef:
     )
 
 
+class _Silence(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return False
+
+
+@contextmanager
+def _sdk_quiet() -> Iterator[None]:
+    """The SDK logs a failed prompt fetch itself; our error message says it better, once."""
+    logger = logging.getLogger("langfuse")
+    silence = _Silence()
+    logger.addFilter(silence)
+    try:
+        yield
+    finally:
+        logger.removeFilter(silence)
+
+
 def fetch_prompt(connection: Connection, ref: PromptRef) -> LangfusePrompt:
     client = connection.client
     try:
-        found = client.get_prompt(
-            ref.name,
-            label=ref.label if ref.version is None else None,
-            version=ref.version,
-            cache_ttl_seconds=0,
-            max_retries=2,
-        )
+        with _sdk_quiet():
+            found = client.get_prompt(
+                ref.name,
+                label=ref.label if ref.version is None else None,
+                version=ref.version,
+                cache_ttl_seconds=0,
+                max_retries=2,
+            )
     except Exception as exc:
         if getattr(exc, "status_code", None) == 404:
             raise ConfigError(

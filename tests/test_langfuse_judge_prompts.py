@@ -1,0 +1,161 @@
+"""Langfuse prompts inside judges and prompt tasks, and judge discovery: the real CLI, the real
+Langfuse and OpenAI SDKs, both fake servers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from testing import fake_openai as fakes
+from testing.fake_langfuse import FakeLangfuse, fake_langfuse
+from testing.fake_openai import Behaviour, FakeOpenAI
+from testing.project import Project
+
+__all__ = ["fake_langfuse", "fake_openai"]
+
+fake_openai = fakes.fake_openai
+ITEMS = [
+    {"id": "fr", "input": {"question": "Capital of France?"}, "expected_output": "Paris"},
+    {"id": "es", "input": {"question": "Capital of Spain?"}, "expected_output": "Madrid"},
+]
+DEFAULTS = {"openai": {"max_attempts": 1, "timeout": 5}}
+
+
+def _judge_eight(body: dict[str, Any]) -> Behaviour | str:
+    if any("impartial evaluator" in fakes.message_text(m) for m in body.get("messages", [])):
+        return json.dumps({"score": 8, "reasoning": "Right city."})
+    return fakes.default_answer(body)
+
+
+def _env(langfuse: FakeLangfuse, openai: FakeOpenAI) -> dict[str, str]:
+    return langfuse.client_env() | openai.env()
+
+
+def _experiment(evaluators: list[Mapping[str, Any]], **extra: Any) -> dict[str, Any]:
+    return {
+        "name": "qa",
+        "dataset": {"langfuse": "qa-golden"},
+        "task": {
+            "openai": {"model": "gpt-4o-mini", "prompt": {"langfuse": "answer", "label": "prod"}}
+        },
+        "evaluators": evaluators,
+        **extra,
+    }
+
+
+def _user_texts(openai: FakeOpenAI, judge: bool) -> list[str]:
+    texts = []
+    for request in openai.chat_requests:
+        is_judge = any("impartial evaluator" in fakes.message_text(m) for m in request.messages)
+        if is_judge == judge:
+            texts.append(fakes.last_user_text(request.body))
+    return sorted(texts)
+
+
+def test_langfuse_prompts_fill_task_and_judge_and_a_new_version_is_a_judge_change(
+    fake_langfuse: FakeLangfuse, fake_openai: FakeOpenAI, project: Project
+) -> None:
+    fake_openai.set_responder(_judge_eight)
+    fake_langfuse.create_dataset("qa-golden", ITEMS)
+    fake_langfuse.create_prompt(
+        "answer",
+        [
+            {"role": "system", "content": "Answer with the city only."},
+            {"role": "user", "content": "Q: {{input.question}}"},
+        ],
+        labels=("prod",),
+    )
+    fake_langfuse.create_prompt("judge-accuracy", "v1 Expected {{expected_output}}, got {{output}}")
+    judge = {"judge": {"model": "gpt-4o-mini", "prompt": {"langfuse": "judge-accuracy"}}}
+    project.write_config(
+        _experiment([{**judge, "name": "accuracy"}], gate={"accuracy": {"min": 0.5}}),
+        defaults=DEFAULTS,
+    )
+    env = _env(fake_langfuse, fake_openai)
+
+    first = project.run_cli("run", env=env)
+
+    assert first.code == 0, first.stdout + first.stderr
+    assert _user_texts(fake_openai, judge=False) == [
+        "Q: Capital of France?",
+        "Q: Capital of Spain?",
+    ]
+    assert _user_texts(fake_openai, judge=True) == [
+        "v1 Expected Madrid, got echo: Q: Capital of Spain?",
+        "v1 Expected Paris, got echo: Q: Capital of France?",
+    ]
+    record = json.loads(project.records()[-1].read_text())
+    fingerprint = record["score_defs"]["accuracy"]["fingerprint"]
+    assert (fingerprint["prompt_name"], fingerprint["prompt_version"]) == ("judge-accuracy", 1)
+    assert record["metadata"]["langfuse_prompts"] == {
+        "task": {"prompt_source": "langfuse", "prompt_name": "answer", "prompt_version": 1},
+        "accuracy": {
+            "prompt_source": "langfuse",
+            "prompt_name": "judge-accuracy",
+            "prompt_version": 1,
+        },
+    }
+    assert "prompt judge-accuracy v1" in (project.output_dir / "report.md").read_text()
+
+    fake_langfuse.create_prompt("judge-accuracy", "v2 Is {{output}} right for {{input}}?")
+    second = project.run_cli("run", "--baseline", str(project.records()[-1]), env=env)
+
+    assert second.code == 0, second.stdout + second.stderr
+    report = (project.output_dir / "report.md").read_text()
+    assert "prompt judge-accuracy v2" in report
+    assert "judge changed:" in report
+    assert "prompt\\_version 1 → 2" in report
+
+
+def test_judges_discovered_from_dataset_metadata_or_every_judge_prompt(
+    fake_langfuse: FakeLangfuse, fake_openai: FakeOpenAI, project: Project
+) -> None:
+    fake_langfuse.create_dataset("qa-golden", ITEMS, metadata={"judge_prompts": ["judge-tone"]})
+    fake_langfuse.create_dataset("qa-plain", [{**item, "id": f"p-{item['id']}"} for item in ITEMS])
+    fake_langfuse.create_prompt("answer", "{{input.question}}", labels=("prod",))
+    for name in ("judge-tone", "judge-accuracy", "summary"):
+        fake_langfuse.create_prompt(name, f"{name}: {{{{output}}}}")
+    judges = {"langfuse_judges": {"model": "gpt-4o-mini", "discover": True}}
+    plain = _experiment([judges], name="plain", dataset={"langfuse": "qa-plain"})
+    project.write_config(_experiment([judges]), plain, defaults=DEFAULTS)
+
+    validated = project.run_cli("validate", env=_env(fake_langfuse, fake_openai))
+
+    assert validated.code == 0, validated.stderr
+    lines = validated.stdout.splitlines()
+    assert lines[0] == "qa: 2 items, task openai gpt-4o-mini, scores judge-tone"
+    assert lines[1] == "plain: 2 items, task openai gpt-4o-mini, scores judge-accuracy, judge-tone"
+    assert fake_openai.calls == 0
+
+
+def test_validate_reports_every_missing_or_unusable_langfuse_prompt(
+    fake_langfuse: FakeLangfuse, fake_openai: FakeOpenAI, project: Project
+) -> None:
+    fake_langfuse.create_dataset("qa-golden", ITEMS)
+    fake_langfuse.create_prompt("judge-blind", "Rate this answer from 0 to 10.")
+    project.write_config(
+        _experiment(
+            [
+                {"judge": {"model": "m", "prompt": {"langfuse": "judge-blind"}}, "name": "blind"},
+                {"judge": {"model": "m", "prompt": {"langfuse": "judge-x", "version": 3}}},
+                {"langfuse_judges": {"model": "m"}},
+            ]
+        ),
+        defaults=DEFAULTS,
+    )
+
+    result = project.run_cli("validate", env=_env(fake_langfuse, fake_openai))
+
+    assert result.code == 2
+    errors = result.stderr.splitlines()
+    host = fake_langfuse.url
+    assert errors == [
+        f"error: [qa] experiments.yaml:14:9: Langfuse at {host} has no prompt 'answer' label 'prod'.",
+        "error: [qa] experiments.yaml:20:9: Langfuse prompt 'judge-blind' version 1: the judge "
+        "prompt has no {{output}} placeholder, so the judge would never see the output it scores.",
+        f"error: [qa] experiments.yaml:25:9: Langfuse at {host} has no prompt 'judge-x' version 3.",
+        "error: [qa] experiments.yaml:27:5: langfuse_judges found no judge prompts: list them in "
+        "'prompts', put their names in the dataset's judge_prompts metadata, or set "
+        f"'discover: true' to use every prompt named judge-* (Langfuse at {host}).",
+    ]
