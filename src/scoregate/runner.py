@@ -405,12 +405,23 @@ def merge(
     for file in record_files:
         record = store.read_record(file)
         by_experiment.setdefault(record.experiment, []).append((store.shown(file), record))
-    merged = [shards.merge(group) for group in by_experiment.values()]
+    merged = []
     pairs = []
-    for record in merged:
-        experiment = config.experiment(record.experiment)
-        path = baseline_file(experiment, baseline) if experiment else None
-        pairs.append((record, *load_baseline(record.experiment, path)))
+    for joined in (shards.merge(group) for group in by_experiment.values()):
+        experiment = config.experiment(joined.experiment)
+        if experiment and experiment.langfuse.langfuse_baseline is not None and baseline is None:
+            found = hooks.langfuse_baseline_for(experiment, joined.score_defs, env)
+        else:
+            path = baseline_file(experiment, baseline) if experiment else None
+            found = load_baseline(joined.experiment, path)
+        # Run-level scores and the Langfuse recording happen once, for the whole run.
+        record = (
+            hooks.finish_merged(experiment, joined, root=config.root, env=env)
+            if experiment
+            else joined
+        )
+        merged.append(record)
+        pairs.append((record, *found))
     verdict = gate_records(config, pairs)
     written = {
         r.experiment: store.write_record(

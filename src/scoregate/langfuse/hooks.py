@@ -39,11 +39,20 @@ def load_langfuse_baseline(
     env: Mapping[str, str] | None = None,
 ) -> tuple[RunRecord | None, str | None]:
     """The baseline the config names in Langfuse, read back as a run record."""
+    return langfuse_baseline_for(prepared.experiment, score_defs, env)
+
+
+def langfuse_baseline_for(
+    experiment: ExperimentConfig,
+    score_defs: Mapping[str, ScoreDef],
+    env: Mapping[str, str] | None = None,
+) -> tuple[RunRecord | None, str | None]:
+    """The Langfuse baseline of ``experiment`` (``run`` and ``merge`` both read it before the
+    candidate is recorded, so a run is never its own baseline)."""
     from scoregate.langfuse.baseline import find_baseline, read_run
     from scoregate.langfuse.connection import connect
     from scoregate.langfuse.datasets import dataset_of
 
-    experiment = prepared.experiment
     options = experiment.langfuse.langfuse_baseline
     assert options is not None
     connection = connect(os.environ if env is None else env)
@@ -70,8 +79,33 @@ def finish_record(
     env: Mapping[str, str] | None = None,
     sharded: bool = False,
 ) -> RunRecord:
-    """Run-level evaluators, then (when asked) the recording of the run in Langfuse."""
-    experiment = prepared.experiment
+    """Run-level evaluators, then (when asked) the recording of the run in Langfuse.
+
+    A shard gets neither: run-level scores need every item, and the run is recorded once, by
+    ``merge`` (``finish_merged``).
+    """
+    return _finish(prepared.experiment, record, root=root, env=env, sharded=sharded)
+
+
+def finish_merged(
+    experiment: ExperimentConfig,
+    record: RunRecord,
+    *,
+    root: Path,
+    env: Mapping[str, str] | None = None,
+) -> RunRecord:
+    """What ``finish_record`` left out for the shards, done once on the merged record."""
+    return _finish(experiment, record, root=root, env=env, sharded=False)
+
+
+def _finish(
+    experiment: ExperimentConfig,
+    record: RunRecord,
+    *,
+    root: Path,
+    env: Mapping[str, str] | None,
+    sharded: bool,
+) -> RunRecord:
     options = experiment.langfuse
     prompts = prompt_versions(experiment)
     if prompts:
@@ -83,6 +117,8 @@ def finish_record(
         live = connect_live(os.environ if env is None else env)
         links = {"host": live.host, "trace_url": trace_url(live.host, live.project_id, "")}
         record = replace(record, metadata=dict(record.metadata) | {"langfuse": links})
+    if sharded:
+        return record
     if options.run_evaluators:
         from scoregate.langfuse.context import resolve_run_evaluators, run_level_scores
 
@@ -90,7 +126,7 @@ def finish_record(
         record = replace(
             record, run_scores=record.run_scores + run_level_scores(functions, record.items)
         )
-    if options.record is None or sharded:
+    if options.record is None:
         return record
     from scoregate.langfuse.baseline import fingerprints
     from scoregate.langfuse.connection import connect
