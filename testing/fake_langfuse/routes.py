@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from . import otlp
+from . import observations, otlp
 from .common import ApiError, Query, Reply
 from .traces import score_from_request
 
@@ -110,6 +110,11 @@ _ROUTES: list[Route] = [
             lambda f, p, q, b: f.catalog.create_prompt_from_request(b),
         ),
         ("POST", r"^/api/public/otel/v1/traces$", _ingest_spans),
+        (
+            "GET",
+            r"^/api/public/v2/observations$",
+            lambda f, p, q, b: observations.list_observations(f.traces.spans, f.project_id, q),
+        ),
         ("POST", r"^/api/public/scores$", _create_scores),
         ("GET", r"^/api/public/v3/scores$", lambda f, p, q, b: f.traces.list_scores(q)),
         ("GET", r"^/api/public/experiments$", lambda f, p, q, b: f.traces.list_experiments(q)),

@@ -332,6 +332,43 @@ class FakeLangfuse:
             self.traces.add_score(score)
         return experiment_id
 
+    def seed_trace(
+        self,
+        name: str,
+        input: Any,
+        output: Any,
+        *,
+        tags: Sequence[str] = (),
+        environment: str = "production",
+        start_time: dt.datetime | None = None,
+    ) -> str:
+        """Stores a production trace (one root span) as the SDK would send it; returns its id."""
+        start = start_time or now()
+        trace_id = uuid.uuid4().hex
+        attributes: dict[str, Any] = {
+            "langfuse.observation.type": "span",
+            "langfuse.observation.input": input if isinstance(input, str) else json.dumps(input),
+            "langfuse.observation.output": output
+            if isinstance(output, str)
+            else json.dumps(output),
+            "langfuse.trace.name": name,
+            "langfuse.environment": environment,
+        }
+        if tags:
+            attributes["langfuse.trace.tags"] = list(tags)
+        span = otlp.StoredSpan(
+            trace_id=trace_id,
+            span_id=uuid.uuid4().hex[:16],
+            parent_span_id=None,
+            name=name,
+            scope="langfuse-sdk",
+            attributes=attributes,
+            start_time=start,
+            end_time=start + dt.timedelta(milliseconds=50),
+        )
+        self.traces.add_spans([span])
+        return trace_id
+
     # ---- inspection -----------------------------------------------------------------------
 
     @property

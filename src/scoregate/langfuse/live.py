@@ -19,19 +19,35 @@ from scoregate.model import Item
 PAGE_SIZE = 100
 
 
-def _filter(config: LiveDatasetConfig) -> str | None:
-    if not config.tags:
-        return None
-    return json.dumps(
-        [
+EXPERIMENT_ENVIRONMENT = "sdk-experiment"
+"""Where experiment runs (scoregate's recorded runs too) live: never production traffic."""
+
+
+def _filter(config: LiveDatasetConfig) -> str:
+    """Every condition in the structured filter: the server ignores the query-parameter filters
+    (name, environment, isRootObservation) when ``filter`` is given."""
+    conditions: list[dict[str, Any]] = [
+        {"type": "boolean", "column": "isRootObservation", "operator": "=", "value": True}
+    ]
+    if config.name:
+        conditions.append(
+            {"type": "string", "column": "name", "operator": "=", "value": config.name}
+        )
+    if config.environment:
+        environments = {"operator": "any of", "value": [config.environment]}
+    else:
+        environments = {"operator": "none of", "value": [EXPERIMENT_ENVIRONMENT]}
+    conditions.append({"type": "stringOptions", "column": "environment", **environments})
+    if config.tags:
+        conditions.append(
             {
                 "type": "arrayOptions",
                 "column": "tags",
                 "operator": "all of",
                 "value": list(config.tags),
             }
-        ]
-    )
+        )
+    return json.dumps(conditions)
 
 
 def fetch_live_items(connection: Connection, config: LiveDatasetConfig) -> tuple[Item, ...]:
@@ -46,9 +62,6 @@ def fetch_live_items(connection: Connection, config: LiveDatasetConfig) -> tuple
                 limit=min(PAGE_SIZE, config.limit - len(items)),
                 cursor=cursor,
                 parse_io_as_json=True,
-                name=config.name,
-                environment=config.environment,
-                is_root_observation=True,
                 filter=_filter(config),
                 request_options=connection.options(),
             )
