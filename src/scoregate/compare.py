@@ -61,19 +61,23 @@ def columns(
     """Every score of a run, in one pass over its items (100,000 items stay fast)."""
     means: dict[str, dict[str, float | None]] = {name: {} for name in names}
     flaky: dict[str, set[str]] = {name: set() for name in names}
-    present: dict[str, int] = dict.fromkeys(names, 0)
+    extra: dict[str, int] = dict.fromkeys(names, 0)
+    """Values beyond the first of items with several samples (the first is counted below)."""
+    tables = list(means.values())
     samples = 0
     for result in record.items:
         item_id = result.item.id
         samples += len(result.samples)
         if len(result.samples) == 1:
+            hits = 0
             for score in result.samples[0].scores:
-                if score.value is not None and score.name in means:
-                    means[score.name][item_id] = score.value
-                    present[score.name] += 1
-            for name in names:
-                if item_id not in means[name]:
-                    means[name][item_id] = None
+                table = means.get(score.name)
+                if table is not None and score.value is not None:
+                    table[item_id] = score.value
+                    hits += 1
+            if hits != len(tables):
+                for table in tables:
+                    table.setdefault(item_id, None)
             continue
         values: dict[str, list[float]] = {name: [] for name in names}
         for sample in result.samples:
@@ -81,19 +85,19 @@ def columns(
                 if score.value is not None and score.name in values:
                     values[score.name].append(score.value)
         for name, found in values.items():
-            present[name] += len(found)
             if not found:
                 means[name][item_id] = None
                 continue
-            mean = math.fsum(found) / len(found)
-            means[name][item_id] = mean
+            extra[name] += len(found) - 1
+            means[name][item_id] = math.fsum(found) / len(found)
             mark = pass_marks[name]
             if len({v >= mark for v in found}) > 1:
                 flaky[name].add(item_id)
-    return {
-        name: ScoreColumn(means[name], frozenset(flaky[name]), samples - present[name])
-        for name in names
-    }
+    out = {}
+    for name, table in means.items():
+        present = extra[name] + sum(1 for v in table.values() if v is not None)
+        out[name] = ScoreColumn(table, frozenset(flaky[name]), samples - present)
+    return out
 
 
 def aggregate(column: ScoreColumn, pass_mark: float) -> Aggregate | None:
