@@ -218,7 +218,7 @@ def _errors(comparison: Comparison, limit: int, max_items: int) -> list[str]:
             ]
             for where, message, reply in problems:
                 shown = cell(message, limit)
-                if reply:
+                if reply and reply not in message:
                     shown += f"<br>reply: {cell(reply, limit)}"
                 rows.append(
                     f"| `{cell(result.item.id, 80)}` | {sample.index} | {where} | {shown} |"
