@@ -376,17 +376,29 @@ def run(
             )
         stdout.write("Join the shards with 'scoregate merge RECORD...'; the gate runs there.\n")
         return 0
-    verdict = gate_records(
-        config, [(r, b, n) for r, (b, n) in zip(records, baselines, strict=True)]
-    )
+    pairs = [(r, b, n) for r, (b, n) in zip(records, baselines, strict=True)]
+    return gate_and_report(config, pairs, paths, env=env, stdout=stdout, label="Run record")
+
+
+def gate_and_report(
+    config: Config,
+    pairs: Sequence[tuple[RunRecord, RunRecord | None, str | None]],
+    paths: ReportPaths,
+    *,
+    env: Mapping[str, str],
+    stdout: TextIO,
+    label: str,
+) -> int:
+    """Gate the candidates, store each with what the gate found, write the reports."""
+    verdict = gate_records(config, pairs)
     written = {
         r.experiment: store.write_record(
             store.record_path(paths.output_dir, r), r, gate_section(verdict, r.experiment)
         )
-        for r in records
+        for r, _, _ in pairs
     }
     for name, path in written.items():
-        stdout.write(f"Run record ({name}): {store.shown(path)}\n")
+        stdout.write(f"{label} ({name}): {store.shown(path)}\n")
     write_reports(verdict, paths, env=env, stdout=stdout, records=written)
     return verdict.exit_code
 
@@ -405,7 +417,6 @@ def merge(
     for file in record_files:
         record = store.read_record(file)
         by_experiment.setdefault(record.experiment, []).append((store.shown(file), record))
-    merged = []
     pairs = []
     for joined in (shards.merge(group) for group in by_experiment.values()):
         experiment = config.experiment(joined.experiment)
@@ -420,16 +431,5 @@ def merge(
             if experiment
             else joined
         )
-        merged.append(record)
         pairs.append((record, *found))
-    verdict = gate_records(config, pairs)
-    written = {
-        r.experiment: store.write_record(
-            store.record_path(paths.output_dir, r), r, gate_section(verdict, r.experiment)
-        )
-        for r in merged
-    }
-    for name, path in written.items():
-        stdout.write(f"Merged run record ({name}): {store.shown(path)}\n")
-    write_reports(verdict, paths, env=env, stdout=stdout, records=written)
-    return verdict.exit_code
+    return gate_and_report(config, pairs, paths, env=env, stdout=stdout, label="Merged run record")
