@@ -308,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--full",
         action="store_true",
-        help="every decision through compare + evaluate on run records (about 4x slower)",
+        help="every decision through compare + evaluate on run records (several times slower)",
     )
     parser.add_argument(
         "--verify",
