@@ -4,23 +4,34 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import click
 
 from scoregate import __version__
 from scoregate.errors import ConfigError, ScoregateError
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+class _LazyPath(click.Path):
+    """click.Path that gives a pathlib.Path, imported when a path is given (fast --help)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from pathlib import Path
+
+        return Path(str(super().convert(value, param, ctx)))
+
+
 CONFIG_OPTION = click.option(
     "-c",
     "--config",
     "config_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("experiments.yaml"),
+    type=_LazyPath(dir_okay=False),
+    default="experiments.yaml",
     show_default=True,
     help="The experiments file.",
 )
@@ -44,6 +55,9 @@ def error_handler() -> Iterator[None]:
     except (click.exceptions.Exit, click.ClickException, SystemExit):
         raise
     except Exception as exc:
+        import traceback
+        from pathlib import Path
+
         log = Path(".scoregate") / "crash.log"
         try:
             log.parent.mkdir(parents=True, exist_ok=True)
@@ -117,24 +131,24 @@ def cli() -> None:
 )
 @click.option(
     "--baseline",
-    type=click.Path(path_type=Path),
+    type=_LazyPath(),
     help="Baseline run record, or a folder of <experiment>.json.",
 )
 @click.option(
     "--junit",
     "junit_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_LazyPath(dir_okay=False),
     help="JUnit XML path [OUTPUT_DIR/junit.xml].",
 )
 @click.option(
     "--markdown",
     "markdown_path",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=_LazyPath(dir_okay=False),
     help="Markdown report path [OUTPUT_DIR/report.md].",
 )
 @click.option(
     "--output-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=_LazyPath(file_okay=False),
     help="Where run records and reports go [defaults.output_dir, .scoregate].",
 )
 @click.option(
@@ -218,9 +232,9 @@ def schema() -> None:
 @cli.command(name="compare")
 @click.argument("runs", nargs=-1, required=True)
 @CONFIG_OPTION
-@click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--junit", "junit_path", type=_LazyPath(dir_okay=False))
+@click.option("--markdown", "markdown_path", type=_LazyPath(dir_okay=False))
+@click.option("--output-dir", type=_LazyPath(file_okay=False))
 def compare_command(
     runs: tuple[str, ...],
     config_path: Path,
@@ -251,22 +265,24 @@ def compare_command(
         cand, base = read_runs(runs, config=config)
         verdict = runner.gate_records(config, [(cand, base, None)])
         paths = runner.report_paths(config.output_dir, output_dir, junit_path, markdown_path)
+        from pathlib import Path
+
         files = {} if runs[0].startswith("langfuse:") else {cand.experiment: Path(runs[0])}
         runner.write_reports(verdict, paths, env=os.environ, stdout=sys.stdout, records=files)
     sys.exit(verdict.exit_code)
 
 
 @cli.command()
-@click.argument("records", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("records", nargs=-1, required=True, type=_LazyPath(dir_okay=False))
 @CONFIG_OPTION
 @click.option(
     "--baseline",
-    type=click.Path(path_type=Path),
+    type=_LazyPath(),
     help="Baseline run record, or a folder of <experiment>.json.",
 )
-@click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--markdown", "markdown_path", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--junit", "junit_path", type=_LazyPath(dir_okay=False))
+@click.option("--markdown", "markdown_path", type=_LazyPath(dir_okay=False))
+@click.option("--output-dir", type=_LazyPath(file_okay=False))
 def merge(
     records: tuple[Path, ...],
     config_path: Path,
@@ -303,6 +319,8 @@ def promote(run_record: str, config_path: Path, comment: str | None) -> None:
     'baseline: {langfuse: {promoted: true}}' picks.
     """
     with error_handler():
+        from pathlib import Path
+
         from scoregate import store
         from scoregate.langfuse import runs
 
