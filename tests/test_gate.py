@@ -77,14 +77,16 @@ def test_max_drop_needs_a_significant_drop_unless_significance_is_off() -> None:
     def drop_check(candidate: RunRecord, config: GateConfig) -> Check:
         return evaluate(compare(candidate, baseline), config)[0]
 
+    # One nonzero delta (-1): the identity ties (1/2), its flip is below: p = 0.5 / 2 (mid-p).
     within_noise = drop_check(small, noisy)
     assert within_noise.status == "pass"
     assert within_noise.explanation.startswith(
-        "mean changed by -0.050 [-0.150, +0.000] p=0.5 over 20 paired items: larger than the "
+        "mean changed by -0.050 [-0.150, +0.000] p=0.25 over 20 paired items: larger than the "
         "allowed 0.020 but not significant (p ≥ 0.05); within noise"
     )
     assert within_noise.observed == 0.05
     assert drop_check(small, plain).status == "fail"
+    # Ten nonzero deltas (-1): only the identity ties, none above: p = 0.5 / 2**10 < 0.001.
     significant = drop_check(large, noisy)
     assert significant.status == "fail"
     assert significant.explanation.startswith(
