@@ -11,7 +11,7 @@ import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from scoregate import stats
+from scoregate import scoretable, stats
 from scoregate.model import (
     Aggregate,
     Comparison,
@@ -20,6 +20,7 @@ from scoregate.model import (
     ScoreComparison,
     ScoreDef,
 )
+from scoregate.scoretable import ScoreTable
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,58 +46,44 @@ def _pass_mark(name: str, record: RunRecord, overrides: Mapping[str, float]) -> 
     return definition.pass_mark if definition else 0.5
 
 
+def table_of(record: RunRecord) -> ScoreTable:
+    """The record's scores as columns: stored with it, or built from its items."""
+    return record.table or scoretable.build(record.items, list(record.score_defs))
+
+
 def score_names(record: RunRecord) -> list[str]:
     names = dict.fromkeys(record.score_defs)
-    for result in record.items:
-        for sample in result.samples:
-            for score in sample.scores:
-                if score.name not in names:
-                    names[score.name] = None
+    names.update(dict.fromkeys(table_of(record).values))
     return list(names)
 
 
 def columns(
-    record: RunRecord, names: list[str], pass_marks: Mapping[str, float]
+    table: ScoreTable, names: list[str], pass_marks: Mapping[str, float]
 ) -> dict[str, ScoreColumn]:
-    """Every score of a run, in one pass over its items (100,000 items stay fast)."""
-    means: dict[str, dict[str, float | None]] = {name: {} for name in names}
-    flaky: dict[str, set[str]] = {name: set() for name in names}
-    extra: dict[str, int] = dict.fromkeys(names, 0)
-    """Values beyond the first of items with several samples (the first is counted below)."""
-    tables = list(means.values())
-    samples = 0
-    for result in record.items:
-        item_id = result.item.id
-        samples += len(result.samples)
-        if len(result.samples) == 1:
-            hits = 0
-            for score in result.samples[0].scores:
-                table = means.get(score.name)
-                if table is not None and score.value is not None:
-                    table[item_id] = score.value
-                    hits += 1
-            if hits != len(tables):
-                for table in tables:
-                    table.setdefault(item_id, None)
-            continue
-        values: dict[str, list[float]] = {name: [] for name in names}
-        for sample in result.samples:
-            for score in sample.scores:
-                if score.value is not None and score.name in values:
-                    values[score.name].append(score.value)
-        for name, found in values.items():
-            if not found:
-                means[name][item_id] = None
-                continue
-            extra[name] += len(found) - 1
-            means[name][item_id] = math.fsum(found) / len(found)
-            mark = pass_marks[name]
-            if len({v >= mark for v in found}) > 1:
-                flaky[name].add(item_id)
+    """Per score, each item's mean over its samples, and the flaky items."""
     out = {}
-    for name, table in means.items():
-        present = extra[name] + sum(1 for v in table.values() if v is not None)
-        out[name] = ScoreColumn(table, frozenset(flaky[name]), samples - present)
+    single = all(count == 1 for count in table.counts)
+    for name in names:
+        values = table.values.get(name)
+        if values is None:
+            out[name] = ScoreColumn(dict.fromkeys(table.ids), frozenset(), sum(table.counts))
+            continue
+        missing = sum(1 for v in values if v is None)
+        if single:
+            out[name] = ScoreColumn(dict(zip(table.ids, values, strict=True)), frozenset(), missing)
+            continue
+        means: dict[str, float | None] = {}
+        flaky: set[str] = set()
+        mark = pass_marks[name]
+        for _, item_id, start, count in table.spans():
+            found = [v for v in values[start : start + count] if v is not None]
+            if not found:
+                means[item_id] = None
+                continue
+            means[item_id] = math.fsum(found) / len(found)
+            if len({v >= mark for v in found}) > 1:
+                flaky.add(item_id)
+        out[name] = ScoreColumn(means, frozenset(flaky), missing)
     return out
 
 
@@ -141,10 +128,12 @@ def compare(
     if baseline is not None:
         names += [n for n in score_names(baseline) if n not in names]
     marks = {name: _pass_mark(name, candidate, overrides) for name in names}
-    cand_columns = columns(candidate, names, marks)
-    base_columns = columns(baseline, names, marks) if baseline is not None else {}
-    candidate_ids = {r.item.id for r in candidate.items}
-    baseline_ids = {r.item.id for r in baseline.items} if baseline else set()
+    cand_table = table_of(candidate)
+    base_table = table_of(baseline) if baseline is not None else None
+    cand_columns = columns(cand_table, names, marks)
+    base_columns = columns(base_table, names, marks) if base_table is not None else {}
+    candidate_ids = set(cand_table.ids)
+    baseline_ids = set(base_table.ids) if base_table is not None else set()
     comparisons = []
     flaky_items: dict[str, None] = {}
     for name in names:
@@ -185,10 +174,8 @@ def compare(
                 ),
             )
         )
-    samples = sum(len(r.samples) for r in candidate.items)
-    errors = sum(
-        1 for r in candidate.items for s in r.samples if s.error or any(x.error for x in s.scores)
-    )
+    samples = sum(cand_table.counts)
+    errors = len(cand_table.errors)
     return Comparison(
         experiment=candidate.experiment,
         candidate=candidate,

@@ -5,9 +5,12 @@ Every value here is immutable. Functions build new values; nothing is updated in
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+if TYPE_CHECKING:
+    from scoregate.scoretable import ScoreTable
 
 Status = Literal["pass", "fail", "skip", "warn"]
 
@@ -131,7 +134,7 @@ class RunRecord:
 
     experiment: str
     run_id: str
-    items: tuple[ItemResult, ...]
+    items: Sequence[ItemResult]
     score_defs: Mapping[str, ScoreDef] = field(default_factory=dict)
     config_digest: str = ""
     dataset: Mapping[str, Any] = field(default_factory=dict)
@@ -144,7 +147,16 @@ class RunRecord:
     warnings: tuple[str, ...] = ()
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
+    @property
+    def table(self) -> ScoreTable | None:
+        """The scores as columns, when the items were read from a file with them (they travel
+        with the items, so a record built with other items never carries a stale table)."""
+        table: ScoreTable | None = getattr(self.items, "table", None)
+        return table
+
     def usage(self) -> Usage:
+        if self.table is not None:
+            return self.table.usage
         total = Usage()
         for result in self.items:
             for sample in result.samples:

@@ -12,12 +12,13 @@ import os
 import secrets
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, overload
 
+from scoregate import scoretable
 from scoregate.errors import ConfigError
 from scoregate.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef, Usage
 
@@ -160,8 +161,13 @@ def header_dict(record: RunRecord, extra: Mapping[str, Any] | None = None) -> di
 
 
 def write_record(path: Path, record: RunRecord, extra: Mapping[str, Any] | None = None) -> Path:
-    """Write ``record`` atomically; ``extra`` adds top-level sections (the gate's findings)."""
-    header = _dumps(header_dict(record, extra))
+    """Write ``record`` atomically; ``extra`` adds top-level sections (the gate's findings).
+
+    Layout: the header (everything but the items, with the score table) on the first line,
+    then one item per line, so a reader can take the header alone and the items it needs.
+    """
+    table = record.table or scoretable.build(record.items, list(record.score_defs))
+    header = _dumps(header_dict(record, extra) | {"table": scoretable.to_json(table)})
     with atomic_writer(path) as out:
         out.write(header[:-1])
         out.write(',"items":[\n')
@@ -195,23 +201,96 @@ def read_record(path: Path) -> RunRecord:
         return _read_record(path)
 
 
+_ITEMS_OPEN = b',"items":['
+
+
 def _read_record(path: Path) -> RunRecord:
     try:
-        with path.open(encoding="utf-8") as handle:
-            data = json.load(handle)
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such run record.") from None
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ConfigError(f"{path}: not a readable run record: {exc}") from None
+    try:
+        lazy = _lazy_record(raw)
+        if lazy is not None:
+            return lazy
+        data = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not a readable run record: {exc}") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _not_a_record(path, exc) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: not a scoregate run record: it does not hold a JSON object.")
     try:
         return record_from_dict(data)
     except (KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(
-            f"{path}: not a scoregate run record (schema_version {SCHEMA_VERSION}): missing or "
-            f"wrong field {exc}."
-        ) from None
+        raise _not_a_record(path, exc) from None
+
+
+def _not_a_record(path: Path, exc: Exception) -> ConfigError:
+    return ConfigError(
+        f"{path}: not a scoregate run record (schema_version {SCHEMA_VERSION}): missing or "
+        f"wrong field {exc}."
+    )
+
+
+def _lazy_record(raw: bytes) -> RunRecord | None:
+    """A record in write_record's layout, its items parsed only when used; else None."""
+    first, _, rest = raw.partition(b"\n")
+    if not first.endswith(_ITEMS_OPEN):
+        return None
+    header = json.loads(first[: -len(_ITEMS_OPEN)] + b"}")
+    if not isinstance(header, dict) or "table" not in header:
+        return None
+    lines = [line for line in rest.split(b"\n") if line]
+    if not lines or lines[-1] != b"]}":
+        return None
+    lines = lines[:-1]
+    table = scoretable.from_json(header["table"])
+    if len(lines) != len(table.ids):
+        raise ValueError("'items' do not match the record's table")
+    return record_from_dict(header | {"items": ()}, items=LazyItems(lines, table))
+
+
+class LazyItems(Sequence[ItemResult]):
+    """The items of a stored record, each parsed from its line the first time it is used."""
+
+    def __init__(self, lines: list[bytes], table: scoretable.ScoreTable) -> None:
+        self.table = table
+        self._lines = lines
+        self._parsed: list[ItemResult | None] = [None] * len(lines)
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    @overload
+    def __getitem__(self, index: int) -> ItemResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[ItemResult]: ...
+
+    def __getitem__(self, index: int | slice) -> ItemResult | Sequence[ItemResult]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        found = self._parsed[index]
+        if found is None:
+            line = self._lines[index]
+            found = _item(json.loads(line[:-1] if line.endswith(b",") else line))
+            self._parsed[index] = found
+        return found
+
+    def __iter__(self) -> Iterator[ItemResult]:
+        with paused_gc():
+            for index in range(len(self._lines)):
+                yield self[index]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 def _usage(d: Mapping[str, Any] | None) -> Usage | None:
@@ -241,34 +320,38 @@ def _score(d: Mapping[str, Any]) -> Score:
     )
 
 
-def record_from_dict(data: Mapping[str, Any]) -> RunRecord:
+def _item(i: Mapping[str, Any]) -> ItemResult:
+    return ItemResult(
+        Item(
+            str(i["id"]),
+            i.get("input"),
+            i.get("expected_output"),
+            i.get("metadata") or {},
+            i.get("source", ""),
+            i.get("trace_id"),
+        ),
+        tuple(
+            Sample(
+                s["index"],
+                s.get("output"),
+                s.get("latency", 0.0),
+                s.get("error"),
+                tuple(_score(x) for x in s.get("scores", ())),
+                _usage(s.get("usage")),
+            )
+            for s in i["samples"]
+        ),
+    )
+
+
+def record_from_dict(
+    data: Mapping[str, Any], *, items: Sequence[ItemResult] | None = None
+) -> RunRecord:
     version = data.get("schema_version")
     if version != SCHEMA_VERSION:
         raise ValueError(f"'schema_version' is {version!r}")
-    items = tuple(
-        ItemResult(
-            Item(
-                str(i["id"]),
-                i.get("input"),
-                i.get("expected_output"),
-                i.get("metadata") or {},
-                i.get("source", ""),
-                i.get("trace_id"),
-            ),
-            tuple(
-                Sample(
-                    s["index"],
-                    s.get("output"),
-                    s.get("latency", 0.0),
-                    s.get("error"),
-                    tuple(_score(x) for x in s.get("scores", ())),
-                    _usage(s.get("usage")),
-                )
-                for s in i["samples"]
-            ),
-        )
-        for i in data["items"]
-    )
+    if items is None:
+        items = tuple(_item(i) for i in data["items"])
     defs = {
         name: ScoreDef(
             name,

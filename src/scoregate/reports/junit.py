@@ -13,6 +13,7 @@ from junit_xml import TestCase, TestSuite, to_xml_report_string
 from scoregate.gate import delta_text
 from scoregate.model import Check, Comparison, Verdict
 from scoregate.reports.text import as_text, shorten
+from scoregate.scoretable import finder
 
 
 def _case_name(check: Check) -> str:
@@ -48,11 +49,12 @@ MAX_ITEM_CASES = 1000
 def _regressed_cases(comparison: Comparison) -> list[TestCase]:
     cases: list[TestCase] = []
     pairs = [(score, item_id) for score in comparison.scores for item_id in score.regressed]
-    items = {r.item.id: r for r in comparison.candidate.items}
-    baseline = {r.item.id: r for r in comparison.baseline.items} if comparison.baseline else {}
+    items = finder(comparison.candidate)
+    baseline = finder(comparison.baseline) if comparison.baseline else None
     for score, item_id in pairs[:MAX_ITEM_CASES]:
-        result = items[item_id]
-        before = baseline.get(item_id)
+        result = items(item_id)
+        assert result is not None
+        before = baseline(item_id) if baseline else None
         sample = result.samples[0]
         found = sample.score(score.name)
         lines = [

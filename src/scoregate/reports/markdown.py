@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from scoregate.gate import delta_text
 from scoregate.model import Check, Comparison, ItemResult, RunRecord, ScoreComparison, Verdict
 from scoregate.reports.text import aggregate_text, as_text, score_value, shorten
+from scoregate.scoretable import finder, with_errors
 
 COMMENT_LIMIT = 65_536
 DEFAULT_BUDGET = 60_000
@@ -180,19 +181,25 @@ def _item_block(
     return rows
 
 
+def _nothing(item_id: str) -> ItemResult | None:
+    return None
+
+
 def _regressed(comparison: Comparison, limit: int, max_items: int) -> tuple[list[str], bool]:
     pairs = [(s, i) for s in comparison.scores for i in s.regressed]
     if not pairs:
         return [], False
-    now = {r.item.id: r for r in comparison.candidate.items}
-    before = {r.item.id: r for r in comparison.baseline.items} if comparison.baseline else {}
+    now = finder(comparison.candidate)
+    before = finder(comparison.baseline) if comparison.baseline else _nothing
     lines = [
         f"<details><summary>{len(pairs)} regressed item{'s' if len(pairs) != 1 else ''} "
         "(passed in the baseline, fail now)</summary>",
         "",
     ]
     for score, item_id in pairs[:max_items]:
-        lines += _item_block(item_id, score, comparison, now[item_id], before.get(item_id), limit)
+        result = now(item_id)
+        assert result is not None
+        lines += _item_block(item_id, score, comparison, result, before(item_id), limit)
     cut = len(pairs) > max_items
     if cut:
         lines.append(
@@ -206,7 +213,7 @@ def _regressed(comparison: Comparison, limit: int, max_items: int) -> tuple[list
 def _errors(comparison: Comparison, limit: int, max_items: int) -> list[str]:
     """Samples whose task or evaluator failed, with the message (a judge's raw reply too)."""
     rows = []
-    for result in comparison.candidate.items:
+    for result in with_errors(comparison.candidate):
         for sample in result.samples:
             problems: list[tuple[str, str, str | None]] = (
                 [("task", sample.error, None)] if sample.error else []
@@ -242,7 +249,7 @@ def _flaky(comparison: Comparison, max_items: int) -> list[str]:
     flaky = [(s, i) for s in comparison.scores for i in s.flaky]
     if not flaky:
         return []
-    now = {r.item.id: r for r in comparison.candidate.items}
+    now = finder(comparison.candidate)
     lines = [
         f"<details><summary>{len(flaky)} flaky item/score pairs (pass/fail differs across repeats)"
         "</summary>",
@@ -252,7 +259,9 @@ def _flaky(comparison: Comparison, max_items: int) -> list[str]:
     ]
     for score, item_id in flaky[:max_items]:
         values = []
-        for sample in now[item_id].samples:
+        result = now(item_id)
+        assert result is not None
+        for sample in result.samples:
             found = sample.score(score.name)
             values.append(score_value(found) if found else "error")
         lines.append(f"| `{cell(item_id, 80)}` | `{score.name}` | {', '.join(values)} |")
