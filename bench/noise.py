@@ -16,8 +16,9 @@ The candidate's true quality is the baseline's (``no change``), ``clip(q - 0.05)
 item (``every item 0.05 worse``), or ``clip(q - 0.5)`` for a random 10% of the items (``10% of
 items 0.5 worse``). The two runs become real ``RunRecord`` values; ``scoregate.compare.compare``
 pairs them and ``scoregate.gate.evaluate`` applies ``max_drop: 0.02`` to the score, once with
-``significance: 0.05`` (the default) and once with ``significance: off``. A decision is "fail"
-when the ``max_drop`` check's status is ``fail``. On the same paired item means (each item's
+``significance: 0.05`` (the default: the one-sided sign-flip test with mid-p, ties counted one
+half) and once with ``significance: off``. A decision is "fail" when the ``max_drop`` check's
+status is ``fail``. On the same paired item means (each item's
 mean over its samples, as compare computes them), two reference rules are applied with the
 same tolerance: a paired t-test and a Wilcoxon signed-rank test (scipy, one-sided "candidate
 worse"), each failing when the mean delta is below ``-0.02`` *and* p < 0.05.
@@ -361,9 +362,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     print(
         f"{how}. max_drop {MAX_DROP} for every rule. ours = significance {SIGNIFICANCE} "
-        "(one-sided sign-flip test), plain = significance off; t-test and Wilcoxon signed-rank "
-        "(scipy, one-sided) on the same paired item means, failing when the mean drop > "
-        f"{MAX_DROP} and p < {SIGNIFICANCE}. Each cell is the share of runs that fail the gate. "
+        "(one-sided sign-flip test, mid-p), plain = significance off; t-test and Wilcoxon "
+        "signed-rank (scipy, one-sided) on the same paired item means, failing when the mean "
+        f"drop > {MAX_DROP} and p < {SIGNIFICANCE}. Each cell is the share of runs that fail "
+        "the gate. "
         "True item quality ~ Beta(5, 2); scores = clip(quality + N(0, sd)) or pass/fail "
         "~ Bernoulli(quality).\n"
     )
