@@ -153,8 +153,15 @@ def test_no_items_gives_none() -> None:
     assert paired_stats([]) is None
 
 
-@pytest.mark.parametrize(("delta", "p_worse"), [(-0.3, 0.5), (0.0, 1.0), (0.4, 1.0)])
-def test_one_item(delta: float, p_worse: float) -> None:
+@pytest.mark.parametrize(
+    ("delta", "p_worse", "method"),
+    [
+        (-0.3, 0.25, "sign-flip exact, mid-p"),
+        (0.0, 1.0, "sign-flip exact"),
+        (0.4, 0.75, "sign-flip exact, mid-p"),
+    ],
+)
+def test_one_item(delta: float, p_worse: float, method: str) -> None:
     assert _stats([delta]) == PairedStats(
         n=1,
         mean_delta=delta,
@@ -163,7 +170,7 @@ def test_one_item(delta: float, p_worse: float) -> None:
         p_worse=p_worse,
         sd_delta=None,
         mde=None,
-        method="sign-flip exact",
+        method=method,
     )
 
 
@@ -173,11 +180,6 @@ def test_one_nonzero_delta_among_zeros_by_hand() -> None:
     assert _stats([0.4, 0.0]).p_worse == 0.75
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="stats._single_item (n = 1) still counts ties in full (p = 0.5 or 1.0), unlike the "
-    "mid-p of the same nonzero delta among zeros (0.25 or 0.75); reported to the lead",
-)
 @pytest.mark.parametrize("delta", [-0.3, 0.4])
 def test_one_item_agrees_with_the_same_delta_among_zeros(delta: float) -> None:
     assert _stats([delta]).p_worse == _stats([delta, 0.0]).p_worse

@@ -241,8 +241,9 @@ def _single_item(value: object) -> PairedStats:
     delta = float(value)
     if not math.isfinite(delta):
         raise ValueError("deltas must be finite numbers (no NaN or infinity).")
-    # Two sign vectors: the identity always counts, the flip counts when it is not larger.
-    p_worse = 0.5 if delta < 0 else 1.0
+    # Two sign vectors, mid-p: the identity ties (one half); the flip counts when it is larger.
+    # No change at all is p = 1, as for any set of all-zero deltas.
+    p_worse = 1.0 if delta == 0 else (0.25 if delta < 0 else 0.75)
     return PairedStats(
         n=1,
         mean_delta=delta,
@@ -251,7 +252,7 @@ def _single_item(value: object) -> PairedStats:
         p_worse=p_worse,
         sd_delta=None,
         mde=None,
-        method="sign-flip exact",
+        method="sign-flip exact" if delta == 0 else "sign-flip exact, mid-p",
     )
 
 
