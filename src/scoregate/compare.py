@@ -7,7 +7,6 @@ the score's pass mark. An item is flaky when its samples disagree on pass/fail.
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -87,6 +86,12 @@ def columns(
     return out
 
 
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def aggregate(column: ScoreColumn, pass_mark: float) -> Aggregate | None:
     values = [v for v in column.means.values() if v is not None]
     if not values:
@@ -95,9 +100,7 @@ def aggregate(column: ScoreColumn, pass_mark: float) -> Aggregate | None:
     mean = math.fsum(values) / n
     passed = sum(1 for v in values if v >= pass_mark)
     stdev = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
-    return Aggregate(
-        n=n, mean=mean, median=statistics.median(values), stdev=stdev, pass_rate=passed / n
-    )
+    return Aggregate(n=n, mean=mean, median=_median(values), stdev=stdev, pass_rate=passed / n)
 
 
 def judge_difference(candidate: ScoreDef | None, baseline: ScoreDef | None) -> str | None:

@@ -6,11 +6,8 @@ Everything a user can get wrong is found in ``prepare`` before anything runs.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import importlib
 import os
 import sys
-import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -139,7 +136,6 @@ def execute(
         executor=executor,
         should_stop=provider.cost_limit(experiment.max_cost) if provider else None,
     )
-    warm_up(("scoregate.reports.junit", "scoregate.reports.markdown", "numpy"))
     try:
         asyncio.run(provider.run_then_close(work) if provider else work)
     except KeyboardInterrupt:
@@ -170,22 +166,6 @@ def execute(
         | ({"positions": positions} if positions is not None else {}),
     )
     return record, interrupted
-
-
-def warm_up(modules: Sequence[str]) -> None:
-    """Import what the gate and the reports need while the items run.
-
-    A run mostly waits on its task (a model's latency), so these imports cost nothing there,
-    and the verdict comes that much sooner after the last item.
-    """
-
-    def load() -> None:
-        # A module that fails here is imported again where it is needed, and reported there.
-        for name in modules:
-            with contextlib.suppress(ImportError):
-                importlib.import_module(name)
-
-    threading.Thread(target=load, name="scoregate-warm-up", daemon=True).start()
 
 
 def model_warnings(

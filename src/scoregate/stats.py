@@ -56,16 +56,18 @@ them, and the results are the same whether or not they were cached. Matrix produ
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from statistics import NormalDist
 from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
+    from statistics import NormalDist
+
     import numpy as np
     from numpy.typing import NDArray
 
@@ -92,7 +94,16 @@ NORMAL_CI_MIN_ITEMS = 5001
 DEFAULT_POWER = 0.8
 
 _Draws = TypeVar("_Draws", bound="NDArray[np.generic]")
-_STANDARD_NORMAL = NormalDist()
+
+
+@functools.cache
+def _standard_normal() -> NormalDist:
+    # Here, not at import: the statistics module costs the command line's start-up.
+    from statistics import NormalDist
+
+    return NormalDist()
+
+
 # Bootstrap weight matrices are float32 (exact small-integer counts): half the memory and time
 # of float64 for a matrix-vector product; the deltas are centred first so the rounding is
 # relative to their spread.
@@ -232,7 +243,7 @@ def _check_probability(name: str, value: float) -> None:
 
 
 def _z_sum(alpha: float, power: float) -> float:
-    return _STANDARD_NORMAL.inv_cdf(1.0 - alpha) + _STANDARD_NORMAL.inv_cdf(power)
+    return _standard_normal().inv_cdf(1.0 - alpha) + _standard_normal().inv_cdf(power)
 
 
 def _single_item(value: object) -> PairedStats:
@@ -270,7 +281,7 @@ def _sign_flip_p(d: NDArray[np.float64], *, seed: int, resamples: int) -> tuple[
         return 1.0, "sign-flip exact"
     if m >= NORMAL_P_MIN_NONZERO:
         z = float(nonzero.sum()) / math.sqrt(float(np.square(nonzero).sum()))
-        return _STANDARD_NORMAL.cdf(z), "sign-flip normal approx."
+        return _standard_normal().cdf(z), "sign-flip normal approx."
     tolerance = _tie_tolerance(float(np.abs(nonzero).sum()))
     if m <= EXACT_MAX_NONZERO:
         # Sums of every subset of the nonzero deltas: the flipped sets.
@@ -348,7 +359,7 @@ def _confidence_interval(
     if sd == 0.0:
         return mean, mean
     if n >= NORMAL_CI_MIN_ITEMS:
-        half = _STANDARD_NORMAL.inv_cdf((1.0 + confidence) / 2.0) * sd / math.sqrt(n)
+        half = _standard_normal().inv_cdf((1.0 + confidence) / 2.0) * sd / math.sqrt(n)
         return mean - half, mean + half
     resample_means = mean + _bootstrap_shifts(d - mean, seed)
     resample_means.sort()
