@@ -35,7 +35,12 @@ def delta_text(score: ScoreComparison) -> str:
     if d is None:
         return ""
     p = f"p={d.p_worse:.2g}" if d.p_worse >= 0.001 else "p<0.001"
-    return f"{d.mean:+.3f} [{d.ci_low:+.3f}, {d.ci_high:+.3f}] {p}"
+    return f"{_signed(d.mean)} [{_signed(d.ci_low)}, {_signed(d.ci_high)}] {p}"
+
+
+def _signed(x: float) -> str:
+    """``+0.031``; a value that rounds to zero is ``+0.000``, never ``-0.000``."""
+    return f"{round(x, 3) + 0.0:+.3f}"
 
 
 def evaluate(
