@@ -8,11 +8,12 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from scoregate import __version__, gitinfo, shards, store
 from scoregate.compare import compare
@@ -29,6 +30,9 @@ from scoregate.tasks import build_task
 
 if TYPE_CHECKING:
     from scoregate.provider import Provider
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,25 +65,45 @@ def prepare(
     problems: list[str] = []
     prepared = []
     for experiment in experiments:
-        try:
-            items = load_items(experiment.dataset, display_root=config.root)
-            experiment = hooks.resolve_prompts(experiment)  # noqa: PLW2901 - prompts filled in
-            if experiment.langfuse.script is not None:
-                from scoregate.langfuse.context import load_script
-
-                task: Task = load_script(experiment.langfuse.script, experiment.where)
-            else:
-                task = build_task(experiment.task, config.root, provider)
-            evaluators = build_evaluators(experiment.evaluators, config.root, provider)
-        except ConfigError as exc:
-            problems.extend(
-                f"{p}" if experiment.name in p else f"[{experiment.name}] {p}" for p in exc.problems
-            )
+        failed = len(problems)
+        name = experiment.name
+        items = _attempt(
+            partial(load_items, experiment.dataset, display_root=config.root), name, problems
+        )
+        resolved = _attempt(partial(hooks.resolve_prompts, experiment), name, problems)
+        if resolved is None:
             continue
-        prepared.append(Prepared(experiment, items, task, evaluators))
+        task = _attempt(partial(_task, resolved, config, provider), name, problems)
+        evaluators = _attempt(
+            partial(build_evaluators, resolved.evaluators, config.root, provider), name, problems
+        )
+        if (
+            len(problems) == failed
+            and items is not None
+            and task is not None
+            and evaluators is not None
+        ):
+            prepared.append(Prepared(resolved, items, task, evaluators))
     if problems:
         raise ConfigError(problems)
     return prepared
+
+
+def _attempt(step: Callable[[], T], name: str, problems: list[str]) -> T | None:
+    """Run one preparation step; a config problem is noted (with its experiment) instead."""
+    try:
+        return step()
+    except ConfigError as exc:
+        problems.extend(p if name in p else f"[{name}] {p}" for p in exc.problems)
+        return None
+
+
+def _task(experiment: ExperimentConfig, config: Config, provider: Provider | None) -> Task:
+    if experiment.langfuse.script is not None:
+        from scoregate.langfuse.context import load_script
+
+        return load_script(experiment.langfuse.script, experiment.where)
+    return build_task(experiment.task, config.root, provider)
 
 
 def score_defs(prepared: Prepared) -> dict[str, ScoreDef]:
