@@ -45,14 +45,10 @@ def _pass_mark(name: str, record: RunRecord, overrides: Mapping[str, float]) -> 
     return definition.pass_mark if definition else 0.5
 
 
-def table_of(record: RunRecord) -> ScoreTable:
-    """The record's scores as columns: stored with it, or built from its items."""
-    return record.table or scoretable.build(record.items, list(record.score_defs))
-
-
-def score_names(record: RunRecord) -> list[str]:
+def score_names(record: RunRecord, table: ScoreTable | None = None) -> list[str]:
+    """The record's declared scores, then any other score its samples carry."""
     names = dict.fromkeys(record.score_defs)
-    names.update(dict.fromkeys(table_of(record).values))
+    names.update(dict.fromkeys((table or scoretable.of(record)).values))
     return list(names)
 
 
@@ -127,12 +123,12 @@ def compare(
     count_flaky: bool = False,
 ) -> Comparison:
     overrides = pass_marks or {}
-    names = score_names(candidate)
+    cand_table = scoretable.of(candidate)
+    base_table = scoretable.of(baseline) if baseline is not None else None
+    names = score_names(candidate, cand_table)
     if baseline is not None:
-        names += [n for n in score_names(baseline) if n not in names]
+        names += [n for n in score_names(baseline, base_table) if n not in names]
     marks = {name: _pass_mark(name, candidate, overrides) for name in names}
-    cand_table = table_of(candidate)
-    base_table = table_of(baseline) if baseline is not None else None
     cand_columns = columns(cand_table, names, marks)
     base_columns = columns(base_table, names, marks) if base_table is not None else {}
     candidate_ids = set(cand_table.ids)

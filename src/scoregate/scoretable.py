@@ -77,6 +77,11 @@ def build(items: Sequence[ItemResult], names: Sequence[str] = ()) -> ScoreTable:
     return ScoreTable(tuple(ids), tuple(counts), values, frozenset(errors), usage)
 
 
+def of(record: RunRecord) -> ScoreTable:
+    """A record's scores as columns: stored with its items, or built from them (one pass)."""
+    return record.table or build(record.items, list(record.score_defs))
+
+
 def to_json(table: ScoreTable) -> dict[str, Any]:
     uniform = len(set(table.counts)) <= 1
     return {

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scoregate.compare import aggregate, columns, score_names, table_of
+from scoregate import scoretable
+from scoregate.compare import aggregate, columns, score_names
 from scoregate.model import RunRecord
 
 
 def score_means(record: RunRecord) -> dict[str, float | None]:
     """Each score's mean over items (an item's samples averaged first); run-level scores too."""
-    names = score_names(record)
+    table = scoretable.of(record)
+    names = score_names(record, table)
     marks = {n: d.pass_mark for n, d in record.score_defs.items()}
-    found = columns(table_of(record), names, {n: marks.get(n, 0.5) for n in names})
+    found = columns(table, names, {n: marks.get(n, 0.5) for n in names})
     means: dict[str, float | None] = {}
     for name in names:
         summary = aggregate(found[name], marks.get(name, 0.5))

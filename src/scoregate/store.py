@@ -129,7 +129,10 @@ def item_dict(result: ItemResult) -> dict[str, Any]:
     ) | {"id": item.id, "input": item.input}
 
 
-def header_dict(record: RunRecord, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def header_dict(
+    record: RunRecord, table: scoretable.ScoreTable, extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Everything but the items; the usage comes from the score table, already summed."""
     return {
         "schema_version": SCHEMA_VERSION,
         "experiment": record.experiment,
@@ -154,9 +157,10 @@ def header_dict(record: RunRecord, extra: Mapping[str, Any] | None = None) -> di
         },
         "run_scores": [score_dict(s) for s in record.run_scores],
         "warnings": list(record.warnings),
-        "usage": usage_dict(record.usage()),
+        "usage": usage_dict(table.usage),
         "metadata": dict(record.metadata),
         **(extra or {}),
+        "table": scoretable.to_json(table),
     }
 
 
@@ -166,8 +170,7 @@ def write_record(path: Path, record: RunRecord, extra: Mapping[str, Any] | None 
     Layout: the header (everything but the items, with the score table) on the first line,
     then one item per line, so a reader can take the header alone and the items it needs.
     """
-    table = record.table or scoretable.build(record.items, list(record.score_defs))
-    header = _dumps(header_dict(record, extra) | {"table": scoretable.to_json(table)})
+    header = _dumps(header_dict(record, scoretable.of(record), extra))
     with atomic_writer(path) as out:
         out.write(header[:-1])
         out.write(',"items":[\n')
