@@ -5,7 +5,7 @@ Everything a user can get wrong is found in ``prepare`` before anything runs.
 
 from __future__ import annotations
 
-import asyncio
+import gc
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from scoregate import __version__, gitinfo, shards, store
+from scoregate import __version__, eventloop, gitinfo, shards, store
 from scoregate.compare import compare
 from scoregate.config import Config, ExperimentConfig
 from scoregate.datasets import load_items
@@ -160,8 +160,10 @@ def execute(
         executor=executor,
         should_stop=provider.cost_limit(experiment.max_cost) if provider else None,
     )
+    # Start-up built modules, the config and the items: keep them out of the collector's scans.
+    gc.freeze()
     try:
-        asyncio.run(provider.run_then_close(work) if provider else work)
+        eventloop.run(provider.run_then_close(work) if provider else work)
     except KeyboardInterrupt:
         interrupted = True
     finally:
