@@ -16,7 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from scoregate import templates, yamlsource
+from scoregate import schemacheck, templates, yamlsource
 from scoregate.costs import Price
 from scoregate.errors import ConfigError
 from scoregate.langfuse.prompts import PromptRef, ref_from_yaml
@@ -202,6 +202,8 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
 
 
 def validate_document(doc: SourceDoc) -> None:
+    if schemacheck.is_valid(doc.data, schema()):
+        return
     from jsonschema import Draft202012Validator
 
     validator = Draft202012Validator(schema())
