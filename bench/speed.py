@@ -27,17 +27,24 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 SCOREGATE = str(Path(sys.executable).parent / "scoregate")
 
-TASKS = """
-import asyncio, time
+# The sync task's module imports no asyncio, as a sync app's would not.
+SYNC_TASK = """
+import time
 
 LATENCY = {latency}
 
-def answer_sync(*, item, **kwargs):
+def answer(*, item, **kwargs):
     if LATENCY:
         time.sleep(LATENCY)
     return "answer: " + item["input"]["q"]
+"""
 
-async def answer_async(*, item, **kwargs):
+ASYNC_TASK = """
+import asyncio
+
+LATENCY = {latency}
+
+async def answer(*, item, **kwargs):
     if LATENCY:
         await asyncio.sleep(LATENCY)
     return "answer: " + item["input"]["q"]
@@ -50,7 +57,7 @@ defaults:
 experiments:
   - name: bench
     dataset: items.jsonl
-    task: tasks:{task}
+    task: task_{task}:answer
     concurrency: {concurrency}
     baseline: none.json
     evaluators:
@@ -78,7 +85,7 @@ LANGFUSE_INPROC = """
 import asyncio, json, os, re, sys, time
 os.environ["LANGFUSE_TRACING_ENABLED"] = "false"
 from langfuse import Evaluation, Langfuse
-import tasks
+import importlib
 
 items = [json.loads(line) for line in open("items.jsonl")]
 pattern = re.compile(r"^answer: q[0-9]+$")
@@ -93,7 +100,7 @@ def regex(*, input, output, **kw):
     return Evaluation(name="regex", value=1.0 if pattern.search(output) else 0.0)
 
 client = Langfuse(public_key="pk-bench", secret_key="sk-bench", base_url="http://127.0.0.1:9", tracing_enabled=False)
-task = getattr(tasks, sys.argv[1])
+task = importlib.import_module(f"task_{sys.argv[1]}").answer
 t0 = time.perf_counter()
 result = client.run_experiment(name="bench", data=items, task=task, evaluators=[exact, contains, regex], max_concurrency=int(sys.argv[2]))
 elapsed = time.perf_counter() - t0
@@ -112,7 +119,8 @@ def workdir(n: int, latency: float, task: str, concurrency: int) -> Path:
                 )
                 + "\n"
             )
-    (folder / "tasks.py").write_text(TASKS.format(latency=latency))
+    (folder / "task_sync.py").write_text(SYNC_TASK.format(latency=latency))
+    (folder / "task_async.py").write_text(ASYNC_TASK.format(latency=latency))
     (folder / "experiments.yaml").write_text(CONFIG.format(task=task, concurrency=concurrency))
     return folder
 
@@ -199,20 +207,18 @@ def main() -> None:
 
     # 1. Latency-bound: N=1000, L=50 ms, C=10, ideal 5 s; wall includes start-up.
     for kind in ("sync", "async"):
-        folder = workdir(1000, 0.05, f"answer_{kind}", 10)
+        folder = workdir(1000, 0.05, kind, 10)
         walls = [timed([SCOREGATE, "run"], folder)[0] for _ in range(reps)]
         ours = median(walls) / 5.0
         if kind == "sync":
-            folder100 = workdir(100, 0.05, "answer_sync", 10)
-            theirs_wall = timed(
-                [PYTHON, "-c", LANGFUSE_INPROC, "answer_sync", "10"], folder100, env
-            )[0]
+            folder100 = workdir(100, 0.05, "sync", 10)
+            theirs_wall = timed([PYTHON, "-c", LANGFUSE_INPROC, "sync", "10"], folder100, env)[0]
             theirs = theirs_wall / 0.5
         else:
             theirs = (
                 median(
                     [
-                        timed([PYTHON, "-c", LANGFUSE_INPROC, "answer_async", "10"], folder, env)[0]
+                        timed([PYTHON, "-c", LANGFUSE_INPROC, "async", "10"], folder, env)[0]
                         for _ in range(reps)
                     ]
                 )
@@ -228,17 +234,13 @@ def main() -> None:
     # 2. Pure per-item cost: L=0, three evaluators, run record written.
     for n in (1000, 10000):
         for kind in ("async", "sync"):
-            folder = workdir(n, 0.0, f"answer_{kind}", 10)
+            folder = workdir(n, 0.0, kind, 10)
             ours = median(
                 [float(timed([PYTHON, "-c", SCOREGATE_INPROC], folder)[1]) for _ in range(reps)]
             )
             theirs = median(
                 [
-                    float(
-                        timed([PYTHON, "-c", LANGFUSE_INPROC, f"answer_{kind}", "10"], folder, env)[
-                            1
-                        ]
-                    )
+                    float(timed([PYTHON, "-c", LANGFUSE_INPROC, kind, "10"], folder, env)[1])
                     for _ in range(reps)
                 ]
             )
@@ -250,7 +252,7 @@ def main() -> None:
             )
 
     # 3. Peak memory of the N=10,000 run (the whole CLI: run, compare, gate, reports).
-    folder = workdir(10000, 0.0, "answer_async", 10)
+    folder = workdir(10000, 0.0, "async", 10)
     peaks = [rss_of([SCOREGATE, "run"], folder) for _ in range(reps)]
     add("N=10000 scoregate run: peak RSS", f"{median(peaks):.1f} MB")
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import random
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from scoregate.engine import Collector, run_items
+from scoregate.engine import Collector, needs_event_loop, run_items, run_items_in_threads
 from scoregate.evaluators import Evaluator
 from scoregate.evaluators.results import to_scores
 from scoregate.model import Item, ItemResult, Score
@@ -20,6 +23,17 @@ from scoregate.tasks import PythonTask
 
 def items(n: int) -> list[Item]:
     return [Item(f"item-{i:02d}", {"n": i}, str(i), {"index": i}) for i in range(n)]
+
+
+@pytest.fixture(autouse=True, params=["event loop", "no event loop"])
+def way(request: pytest.FixtureRequest) -> str:
+    """Every test runs both ways a sync task can run: under asyncio, and with no loop at all."""
+    global WAY
+    WAY = request.param
+    return WAY
+
+
+WAY = "event loop"
 
 
 def run(
@@ -33,17 +47,14 @@ def run(
     **kwargs: Any,
 ) -> tuple[ItemResult, ...]:
     python_task = PythonTask(task, kwargs, asyncio.iscoroutinefunction(task))
-    collector = asyncio.run(
-        run_items(
-            dataset,
-            python_task,
-            evaluators,
-            concurrency=concurrency,
-            repeats=repeats,
-            timeout=timeout,
-        )
-    )
-    return collector.results()
+    settings: dict[str, Any] = {
+        "concurrency": concurrency,
+        "repeats": repeats,
+        "timeout": timeout,
+    }
+    if WAY == "no event loop" and not needs_event_loop(python_task, evaluators):
+        return run_items_in_threads(dataset, python_task, evaluators, **settings).results()
+    return asyncio.run(run_items(dataset, python_task, evaluators, **settings)).results()
 
 
 def evaluator(name: str, function: Callable[..., Any], *, is_async: bool = False) -> Evaluator:
@@ -268,3 +279,37 @@ def test_sync_evaluators_run_off_the_event_loop_within_the_timeout() -> None:
         None,
     ]
     assert results[0].samples[0].scores[0].value == 1.0
+
+
+def test_an_event_loop_is_needed_only_for_async_tasks_or_async_evaluators() -> None:
+    def sync_task(*, item: Any) -> str:
+        return "x"
+
+    async def async_task(*, item: Any) -> str:
+        return "x"
+
+    async def judge(*, output: Any, **_: Any) -> float:
+        return 1.0
+
+    sync, coroutine = PythonTask(sync_task, {}, False), PythonTask(async_task, {}, True)
+    plain = evaluator("plain", lambda **_: 1.0)
+    assert not needs_event_loop(sync, [plain])
+    assert needs_event_loop(sync, [plain, evaluator("judge", judge, is_async=True)])
+    assert needs_event_loop(coroutine, [plain])
+
+
+def test_a_run_with_no_event_loop_never_imports_asyncio(tmp_path: Path) -> None:
+    script = """
+import sys
+from scoregate.engine import run_items_in_threads
+from scoregate.model import Item
+from scoregate.tasks import PythonTask
+task = PythonTask(lambda *, item: item.input * 2, {}, False)
+items = [Item(str(i), i) for i in range(20)]
+results = run_items_in_threads(items, task, [], concurrency=4, repeats=1, timeout=5).results()
+print([r.samples[0].output for r in results], "asyncio" in sys.modules)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert done.stdout.strip() == f"{[2 * i for i in range(20)]} False"

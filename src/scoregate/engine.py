@@ -4,9 +4,10 @@ A fixed set of workers pulls samples (item × repeat) from one shared iterator, 
 per sample is a few function calls, not a task object per item.
 
 - A sync task runs in ``concurrency`` worker threads, each running whole samples (task and
-  evaluators) with no hop through the event loop; a watchdog on the loop enforces the
-  timeout, records the timed-out sample and replaces the stuck thread. So sync tasks are as
-  concurrent as async ones, at a fraction of a thread pool's cost per sample.
+  evaluators) with no hop through an event loop; a watchdog enforces the timeout, records the
+  timed-out sample and replaces the stuck thread. So sync tasks are as concurrent as async
+  ones, at a fraction of a thread pool's cost per sample. With no async evaluator (a judge)
+  there is no event loop at all (``run_items_in_threads``), and asyncio is not even imported.
 - An async task runs in ``concurrency`` coroutines; builtin evaluators run inline, user sync
   evaluators in one thread hop per sample (so they never block the loop), async ones awaited.
 
@@ -16,18 +17,19 @@ Results come back in item order, not finishing order.
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scoregate.evaluators import Evaluator
 from scoregate.model import Item, ItemResult, Sample, Score, Usage
 from scoregate.tasks import PythonTask
+
+if TYPE_CHECKING:
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +99,39 @@ async def run_items(
         return collector
     own_executor = executor is None and any(not (e.is_async or e.inline) for e in evaluators)
     if own_executor:
+        from concurrent.futures import ThreadPoolExecutor
+
         executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="scoregate-eval")
     try:
         await _AsyncRun(run, task, executor).run(concurrency)
     finally:
         if own_executor and executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
+    return collector
+
+
+def needs_event_loop(task: Task, evaluators: Sequence[Evaluator]) -> bool:
+    """False for a sync task with sync evaluators: ``run_items_in_threads`` runs those."""
+    sync_task = isinstance(task, PythonTask) and not task.is_async
+    return not sync_task or any(e.is_async for e in evaluators)
+
+
+def run_items_in_threads(
+    items: Sequence[Item],
+    task: PythonTask,
+    evaluators: Sequence[Evaluator],
+    *,
+    concurrency: int,
+    repeats: int,
+    timeout: float,
+    collector: Collector | None = None,
+    progress: Progress | None = None,
+    should_stop: Callable[[], str | None] | None = None,
+) -> Collector:
+    """``run_items`` without an event loop, where ``needs_event_loop`` says none is needed."""
+    collector = collector or Collector(items, repeats)
+    run = _Run(items, evaluators, timeout, collector, progress, should_stop, repeats)
+    _ThreadedRun(run, task, concurrency).run_blocking()
     return collector
 
 
@@ -168,6 +197,8 @@ class _AsyncRun:
         self.blocking = tuple(e for e in evaluators if not (e.is_async or e.inline))
 
     async def run(self, concurrency: int) -> None:
+        import asyncio
+
         state = self.run_state
         workers = min(concurrency, state.total) or 1
 
@@ -185,6 +216,8 @@ class _AsyncRun:
         return await task.run(item, repeat)
 
     async def sample(self, item: Item, repeat: int) -> Sample:
+        import asyncio
+
         state = self.run_state
         started = time.perf_counter()
         try:
@@ -218,6 +251,8 @@ class _AsyncRun:
             for evaluator in self.blocking:
                 progress[evaluator.name] = _evaluate_sync(evaluator, item, output)
 
+        import asyncio
+
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(state.timeout):
@@ -234,6 +269,8 @@ class _AsyncRun:
     async def _evaluate_async(
         self, evaluator: Evaluator, item: Item, output: Any
     ) -> tuple[Score, ...]:
+        import asyncio
+
         state = self.run_state
         try:
             async with asyncio.timeout(state.timeout):
@@ -271,19 +308,33 @@ class _ThreadedRun:
         self.abandoned: set[int] = set()
         self.live = 0
         self.next_id = 0
+        self.tick = min(0.05, run.timeout / 4)
+        self.done = threading.Event()
+        # Set when async evaluators need a loop (run) rather than none (run_blocking).
         self.loop: asyncio.AbstractEventLoop | None = None
         self.all_done: asyncio.Event | None = None
 
-    async def run(self) -> None:
-        self.loop = asyncio.get_running_loop()
-        self.all_done = asyncio.Event()
+    def _start_workers(self) -> None:
         with self.lock:
             for _ in range(self.concurrency):
                 self._start_worker()
-        tick = min(0.05, self.run_state.timeout / 4)
+
+    def run_blocking(self) -> None:
+        """The calling thread is the watchdog until the last worker ends."""
+        self._start_workers()
+        while not self.done.wait(self.tick):
+            self._watch()
+
+    async def run(self) -> None:
+        """The event loop is the watchdog, and runs the async evaluators."""
+        import asyncio
+
+        self.loop = asyncio.get_running_loop()
+        self.all_done = asyncio.Event()
+        self._start_workers()
         while True:
             try:
-                await asyncio.wait_for(self.all_done.wait(), tick)
+                await asyncio.wait_for(self.all_done.wait(), self.tick)
                 return
             except TimeoutError:
                 self._watch()
@@ -301,8 +352,10 @@ class _ThreadedRun:
     def _worker_gone(self) -> None:
         """Called with the lock held, as a worker thread ends."""
         self.live -= 1
-        if self.live == 0 and self.loop is not None and self.all_done is not None:
-            self.loop.call_soon_threadsafe(self.all_done.set)
+        if self.live == 0:
+            self.done.set()
+            if self.loop is not None and self.all_done is not None:
+                self.loop.call_soon_threadsafe(self.all_done.set)
 
     def _watch(self) -> None:
         state = self.run_state
@@ -374,11 +427,13 @@ class _ThreadedRun:
 
     def _evaluate_on_loop(self, evaluator: Evaluator, item: Item, output: Any) -> tuple[Score, ...]:
         """An async evaluator (a judge) runs on the event loop; this thread waits for it."""
+        import asyncio
+
         assert self.loop is not None
         future = asyncio.run_coroutine_threadsafe(evaluator.call(item, output), self.loop)
         try:
             return evaluator.scores(future.result(self.run_state.timeout))
-        except concurrent.futures.TimeoutError:
+        except TimeoutError:
             future.cancel()
             label = f"evaluator '{evaluator.name}'"
             return (Score(evaluator.name, None, error=self.run_state.timed_out(label)),)

@@ -9,24 +9,29 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from scoregate import __version__, eventloop, gitinfo, shards, store
+from scoregate import __version__, gitinfo, shards, store
 from scoregate.compare import compare
 from scoregate.config import Config, ExperimentConfig
 from scoregate.datasets import load_items
-from scoregate.engine import Collector, Task, run_items
+from scoregate.engine import (
+    Collector,
+    Task,
+    needs_event_loop,
+    run_items,
+    run_items_in_threads,
+)
 from scoregate.errors import ConfigError
 from scoregate.evaluators import Evaluator, build_evaluators
 from scoregate.gate import decide, evaluate
 from scoregate.langfuse import hooks
 from scoregate.model import Check, Comparison, Item, RunRecord, ScoreDef, Verdict
 from scoregate.progress import ProgressLine
-from scoregate.tasks import build_task
+from scoregate.tasks import PythonTask, build_task
 
 if TYPE_CHECKING:
     from scoregate.provider import Provider
@@ -147,27 +152,27 @@ def execute(
     progress = ProgressLine(experiment.name, len(items) * repeats, stream)
     started = store.now_iso()
     interrupted = False
-    executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="scoregate-task")
-    work = run_items(
-        items,
-        prepared.task,
-        prepared.evaluators,
-        concurrency=concurrency,
-        repeats=repeats,
-        timeout=experiment.timeout,
-        collector=collector,
-        progress=progress,
-        executor=executor,
-        should_stop=provider.cost_limit(experiment.max_cost) if provider else None,
-    )
+    task, evaluators, timeout = prepared.task, prepared.evaluators, experiment.timeout
     # Start-up built modules, the config and the items: keep them out of the collector's scans.
     gc.freeze()
     try:
-        eventloop.run(provider.run_then_close(work) if provider else work)
+        if provider is None and not needs_event_loop(task, evaluators):
+            assert isinstance(task, PythonTask)
+            run_items_in_threads(
+                items, task, evaluators, concurrency=concurrency, repeats=repeats,
+                timeout=timeout, collector=collector, progress=progress,
+            )  # fmt: skip
+        else:
+            from scoregate import eventloop
+
+            work = run_items(
+                items, task, evaluators, concurrency=concurrency, repeats=repeats,
+                timeout=timeout, collector=collector, progress=progress,
+                should_stop=provider.cost_limit(experiment.max_cost) if provider else None,
+            )  # fmt: skip
+            eventloop.run(provider.run_then_close(work) if provider else work)
     except KeyboardInterrupt:
         interrupted = True
-    finally:
-        executor.shutdown(wait=not interrupted, cancel_futures=True)
     record = RunRecord(
         experiment=experiment.name,
         run_id=store.new_run_id(),
