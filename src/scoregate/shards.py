@@ -43,12 +43,9 @@ def select(items: Sequence[Item], index: int, count: int) -> tuple[tuple[Item, .
 def dataset_digest(items: Sequence[Item]) -> str:
     """Identifies the whole dataset a shard was cut from (ids and contents, in order)."""
     h = hashlib.sha256()
+    encode = json.JSONEncoder(sort_keys=True, default=repr).encode
     for item in items:
-        h.update(
-            json.dumps(
-                [item.id, item.input, item.expected_output], sort_keys=True, default=repr
-            ).encode()
-        )
+        h.update(encode([item.id, item.input, item.expected_output]).encode())
         h.update(b"\n")
     return h.hexdigest()[:16]
 

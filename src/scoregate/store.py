@@ -9,7 +9,6 @@ from __future__ import annotations
 import gc
 import json
 import os
-import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -35,7 +34,7 @@ def shown(path: Path) -> str:
 
 def new_run_id(now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
-    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    return f"{now:%Y%m%dT%H%M%SZ}-{os.urandom(3).hex()}"
 
 
 def now_iso() -> str:
@@ -67,12 +66,21 @@ def write_text(path: Path, text: str) -> None:
         handle.write(text)
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=repr, separators=(",", ":"))
+# One encoder for every line: json.dumps builds a new one per call when given options.
+_dumps = json.JSONEncoder(ensure_ascii=False, default=repr, separators=(",", ":")).encode
+
+
+_EMPTY = ((), {})
 
 
 def _clean(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if v is not None and v not in ((), {})}
+    return {k: v for k, v in d.items() if v is not None and v not in _EMPTY}
+
+
+def _put(d: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``key`` unless the value is None or empty (what _clean drops)."""
+    if value is not None and value not in _EMPTY:
+        d[key] = value
 
 
 def usage_dict(usage: Usage | None) -> dict[str, Any] | None:
@@ -88,45 +96,34 @@ def usage_dict(usage: Usage | None) -> dict[str, Any] | None:
 
 
 def score_dict(score: Score) -> dict[str, Any]:
-    return _clean(
-        {
-            "name": score.name,
-            "value": score.value,
-            "raw": score.raw if score.raw != score.value else None,
-            "scale": list(score.scale) if score.scale else None,
-            "comment": score.comment,
-            "error": score.error,
-            "usage": usage_dict(score.usage),
-        }
-    ) | {"value": score.value}
+    d = {"name": score.name, "value": score.value}
+    if score.raw != score.value:
+        _put(d, "raw", score.raw)
+    if score.scale:
+        d["scale"] = list(score.scale)
+    _put(d, "comment", score.comment)
+    _put(d, "error", score.error)
+    _put(d, "usage", usage_dict(score.usage))
+    return d
 
 
 def item_dict(result: ItemResult) -> dict[str, Any]:
+    """One line of the run record (built field by field: it runs once per item)."""
     item = result.item
-    return _clean(
-        {
-            "id": item.id,
-            "input": item.input,
-            "expected_output": item.expected_output,
-            "metadata": dict(item.metadata) or None,
-            "source": item.source or None,
-            "trace_id": item.trace_id,
-            "samples": [
-                _clean(
-                    {
-                        "index": s.index,
-                        "output": s.output,
-                        "latency": round(s.latency, 6),
-                        "error": s.error,
-                        "usage": usage_dict(s.usage),
-                        "scores": [score_dict(x) for x in s.scores],
-                    }
-                )
-                | {"index": s.index, "output": s.output}
-                for s in result.samples
-            ],
-        }
-    ) | {"id": item.id, "input": item.input}
+    d = {"id": item.id, "input": item.input}
+    _put(d, "expected_output", item.expected_output)
+    _put(d, "metadata", dict(item.metadata))
+    _put(d, "source", item.source or None)
+    _put(d, "trace_id", item.trace_id)
+    samples = []
+    for s in result.samples:
+        sample = {"index": s.index, "output": s.output, "latency": round(s.latency, 6)}
+        _put(sample, "error", s.error)
+        _put(sample, "usage", usage_dict(s.usage))
+        _put(sample, "scores", [score_dict(x) for x in s.scores])
+        samples.append(sample)
+    _put(d, "samples", samples)
+    return d
 
 
 def header_dict(
