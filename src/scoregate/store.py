@@ -70,7 +70,7 @@ def write_text(path: Path, text: str) -> None:
 _dumps = json.JSONEncoder(ensure_ascii=False, default=repr, separators=(",", ":")).encode
 
 
-_EMPTY = ((), {})
+_EMPTY: tuple[Any, ...] = ((), {})
 
 
 def _clean(d: dict[str, Any]) -> dict[str, Any]:
@@ -96,7 +96,7 @@ def usage_dict(usage: Usage | None) -> dict[str, Any] | None:
 
 
 def score_dict(score: Score) -> dict[str, Any]:
-    d = {"name": score.name, "value": score.value}
+    d: dict[str, Any] = {"name": score.name, "value": score.value}
     if score.raw != score.value:
         _put(d, "raw", score.raw)
     if score.scale:
@@ -110,14 +110,14 @@ def score_dict(score: Score) -> dict[str, Any]:
 def item_dict(result: ItemResult) -> dict[str, Any]:
     """One line of the run record (built field by field: it runs once per item)."""
     item = result.item
-    d = {"id": item.id, "input": item.input}
+    d: dict[str, Any] = {"id": item.id, "input": item.input}
     _put(d, "expected_output", item.expected_output)
     _put(d, "metadata", dict(item.metadata))
     _put(d, "source", item.source or None)
     _put(d, "trace_id", item.trace_id)
     samples = []
     for s in result.samples:
-        sample = {"index": s.index, "output": s.output, "latency": round(s.latency, 6)}
+        sample: dict[str, Any] = {"index": s.index, "output": s.output, "latency": round(s.latency, 6)}
         _put(sample, "error", s.error)
         _put(sample, "usage", usage_dict(s.usage))
         _put(sample, "scores", [score_dict(x) for x in s.scores])
