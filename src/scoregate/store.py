@@ -117,7 +117,11 @@ def item_dict(result: ItemResult) -> dict[str, Any]:
     _put(d, "trace_id", item.trace_id)
     samples = []
     for s in result.samples:
-        sample: dict[str, Any] = {"index": s.index, "output": s.output, "latency": round(s.latency, 6)}
+        sample: dict[str, Any] = {
+            "index": s.index,
+            "output": s.output,
+            "latency": round(s.latency, 6),
+        }
         _put(sample, "error", s.error)
         _put(sample, "usage", usage_dict(s.usage))
         _put(sample, "scores", [score_dict(x) for x in s.scores])
