@@ -6,9 +6,10 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 import yaml
 from jsonschema import Draft202012Validator
-from testing.project import Project
+from testing.project import Project, run_cli
 
 from scoregate import config as config_module
 from scoregate import store
@@ -156,3 +157,22 @@ def test_schema_prints_a_valid_json_schema_that_accepts_the_project(project: Pro
     assert [e.message for e in Draft202012Validator(printed).iter_errors(document)] == [
         "0 is less than the minimum of 1"
     ]
+
+
+@pytest.mark.parametrize("columns", ["60", "79", "200", "", "junk", "0"])
+def test_help_width_is_what_click_would_work_out_with_shutil(
+    columns: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from scoregate.cli import terminal_width
+
+    monkeypatch.setenv("COLUMNS", columns)
+    assert terminal_width() == max(min(shutil.get_terminal_size().columns, 80) - 2, 50)
+
+
+def test_help_wraps_to_the_terminal_width(tmp_path: Path) -> None:
+    narrow = run_cli("--help", cwd=tmp_path, env={"COLUMNS": "60"})
+    wide = run_cli("--help", cwd=tmp_path, env={"COLUMNS": "120"})
+    assert max(len(line) for line in narrow.stdout.splitlines()) <= 58
+    assert max(len(line) for line in wide.stdout.splitlines()) > 60

@@ -407,6 +407,20 @@ def _runs() -> click.Command:
 _Group.lazy["runs"] = ("List a Langfuse dataset's experiment runs.", _runs)
 
 
+def terminal_width() -> int:
+    """click's help width, worked out as shutil would, without importing shutil (fast --help)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return max(min(columns or 80, 80) - 2, 50)
+
+
 def main() -> NoReturn:
-    cli.main(prog_name="scoregate")
+    cli.main(prog_name="scoregate", terminal_width=terminal_width())
     sys.exit(0)  # pragma: no cover - click exits itself
