@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from dataclasses import replace
 from pathlib import Path
 
@@ -103,6 +105,17 @@ def test_writing_is_atomic(tmp_path: Path) -> None:
         raise RuntimeError("killed half way")
     assert path.read_text(encoding="utf-8") == "the old complete file\n"
     assert sorted(p.name for p in path.parent.iterdir()) == ["record.json"]
+
+
+def test_a_written_file_has_the_usual_permissions(tmp_path: Path) -> None:
+    """Readable like any file the user writes (a temp file would be private: 0600)."""
+    path = tmp_path / "report.md"
+    previous = os.umask(0o022)
+    try:
+        store.write_text(path, "report\n")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
 
 
 def test_a_record_that_cannot_be_serialised_leaves_no_file(tmp_path: Path) -> None:

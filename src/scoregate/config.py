@@ -6,13 +6,11 @@ as ``file:line:col: key.path: what is wrong``. Core code never sees the raw mapp
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -189,7 +187,7 @@ class Config:
 
 @cache
 def schema() -> dict[str, Any]:
-    text = resources.files("scoregate").joinpath("schema/experiments.schema.json").read_text()
+    text = (Path(__file__).parent / "schema" / "experiments.schema.json").read_text("utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 
@@ -223,6 +221,8 @@ def _line_order(message: str) -> tuple[int, int]:
 
 
 def _suggest(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

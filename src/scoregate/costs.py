@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 PER_TOKENS = 1_000_000
 
@@ -50,7 +50,7 @@ class PriceTable:
 
 @cache
 def default_prices() -> PriceTable:
-    text = resources.files("scoregate").joinpath("prices.json").read_text(encoding="utf-8")
+    text = (Path(__file__).parent / "prices.json").read_text(encoding="utf-8")
     data = json.loads(text)
     return PriceTable(
         {

@@ -8,7 +8,6 @@ a score change.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -63,16 +62,15 @@ def ref_from_yaml(raw: Mapping[str, Any], where: str = "") -> PromptRef:
     )
 
 
-class _Silence(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        return False
-
-
 @contextmanager
 def _sdk_quiet() -> Iterator[None]:
     """The SDK logs a failed prompt fetch itself; our error message says it better, once."""
+    import logging
+
+    def silence(record: logging.LogRecord) -> bool:
+        return False
+
     logger = logging.getLogger("langfuse")
-    silence = _Silence()
     logger.addFilter(silence)
     try:
         yield
