@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _thread
 import asyncio
 import random
 import subprocess
@@ -313,3 +314,23 @@ print([r.samples[0].output for r in results], "asyncio" in sys.modules)
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
     )
     assert done.stdout.strip() == f"{[2 * i for i in range(20)]} False"
+
+
+def test_after_ctrl_c_worker_threads_take_no_new_sample() -> None:
+    started: list[int] = []
+
+    def task(*, item: Any) -> int:
+        started.append(item.input["n"])
+        if len(started) == 8:
+            _thread.interrupt_main()  # Ctrl-C, as the main thread sees it
+        time.sleep(0.02)
+        return 1
+
+    python_task = PythonTask(task, {}, False)
+    with pytest.raises(KeyboardInterrupt):
+        if WAY == "no event loop":
+            run_items_in_threads(items(200), python_task, [], concurrency=4, repeats=1, timeout=5)
+        else:
+            asyncio.run(run_items(items(200), python_task, [], concurrency=4, repeats=1, timeout=5))
+    time.sleep(0.3)  # long enough for many more samples, were any taken
+    assert 8 <= len(started) <= 8 + 4

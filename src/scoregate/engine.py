@@ -17,6 +17,7 @@ Results come back in item order, not finishing order.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -156,10 +157,13 @@ class _Run:
         self.should_stop = should_stop
         self.pending = iter([(i, r) for i in range(len(items)) for r in range(repeats)])
         self.total = len(items) * repeats
+        self.interrupted = False  # Ctrl-C: worker threads take no new sample
 
     def next(self) -> tuple[int, int] | None:
         """The next sample to run, or None when all are taken or the run must stop."""
         collector = self.collector
+        if self.interrupted:
+            return None
         if self.should_stop is not None and collector.stop_reason is None:
             collector.stop_reason = self.should_stop()
         if collector.stop_reason is not None:
@@ -322,8 +326,12 @@ class _ThreadedRun:
     def run_blocking(self) -> None:
         """The calling thread is the watchdog until the last worker ends."""
         self._start_workers()
-        while not self.done.wait(self.tick):
-            self._watch()
+        try:
+            while not self.done.wait(self.tick):
+                self._watch()
+        except BaseException:  # Ctrl-C: the threads finish what they hold and take no more
+            self.run_state.interrupted = True
+            raise
 
     async def run(self) -> None:
         """The event loop is the watchdog, and runs the async evaluators."""
@@ -332,12 +340,16 @@ class _ThreadedRun:
         self.loop = asyncio.get_running_loop()
         self.all_done = asyncio.Event()
         self._start_workers()
-        while True:
-            try:
-                await asyncio.wait_for(self.all_done.wait(), self.tick)
-                return
-            except TimeoutError:
-                self._watch()
+        try:
+            while True:
+                try:
+                    await asyncio.wait_for(self.all_done.wait(), self.tick)
+                    return
+                except TimeoutError:
+                    self._watch()
+        except BaseException:  # cancelled by Ctrl-C
+            self.run_state.interrupted = True
+            raise
 
     def _start_worker(self) -> None:
         """Called with the lock held."""
@@ -355,7 +367,8 @@ class _ThreadedRun:
         if self.live == 0:
             self.done.set()
             if self.loop is not None and self.all_done is not None:
-                self.loop.call_soon_threadsafe(self.all_done.set)
+                with contextlib.suppress(RuntimeError):  # the loop closed (after Ctrl-C)
+                    self.loop.call_soon_threadsafe(self.all_done.set)
 
     def _watch(self) -> None:
         state = self.run_state
