@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from scoregate import __version__, store
+from scoregate import __version__, eventloop, store
 from scoregate.engine import Collector, run_items
 from scoregate.errors import ConfigError, RunError
 from scoregate.evaluators import Evaluator
@@ -141,9 +141,9 @@ def _run_coroutine(coroutine: Any) -> Any:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coroutine)
+        return eventloop.run(coroutine)
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+        return pool.submit(eventloop.run, coroutine).result()
 
 
 @dataclass
