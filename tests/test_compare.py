@@ -40,7 +40,7 @@ def test_items_are_paired_by_id_not_position() -> None:
     assert score.delta is not None
     # Paired over a, b, c: deltas 0, -1, +1.
     assert score.delta.n == 3
-    assert score.delta.mean == pytest.approx(0.0)
+    assert score.delta.mean_delta == pytest.approx(0.0)
 
 
 def test_item_value_is_the_mean_of_its_samples_and_flaky_items_are_found() -> None:

@@ -14,7 +14,6 @@ from scoregate import scoretable, stats
 from scoregate.model import (
     Aggregate,
     Comparison,
-    PairedDelta,
     RunRecord,
     ScoreComparison,
     ScoreDef,
@@ -162,7 +161,7 @@ def compare(
                 name=name,
                 candidate=aggregate(cand, mark),
                 baseline=aggregate(base, mark) if base else None,
-                delta=_paired(deltas, alpha),
+                delta=stats.paired_stats(deltas, alpha=alpha),
                 regressed=tuple(regressed),
                 improved=tuple(improved),
                 flaky=tuple(sorted(cand.flaky)),
@@ -186,20 +185,4 @@ def compare(
         samples=samples,
         sample_errors=errors,
         flaky_items=tuple(flaky_items),
-    )
-
-
-def _paired(deltas: list[float], alpha: float) -> PairedDelta | None:
-    result = stats.paired_stats(deltas, alpha=alpha)
-    if result is None:
-        return None
-    return PairedDelta(
-        n=result.n,
-        mean=result.mean_delta,
-        ci_low=result.ci_low,
-        ci_high=result.ci_high,
-        p_worse=result.p_worse,
-        sd=result.sd_delta,
-        mde=result.mde,
-        method=result.method,
     )

@@ -35,7 +35,7 @@ def delta_text(score: ScoreComparison) -> str:
     if d is None:
         return ""
     p = f"p={d.p_worse:.2g}" if d.p_worse >= 0.001 else "p<0.001"
-    return f"{_signed(d.mean)} [{_signed(d.ci_low)}, {_signed(d.ci_high)}] {p}"
+    return f"{_signed(d.mean_delta)} [{_signed(d.ci_low)}, {_signed(d.ci_high)}] {p}"
 
 
 def _signed(x: float) -> str:
@@ -242,8 +242,8 @@ def _drop_check(experiment: str, score: ScoreComparison, t: Thresholds) -> Check
             t.max_drop,
             "skipped: no item has a value in both the candidate and the baseline",
         )
-    drop = -d.mean
-    failed = drop_fails(d.mean, d.p_worse, t.max_drop, t.significance)
+    drop = -d.mean_delta
+    failed = drop_fails(d.mean_delta, d.p_worse, t.max_drop, t.significance)
     shown = delta_text(score)
     if failed:
         why = f"mean changed by {shown} over {d.n} paired items: a drop larger than the allowed {num(t.max_drop)}"
@@ -259,7 +259,7 @@ def _drop_check(experiment: str, score: ScoreComparison, t: Thresholds) -> Check
         why = f"mean changed by {shown} over {d.n} paired items; allowed drop {num(t.max_drop)}"
     note = None
     if t.significance is not None and t.max_drop > 0 and d.mde is not None and d.mde > t.max_drop:
-        needed = stats.items_needed(d.sd or 0.0, t.max_drop, alpha=t.significance)
+        needed = stats.items_needed(d.sd_delta or 0.0, t.max_drop, alpha=t.significance)
         note = (
             f"Too few items for this tolerance: the smallest drop this dataset can detect is "
             f"{num(d.mde)}; about {needed} items would be needed to detect {num(t.max_drop)}"

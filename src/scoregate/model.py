@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 if TYPE_CHECKING:
     from scoregate.scoretable import ScoreTable
+    from scoregate.stats import PairedStats
 
 Status = Literal["pass", "fail", "skip", "warn"]
 
@@ -180,25 +181,12 @@ class Aggregate:
 
 
 @dataclass(frozen=True, slots=True)
-class PairedDelta:
-    """Candidate minus baseline over the items present in both, with its uncertainty."""
-
-    n: int
-    mean: float
-    ci_low: float
-    ci_high: float
-    p_worse: float
-    sd: float | None
-    mde: float | None
-    method: str
-
-
-@dataclass(frozen=True, slots=True)
 class ScoreComparison:
     name: str
     candidate: Aggregate | None
     baseline: Aggregate | None
-    delta: PairedDelta | None
+    delta: PairedStats | None
+    """Candidate minus baseline over the items present in both, with its uncertainty."""
     regressed: tuple[str, ...] = ()
     improved: tuple[str, ...] = ()
     flaky: tuple[str, ...] = ()

@@ -300,7 +300,7 @@ def gate_section(verdict: Verdict, experiment: str) -> dict[str, Any]:
                     if s.delta is None
                     else {
                         "n": s.delta.n,
-                        "mean": s.delta.mean,
+                        "mean": s.delta.mean_delta,
                         "ci": [s.delta.ci_low, s.delta.ci_high],
                         "p_worse": s.delta.p_worse,
                         "mde": s.delta.mde,
