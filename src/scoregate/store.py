@@ -73,14 +73,17 @@ _dumps = json.JSONEncoder(ensure_ascii=False, default=repr, separators=(",", ":"
 _EMPTY: tuple[Any, ...] = ((), {})
 
 
-def _clean(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if v is not None and v not in _EMPTY}
-
-
 def _put(d: dict[str, Any], key: str, value: Any) -> None:
-    """Set ``key`` unless the value is None or empty (what _clean drops)."""
+    """Set ``key`` unless the value is None or empty: a record leaves such fields out."""
     if value is not None and value not in _EMPTY:
         d[key] = value
+
+
+def _clean(d: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in d.items():
+        _put(out, key, value)
+    return out
 
 
 def usage_dict(usage: Usage | None) -> dict[str, Any] | None:
