@@ -72,6 +72,8 @@ class TaskConfig:
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     where: str = ""
     openai: ChatPromptConfig | None = None
+    key: str = ""
+    """The key path (``experiments[0].task``), for messages."""
 
     @property
     def label(self) -> str:
@@ -107,6 +109,8 @@ class EvaluatorConfig:
     pass_mark: float | None = None
     where: str = ""
     judge: ChatPromptConfig | None = None
+    key: str = ""
+    """The key path (``experiments[0].evaluators[1]``), for messages."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,15 +440,18 @@ def _experiment(
         else None
     )
     task_raw = raw.get("task", "")
+    task_key = format_path((*at, "task"))
     if isinstance(task_raw, str):
-        task = TaskConfig(task_raw, where=doc.where((*at, "task")))
+        task = TaskConfig(task_raw, where=doc.where((*at, "task")), key=task_key)
     elif "openai" in task_raw:
         chat = _chat_prompt(
             task_raw["openai"], doc, (*at, "task", "openai"), templates.TASK_ROOTS, problems
         )
         task = TaskConfig(where=chat.where, openai=chat)
     else:
-        task = TaskConfig(task_raw["python"], task_raw.get("kwargs", {}), doc.where((*at, "task")))
+        task = TaskConfig(
+            task_raw["python"], task_raw.get("kwargs", {}), doc.where((*at, "task")), key=task_key
+        )
     max_cost = setting("max_cost", None)
     return ExperimentConfig(
         name=raw["name"],
@@ -592,13 +599,14 @@ def _evaluator(
                 )
         name = raw.get("name", raw["type"])
         return EvaluatorConfig("builtin", raw["type"], name, options, None, pass_mark, where)
+    key = format_path(at)
     if "python" in raw:
         kwargs = raw.get("kwargs", {})
         return EvaluatorConfig(
-            "python", raw["python"], raw.get("name"), kwargs, scale_value, pass_mark, where
+            "python", raw["python"], raw.get("name"), kwargs, scale_value, pass_mark, where, key=key
         )
     script = str(root / raw["script"])
-    return EvaluatorConfig("script", script, None, {}, scale_value, pass_mark, where)
+    return EvaluatorConfig("script", script, None, {}, scale_value, pass_mark, where, key=key)
 
 
 def _gate(

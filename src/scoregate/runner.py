@@ -82,6 +82,7 @@ def prepare(
         evaluators = _attempt(
             partial(build_evaluators, resolved.evaluators, config.root, provider), name, problems
         )
+        _attempt(partial(_run_evaluators, resolved, config), name, problems)
         if (
             len(problems) == failed
             and items is not None
@@ -95,11 +96,11 @@ def prepare(
 
 
 def _attempt(step: Callable[[], T], name: str, problems: list[str]) -> T | None:
-    """Run one preparation step; a config problem is noted (with its experiment) instead."""
+    """Run one preparation step; a config problem is noted, led by its experiment, instead."""
     try:
         return step()
     except ConfigError as exc:
-        problems.extend(p if name in p else f"[{name}] {p}" for p in exc.problems)
+        problems.extend(f"[{name}] {p}" for p in exc.problems)
         return None
 
 
@@ -107,8 +108,21 @@ def _task(experiment: ExperimentConfig, config: Config, provider: Provider | Non
     if experiment.langfuse.script is not None:
         from scoregate.langfuse.context import load_script
 
-        return load_script(experiment.langfuse.script, experiment.where)
+        script = experiment.langfuse.script
+        shown = os.path.relpath(script, config.root)
+        return load_script(script, experiment.where, experiment.langfuse.script_place, shown)
     return build_task(experiment.task, config.root, provider)
+
+
+def _run_evaluators(experiment: ExperimentConfig, config: Config) -> None:
+    """Resolve the run evaluators and check how they will be called (they run after the items)."""
+    options = experiment.langfuse
+    if options.run_evaluators:
+        from scoregate.langfuse.context import resolve_run_evaluators
+
+        resolve_run_evaluators(
+            options.run_evaluators, config.root, experiment.where, options.run_evaluator_places
+        )
 
 
 def score_defs(prepared: Prepared) -> dict[str, ScoreDef]:

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from scoregate.config import TaskConfig
 from scoregate.references import resolve
+from scoregate.signatures import check_task, is_async
 
 if TYPE_CHECKING:
     from scoregate.prompt_task import PromptTask
@@ -37,7 +37,6 @@ def build_task(
 
         return PromptTask(task.openai, provider or Provider())
     function = resolve(task.python, root, task.where)
-    is_async = inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(
-        getattr(function, "__call__", None)  # noqa: B004 - a callable object with async __call__
-    )
-    return PythonTask(function, dict(task.kwargs), is_async, task.python)
+    place = f"{task.where}: {task.key}" if task.key else task.where
+    check_task(function, task.kwargs, place, task.python)
+    return PythonTask(function, dict(task.kwargs), is_async(function), task.python)

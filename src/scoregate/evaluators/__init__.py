@@ -6,7 +6,6 @@ Python evaluators are called as Langfuse's runner calls them:
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ from scoregate.evaluators import builtin
 from scoregate.evaluators.results import to_scores
 from scoregate.model import Item, Score, ScoreDef
 from scoregate.references import import_file, resolve
+from scoregate.signatures import check_evaluator, is_async
 
 if TYPE_CHECKING:
     from scoregate.provider import Provider
@@ -41,22 +41,30 @@ class Evaluator:
 def build_evaluators(
     configs: Sequence[EvaluatorConfig], root: Path, provider: Provider | None = None
 ) -> tuple[Evaluator, ...]:
-    """Judges call the model through ``provider`` (the run's, or a new one)."""
+    """Judges call the model through ``provider`` (the run's, or a new one). Every evaluator
+    that cannot be built is reported at once."""
     built: list[Evaluator] = []
+    problems: list[str] = []
     for config in configs:
-        if config.kind == "judge":
-            from scoregate.evaluators.judge import build_judge
-            from scoregate.provider import Provider
+        try:
+            if config.kind == "judge":
+                from scoregate.evaluators.judge import build_judge
+                from scoregate.provider import Provider
 
-            provider = provider or Provider()
-            built.append(build_judge(config, provider))
-        elif config.kind == "builtin":
-            built.append(_builtin(config))
-        elif config.kind == "python":
-            function = resolve(config.target, root, config.where)
-            built.append(_python(function, config, config.name or _function_name(function)))
-        else:
-            built.extend(_script(config))
+                provider = provider or Provider()
+                built.append(build_judge(config, provider))
+            elif config.kind == "builtin":
+                built.append(_builtin(config))
+            elif config.kind == "python":
+                function = resolve(config.target, root, config.where)
+                check_evaluator(function, config.options, _place(config), config.target)
+                built.append(_python(function, config, config.name or _function_name(function)))
+            else:
+                built.extend(_script(config, root))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ConfigError(problems)
     return built_checked(built)
 
 
@@ -118,11 +126,16 @@ def _python(function: Callable[..., Any], config: EvaluatorConfig, name: str) ->
     def scores(raw: Any) -> tuple[Score, ...]:
         return to_scores(raw, name, scale)
 
-    is_async = inspect.iscoroutinefunction(function)
-    return Evaluator(name, call, scores, is_async, (ScoreDef(name, pass_mark, scale, "python"),))
+    defs = (ScoreDef(name, pass_mark, scale, "python"),)
+    return Evaluator(name, call, scores, is_async(function), defs)
 
 
-def _script(config: EvaluatorConfig) -> list[Evaluator]:
+def _place(config: EvaluatorConfig) -> str:
+    """``file:line:col: key.path`` of the evaluator in the config."""
+    return f"{config.where}: {config.key}" if config.key else config.where
+
+
+def _script(config: EvaluatorConfig, root: Path) -> list[Evaluator]:
     module = import_file(Path(config.target), config.where)
     functions = getattr(module, "EVALUATORS", None)
     if not isinstance(functions, (list, tuple)) or not functions:
@@ -131,10 +144,28 @@ def _script(config: EvaluatorConfig) -> list[Evaluator]:
             "EVALUATORS = [function, ...] naming its evaluator functions."
         )
     evaluators = []
+    problems: list[str] = []
     for function in functions:
         if not callable(function):
             raise ConfigError(
                 f"{config.where}: EVALUATORS in {config.target} holds {function!r}, not a function."
             )
-        evaluators.append(_python(function, config, _function_name(function)))
+        name = _function_name(function)
+        try:
+            check_evaluator(
+                function, {}, _place(config), f"{_shown(Path(config.target), root)}:{name}"
+            )
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+        evaluators.append(_python(function, config, name))
+    if problems:
+        raise ConfigError(problems)
     return evaluators
+
+
+def _shown(path: Path, root: Path) -> str:
+    """A script's path as the config names it (relative to the config's folder)."""
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)

@@ -25,6 +25,7 @@ from scoregate.evaluators import Evaluator
 from scoregate.evaluators.results import to_scores
 from scoregate.model import Item, ItemResult, RunRecord, Score, ScoreDef
 from scoregate.references import import_file, resolve
+from scoregate.signatures import check_run_evaluator, experiment_by_keyword, is_async
 from scoregate.tasks import PythonTask
 
 if TYPE_CHECKING:
@@ -34,8 +35,13 @@ if TYPE_CHECKING:
 REGRESSION_KEY = "regression_error"
 
 
-def load_script(path: Path, where: str) -> PythonTask:
-    """The script's ``experiment`` function, as the experiment's 'task' (checked before running)."""
+def load_script(path: Path, where: str, place: str = "", shown: str = "") -> PythonTask:
+    """The script's ``experiment`` function, as the experiment's 'task' (checked before running).
+
+    ``place`` is ``file:line:col: key.path`` of ``script:``, ``shown`` the path as the config
+    names it. The task's function takes the context as its one positional argument, even when
+    the script's ``experiment`` takes it as the keyword ``context``.
+    """
     module = import_file(path, where)
     function = getattr(module, "experiment", None)
     if not callable(function):
@@ -43,7 +49,13 @@ def load_script(path: Path, where: str) -> PythonTask:
             f"{where}: {path} defines no experiment(context) function; a script for "
             "langfuse/experiment-action must define one."
         )
-    return PythonTask(function, {}, inspect.iscoroutinefunction(function), str(path))
+    call = function
+    if experiment_by_keyword(function, place or where, f"{shown or path}:experiment"):
+
+        def call(context: Any) -> Any:
+            return function(context=context)
+
+    return PythonTask(call, {}, is_async(function), str(path))
 
 
 def _function_name(function: Callable[..., Any]) -> str:
@@ -65,9 +77,7 @@ def evaluator_from_function(function: Callable[..., Any]) -> Evaluator:
     def scores(raw: Any) -> tuple[Score, ...]:
         return to_scores(raw, name, None)
 
-    return Evaluator(
-        name, call, scores, inspect.iscoroutinefunction(function), (ScoreDef(name, 0.5),)
-    )
+    return Evaluator(name, call, scores, is_async(function), (ScoreDef(name, 0.5),))
 
 
 def _as_item(raw: Any, index: int) -> Item:
@@ -191,12 +201,11 @@ def make_context(run: ScriptRun, *, client: Any, metadata: Mapping[str, str]) ->
                 if data is not None
                 else tuple(run.items)
             )
-            is_async = inspect.iscoroutinefunction(task)
             ours = [evaluator_from_function(f) for f in evaluators]
             collector = Collector(items, run.repeats)
             work = run_items(
                 items,
-                PythonTask(task, {}, is_async, _function_name(task)),
+                PythonTask(task, {}, is_async(task), _function_name(task)),
                 ours,
                 concurrency=min(run.concurrency, max_concurrency) or 1,
                 repeats=run.repeats,
@@ -324,6 +333,14 @@ def execute_script(
 
 
 def resolve_run_evaluators(
-    references: Sequence[str], root: Path, where: str
+    references: Sequence[str], root: Path, where: str, places: Sequence[str] = ()
 ) -> list[Callable[..., Any]]:
-    return [resolve(reference, root, where) for reference in references]
+    """The run evaluators, each checked to accept ``item_results=`` (``places``: where each
+    is named in the config)."""
+    functions = []
+    for index, reference in enumerate(references):
+        function = resolve(reference, root, where)
+        place = places[index] if index < len(places) else where
+        check_run_evaluator(function, place, reference)
+        functions.append(function)
+    return functions

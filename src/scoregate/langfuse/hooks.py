@@ -122,7 +122,9 @@ def _finish(
     if options.run_evaluators:
         from scoregate.langfuse.context import resolve_run_evaluators, run_level_scores
 
-        functions = resolve_run_evaluators(options.run_evaluators, root, experiment.where)
+        functions = resolve_run_evaluators(
+            options.run_evaluators, root, experiment.where, options.run_evaluator_places
+        )
         record = replace(
             record, run_scores=record.run_scores + run_level_scores(functions, record.items)
         )

@@ -90,6 +90,10 @@ class ExperimentOptions:
     langfuse_baseline: LangfuseBaselineConfig | None = None
     script: Path | None = None
     run_evaluators: tuple[str, ...] = ()
+    script_place: str = ""
+    """``file:line:col: key.path`` of ``script``, for messages."""
+    run_evaluator_places: tuple[str, ...] = ()
+    """``file:line:col: key.path`` of each of ``run_evaluators``."""
 
 
 def uses_langfuse(dataset: object, options: ExperimentOptions) -> bool:
@@ -178,9 +182,18 @@ def experiment_options(
             where=where,
         )
     script = raw.get("script")
+    run_evaluators = tuple(raw.get("run_evaluators", ()))
     return ExperimentOptions(
         record=record,
         langfuse_baseline=baseline,
         script=root / script if script else None,
-        run_evaluators=tuple(raw.get("run_evaluators", ())),
+        run_evaluators=run_evaluators,
+        script_place=_place(doc, (*at, "script")),
+        run_evaluator_places=tuple(
+            _place(doc, (*at, "run_evaluators", i)) for i in range(len(run_evaluators))
+        ),
     )
+
+
+def _place(doc: SourceDoc, path: KeyPath) -> str:
+    return f"{doc.where(path)}: {format_path(path)}"
