@@ -87,8 +87,9 @@ def test_every_schema_problem_is_reported_at_once_in_line_order(tmp_path: Path) 
     assert types[:3] == ["exact", "contains", "regex"]
     assert kinds[:3] == ["type", "python", "script"]
     assert problems_of(tmp_path, text) == [
-        'experiments.yaml:7:6: experiments[0].evaluators[0].type: "regexp" is not one of '
-        + ", ".join(f'"{t}"' for t in types),
+        "experiments.yaml:7:6: experiments[0].evaluators[0].type: unknown evaluator type "
+        f"'regexp'; did you mean 'regex'? Types: {', '.join(types)} (or `python: "
+        "module:function` for a function of yours).",
         'experiments.yaml:8:6: experiments[0].evaluators[1].python: "notacallable" does not '
         "have the expected form (module:function)",
         "experiments.yaml:9:5: experiments[0].evaluators[2]: needs one of the keys "
@@ -108,7 +109,88 @@ def test_missing_required_key_and_wrong_version(tmp_path: Path) -> None:
         """
     assert problems_of(tmp_path, text) == [
         "experiments.yaml:1:1: version: must be 1",
-        "experiments.yaml:3:5: experiments[0]: missing required key 'task'",
+        "experiments.yaml:3:5: experiments[0]: missing required key 'task': add "
+        "`task: module:function` (or `script:` with a Langfuse experiment(context) script)",
+    ]
+
+
+def test_missing_version_says_what_to_write_at_the_first_line(tmp_path: Path) -> None:
+    text = """\
+        # our experiments
+
+        experiments:
+          - name: qa
+            dataset: data.jsonl
+            task: app:answer
+            evaluators: [{type: exact}]
+        """
+    assert problems_of(tmp_path, text) == [
+        "experiments.yaml:1:1: missing required key 'version': add `version: 1` as the first line"
+    ]
+
+
+def test_every_missing_key_is_named_with_how_to_add_it(tmp_path: Path) -> None:
+    text = """\
+        version: 1
+        experiments:
+          - dataset: data.jsonl
+          - name: judged
+            dataset: data.jsonl
+            task: app:answer
+            evaluators:
+              - {type: regex}
+              - {type: json_schema}
+              - {judge: {prompt: "rate {{output}}"}}
+        """
+    assert problems_of(tmp_path, text) == [
+        "experiments.yaml:3:5: experiments[0]: missing required key 'name': give the experiment "
+        "a `name:` (letters, digits, '_', '.', '-')",
+        "experiments.yaml:3:5: experiments[0]: missing required key 'task': add "
+        "`task: module:function` (or `script:` with a Langfuse experiment(context) script)",
+        "experiments.yaml:3:5: experiments[0]: missing required key 'evaluators': add "
+        "`evaluators:`, a list such as `[{type: exact}]`",
+        "experiments.yaml:8:9: experiments[1].evaluators[0]: missing required key 'pattern': "
+        "add `pattern:` with the regular expression to look for",
+        "experiments.yaml:9:9: experiments[1].evaluators[1]: missing required key 'schema': "
+        "add `schema:` with a JSON Schema, inline or the path of a JSON/YAML file",
+        "experiments.yaml:10:10: experiments[1].evaluators[2].judge: missing required key "
+        "'model': add `model:` naming the model, e.g. `model: gpt-4o-mini`",
+    ]
+    text = "version: 1\n"
+    assert problems_of(tmp_path, text) == [
+        "experiments.yaml:1:1: missing required key 'experiments': add `experiments:`, a list "
+        "of experiments, each with a name, a dataset, a task and evaluators"
+    ]
+
+
+def test_unknown_choices_suggest_the_close_one(tmp_path: Path) -> None:
+    text = """\
+        version: 1
+        experiments:
+          - name: qa
+            dataset: {format: jsonl}
+            task: app:answer
+            evaluators:
+              - {type: exct}
+              - {type: levenshtein}
+              - {type: similarity, method: ratoi}
+          - name: other
+            dataset: [data.jsonl]
+            task: app:answer
+            evaluators: [{type: exact}]
+        """
+    types = ", ".join(config.schema()["$defs"]["builtin_evaluator"]["properties"]["type"]["enum"])
+    assert problems_of(tmp_path, text) == [
+        "experiments.yaml:4:14: experiments[0].dataset: needs one of the keys 'path', "
+        "'langfuse', 'langfuse_live'; found 'format'.",
+        "experiments.yaml:7:10: experiments[0].evaluators[0].type: unknown evaluator type "
+        f"'exct'; did you mean 'exact'? Types: {types} (or `python: module:function` for a "
+        "function of yours).",
+        "experiments.yaml:8:10: experiments[0].evaluators[1].type: unknown evaluator type "
+        f"'levenshtein'. Types: {types} (or `python: module:function` for a function of yours).",
+        'experiments.yaml:9:28: experiments[0].evaluators[2].method: "ratoi" is not one of '
+        '"ratio", "token_f1" (did you mean \'ratio\'?)',
+        "experiments.yaml:11:5: experiments[1].dataset: expected a string, got a list",
     ]
 
 
@@ -221,7 +303,7 @@ def test_missing_file_and_empty_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         config.load(Path("nowhere.yaml"), {})
     assert caught.value.problems == (
-        "nowhere.yaml: no such file. Create it (see README.md) or pass -c PATH.",
+        "nowhere.yaml: no such file. Create a starter with 'scoregate init', or pass -c PATH.",
     )
     assert problems_of(tmp_path, "# nothing\n") == [
         "experiments.yaml: the file is empty; it needs at least 'version: 1' and 'experiments'."

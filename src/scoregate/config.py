@@ -225,10 +225,15 @@ def _line_order(message: str) -> tuple[int, int]:
 
 
 def _suggest(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
+    close = _closest(word, choices)
+    return f" (did you mean '{close}'?)" if close else ""
+
+
+def _closest(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str | None:
     import difflib
 
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return close[0] if close else None
 
 
 def _describe(error: Any, doc: SourceDoc) -> list[str]:
@@ -241,7 +246,11 @@ def _describe(error: Any, doc: SourceDoc) -> list[str]:
             for s in error.validator_value
             if isinstance(s, dict) and "required" in s
         ]
-        if validator == "anyOf" and required_keys and isinstance(error.instance, dict):
+        if (
+            required_keys
+            and isinstance(error.instance, dict)
+            and not any(k in error.instance for k in required_keys)
+        ):
             found = ", ".join(f"'{k}'" for k in error.instance) or "nothing"
             hint = "".join(_suggest(k, required_keys) for k in error.instance)[:200]
             return [
@@ -261,9 +270,52 @@ def _describe(error: Any, doc: SourceDoc) -> list[str]:
         ]
     if validator == "propertyNames":
         return [f"{doc.where(path)}: {format_path(path)}: {error.message}."]
+    if validator == "required" and isinstance(error.instance, dict):
+        return [_missing_key(key, path, doc) for key in _missing(error)]
+    if validator == "enum" and len(path) >= 3 and path[-3::2] == ("evaluators", "type"):
+        return [f"{doc.where(path, key=True)}: {format_path(path)}: {_unknown_type(error)}"]
     # At the key that holds the bad value (`min:` in `min: 1.4`), as the issue shows it.
     where = doc.where(path, key=True)
     return [f"{where}: {format_path(path)}: {_message(error)}"]
+
+
+REQUIRED_HINTS = {
+    "version": "add `version: 1` as the first line",
+    "experiments": "add `experiments:`, a list of experiments, each with a name, a dataset, "
+    "a task and evaluators",
+    "name": "give the experiment a `name:` (letters, digits, '_', '.', '-')",
+    "dataset": "add `dataset:` with the path of a JSONL, JSON, YAML or CSV file of items",
+    "task": "add `task: module:function` (or `script:` with a Langfuse experiment(context) script)",
+    "evaluators": "add `evaluators:`, a list such as `[{type: exact}]`",
+    "model": "add `model:` naming the model, e.g. `model: gpt-4o-mini`",
+    "pattern": "add `pattern:` with the regular expression to look for",
+    "schema": "add `schema:` with a JSON Schema, inline or the path of a JSON/YAML file",
+}
+"""How to add a missing required key, by key (the keys the schema requires)."""
+
+
+def _missing_key(key: str, path: KeyPath, doc: SourceDoc) -> str:
+    """``missing required key 'x': how to add it``, at the mapping that lacks it."""
+    hint = REQUIRED_HINTS.get(key)
+    text = f"missing required key '{key}'" + (f": {hint}" if hint else "")
+    if not path:
+        # The fix is "first line", so that is where it points (after any leading comments).
+        where = f"{doc.file}:1:1" if key == "version" else doc.where(path)
+        return f"{where}: {text}"
+    return f"{doc.where(path, key=True)}: {format_path(path)}: {text}"
+
+
+def _unknown_type(error: Any) -> str:
+    types = [str(t) for t in error.validator_value]
+    given = error.instance
+    if not isinstance(given, str):
+        return f"the evaluator type must be one of: {', '.join(types)}."
+    close = _closest(given, types)
+    guess = f"; did you mean '{close}'?" if close else "."
+    return (
+        f"unknown evaluator type '{given}'{guess} Types: {', '.join(types)} "
+        "(or `python: module:function` for a function of yours)."
+    )
 
 
 def _message(error: Any) -> str:
@@ -275,22 +327,26 @@ def _message(error: Any) -> str:
         "minimum": lambda: f"{shown} is less than {value}",
         "exclusiveMinimum": lambda: f"{shown} must be greater than {value}",
         "exclusiveMaximum": lambda: f"{shown} must be less than {value}",
-        "required": lambda: f"missing required key '{_missing(error)}'",
         "const": lambda: f"must be {json.dumps(value)}",
-        "enum": lambda: f"{shown} is not one of {', '.join(json.dumps(x) for x in value)}",
+        "enum": lambda: (
+            f"{shown} is not one of {', '.join(json.dumps(x) for x in value)}"
+            + (_suggest(inst, [str(x) for x in value]) if isinstance(inst, str) else "")
+        ),
         "minItems": lambda: f"needs at least {value} entr{'y' if value == 1 else 'ies'}",
         "maxItems": lambda: f"takes at most {value} entries",
         "pattern": lambda: f"{shown} does not have the expected form ({_pattern_hint(value)})",
         "minLength": lambda: "must not be empty",
     }
     if v == "type":
-        return f"expected {_type_name(value)}, got {_type_name(type(inst).__name__)} {shown}"
+        got = _type_name(type(inst).__name__)
+        return f"expected {_type_name(value)}, got {got}" + (
+            "" if isinstance(inst, (dict, list)) else f" {shown}"
+        )
     return messages[v]() if v in messages else str(error.message)
 
 
-def _missing(error: Any) -> str:
-    missing = [str(k) for k in error.validator_value if k not in error.instance]
-    return missing[0] if missing else "?"
+def _missing(error: Any) -> list[str]:
+    return [str(k) for k in error.validator_value if k not in error.instance]
 
 
 def _pattern_hint(pattern: str) -> str:

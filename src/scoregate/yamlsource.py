@@ -82,7 +82,7 @@ def load(
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            f"{file}: no such file. Create it (see README.md) or pass -c PATH."
+            f"{file}: no such file. Create a starter with 'scoregate init', or pass -c PATH."
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot be read: {exc}") from None
