@@ -20,6 +20,7 @@ import pytest
 import yaml
 from testing import fake_github as fakes
 from testing.fake_github import FakeGitHub
+from testing.project import run_cli
 
 fake_github = fakes.fake_github
 
@@ -215,6 +216,40 @@ def test_the_nightly_runs_on_a_schedule_and_promotes() -> None:
         step for _, step in _all_steps(workflow) if step.get("with", {}).get("promote") == "true"
     ]
     assert len(promoted) == 2
+
+
+def test_the_workflow_of_scoregate_init_passes_the_linters(
+    actionlint: list[str], tmp_path: Path
+) -> None:
+    assert run_cli("init", cwd=tmp_path).code == 0
+    workflow = tmp_path / ".github" / "workflows" / "scoregate.yml"
+    result = _run([*actionlint, str(workflow)])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "actionlint: 1 file(s), 0 finding(s)" in result.stdout
+    schema = [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows"]
+    result = _run([*schema, str(workflow)])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+    loaded = _load(workflow)
+    assert loaded["permissions"] == {}
+    assert loaded["jobs"]["gate"]["permissions"] == {"contents": "read", "pull-requests": "write"}
+    checkout, gate = (step for _, step in _all_steps(loaded))
+    assert SHA_PIN.match(checkout["uses"])
+    assert checkout["with"]["persist-credentials"] is False
+    # The placeholder is the one thing left to do, and zizmor says so until it is done.
+    assert gate["uses"] == "OWNER/scoregate@FULL_COMMIT_SHA"
+    result = _zizmor(str(workflow))
+    assert result.returncode != 0
+    assert "unpinned-uses" in result.stdout
+    assert "OWNER/scoregate@FULL_COMMIT_SHA" in result.stdout
+    text = workflow.read_text(encoding="utf-8")
+    workflow.write_text(
+        text.replace("OWNER/scoregate@FULL_COMMIT_SHA", f"scoregate/scoregate@{'a1' * 20}"),
+        encoding="utf-8",
+    )
+    result = _zizmor(str(workflow))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout
 
 
 def test_pre_commit_hook() -> None:

@@ -220,6 +220,18 @@ def validate(config_path: Path) -> None:
 
 
 @cli.command()
+def init() -> None:
+    """Write a working starter here: experiments.yaml, a dataset, a task, evaluators and a
+    pull-request workflow. Overwrites nothing; 'scoregate run' passes on it at once."""
+    with error_handler():
+        from pathlib import Path
+
+        from scoregate.commands.init import write_starter
+
+        click.echo(write_starter(Path.cwd()))
+
+
+@cli.command()
 def schema() -> None:
     """Print the JSON Schema of experiments.yaml (for editors)."""
     import json
