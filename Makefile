@@ -53,12 +53,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(BIN)/.runtime-installed: pyproject.toml | $(BIN)/python
-	$(SAY) installing scoregate and its runtime dependencies into $(VENV) "(about 15 s with pip's cache warm, longer when it downloads)"
+	$(SAY) installing scoregate and its runtime dependencies into $(VENV) "(about 30 s from a fast package index, longer on a slow one)"
 	$(PIP) install --editable .
 	@touch $@
 
 $(BIN)/.dev-installed: pyproject.toml $(BIN)/.runtime-installed
-	$(SAY) installing the dev tools into $(VENV): pytest, ruff, mypy, linters "(about 15 s with pip's cache warm)"
+	$(SAY) installing the dev tools into $(VENV): pytest, ruff, mypy, linters "(about 25 s)"
 	$(PIP) install --editable '.[dev]'
 	@touch $@
 
@@ -74,7 +74,7 @@ demo: $(BIN)/.runtime-installed
 	$(BIN)/scoregate run
 
 test: need-node setup
-	$(SAY) running the test suite "(a few minutes on 2 cores)"
+	$(SAY) running the test suite "(about 4 minutes on 2 cores)"
 	$(BIN)/pytest
 
 lint: $(BIN)/.dev-installed
