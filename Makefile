@@ -53,12 +53,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(BIN)/.runtime-installed: pyproject.toml | $(BIN)/python
-	$(SAY) installing scoregate and its runtime dependencies into $(VENV) "(about 30 s from a fast package index, longer on a slow one)"
+	$(SAY) installing scoregate and its runtime dependencies into $(VENV) "(30 to 70 s from a fast package index, longer on a slow one)"
 	$(PIP) install --editable .
 	@touch $@
 
 $(BIN)/.dev-installed: pyproject.toml $(BIN)/.runtime-installed
-	$(SAY) installing the dev tools into $(VENV): pytest, ruff, mypy, linters "(about 25 s)"
+	$(SAY) installing the dev tools into $(VENV): pytest, ruff, mypy, linters "(25 to 35 s)"
 	$(PIP) install --editable '.[dev]'
 	@touch $@
 

@@ -17,8 +17,8 @@ else. The rules, and what they leave alone:
   repository root.
 - tracked symbolic links must point inside the repository.
 
-The examples in the tests below spell "/" as "§" and `__file__` as FILE, so that this file
-does not itself name what it forbids.
+The examples in the tests below spell "/" as "§", a backslash as "⧵" and `__file__` as FILE,
+so that this file does not itself name what it forbids.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def findings_in(path: str, text: str) -> list[Finding]:
         for match in ABSOLUTE.finditer(line):
             add("an absolute path on one machine", match)
         for match in SHARED.finditer(line):
-            add("../shared, a folder beside the repository", match)
+            add("the shared folder beside the repository", match)
         for match in CLIMB.finditer(line):
             ups = len(match.group()) // 3
             if ups > depth and not SHARED.match(line, match.end() - 3):
@@ -137,7 +137,7 @@ def test_no_tracked_file_names_a_path_outside_the_repository() -> None:
 
 
 def _spell(text: str) -> str:
-    return text.replace("§", "/").replace("FILE", "__file__")
+    return text.replace("§", "/").replace("⧵", "\\").replace("FILE", "__file__")
 
 
 def test_tracked_symbolic_links_stay_inside_the_repository() -> None:
@@ -174,9 +174,10 @@ def test_link_leaves(path: str, target: str, leaves: bool) -> None:
         ("docs§ci.md", "`§Users§bob§x`", "absolute"),
         ("tests§t.py", "out = Path('§tmp§run.json')", "absolute"),
         ("a.md", "file:§§§root§x", "absolute"),
-        ("a.md", r"C:\\Users\\bob\\x", "absolute"),
+        ("a.md", "C:⧵Users⧵bob⧵x", "absolute"),
+        ("a.json", '{"path": "C:⧵⧵Users⧵⧵bob⧵⧵x"}', "absolute"),
         ("tests§reports§t.py", 'XSD = ROOT § ".." § "shared" § "junit-10.xsd"', 'joined with ".."'),
-        ("tests§reports§t.py", "expected ..§shared§junit§junit-10.xsd", "../shared"),
+        ("tests§reports§t.py", "expected ..§shared§junit§junit-10.xsd", "the shared folder"),
         ("docs§a.md", "[x](..§..§elsewhere)", "climbs 2 folder(s) from a file 1 deep"),
         ("Makefile", "include ..§common.mk", "climbs 1 folder(s) from a file 0 deep"),
         ("tests§t.py", "ROOT = Path(FILE).resolve().parents[2]", "climbs 2"),
