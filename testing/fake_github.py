@@ -8,7 +8,8 @@ It speaks, on 127.0.0.1 (port 0):
 
 ``prefix`` is ``""`` (api.github.com) or ``"/api/v3"`` (GitHub Enterprise Server). Every request
 it receives and every response it sends is validated against GitHub's own OpenAPI description
-in ``/work/shared/github/issue-comments.openapi.json`` (``openapi-core``); a mismatch answers
+in ``testing/specs/github-issue-comments.openapi.json`` (``openapi-core``; its source is in
+``testing/specs/README.md``); a mismatch answers
 500 and is recorded in ``errors``, and the ``fake_github`` fixture fails the test at teardown
 when ``errors`` is not empty. Requests must carry ``Authorization: Bearer|token <token>``.
 
@@ -19,7 +20,6 @@ and DELETE, as GitHub does for the read-only token of a fork's pull request.
 from __future__ import annotations
 
 import json
-import os
 import threading
 import urllib.parse
 from collections.abc import Iterator, Mapping
@@ -35,9 +35,7 @@ from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 from openapi_schema_validator import OAS30Validator
 
-SPEC_PATH = Path(
-    os.environ.get("SCOREGATE_GITHUB_OPENAPI", "/work/shared/github/issue-comments.openapi.json")
-)
+SPEC_PATH = Path(__file__).resolve().parent / "specs" / "github-issue-comments.openapi.json"
 # The spec's only server; requests are validated as if they had been sent there.
 SPEC_HOST = "https://api.github.com"
 DEFAULT_TOKEN = "ghs_fakeTOKEN0123456789abcdefSECRET"

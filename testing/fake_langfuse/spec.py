@@ -15,7 +15,8 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-SPEC_PATH = Path("/work/shared/langfuse/openapi.yml")
+# Langfuse's public API description, committed with its source note in testing/specs/README.md.
+SPEC_PATH = Path(__file__).resolve().parents[1] / "specs" / "langfuse-openapi.yml"
 _SPEC_URI = "urn:langfuse-openapi"
 _LOCK = threading.Lock()
 
