@@ -88,7 +88,11 @@ def test_bad_config_exits_2_and_nothing_runs_or_is_written(project: Project) -> 
     code, out, err = project.run_cli("run")
     assert code == 2
     assert out == ""
-    assert err == "error: [second] experiments.yaml:16:12: dataset missing.jsonl does not exist.\n"
+    assert err == (
+        "error: [second] experiments.yaml:16:12: experiments[1].dataset: the file "
+        f"{project.root / 'missing.jsonl'} does not exist (paths are relative to the config's "
+        f"folder {project.root}).\n"
+    )
     assert not project.output_dir.exists()
 
     project.config.write_text(

@@ -56,7 +56,7 @@ def build_evaluators(
             function = resolve(config.target, root, config.where)
             built.append(_python(function, config, config.name or _function_name(function)))
         else:
-            built.extend(_script(config))
+            built.extend(_script(config, root))
     return built_checked(built)
 
 
@@ -122,8 +122,8 @@ def _python(function: Callable[..., Any], config: EvaluatorConfig, name: str) ->
     return Evaluator(name, call, scores, is_async, (ScoreDef(name, pass_mark, scale, "python"),))
 
 
-def _script(config: EvaluatorConfig) -> list[Evaluator]:
-    module = import_file(Path(config.target), config.where)
+def _script(config: EvaluatorConfig, root: Path) -> list[Evaluator]:
+    module = import_file(Path(config.target), config.where, root)
     functions = getattr(module, "EVALUATORS", None)
     if not isinstance(functions, (list, tuple)) or not functions:
         raise ConfigError(

@@ -34,9 +34,9 @@ if TYPE_CHECKING:
 REGRESSION_KEY = "regression_error"
 
 
-def load_script(path: Path, where: str) -> PythonTask:
+def load_script(path: Path, where: str, root: Path | None = None) -> PythonTask:
     """The script's ``experiment`` function, as the experiment's 'task' (checked before running)."""
-    module = import_file(path, where)
+    module = import_file(path, where, root)
     function = getattr(module, "experiment", None)
     if not callable(function):
         raise ConfigError(
