@@ -91,48 +91,42 @@ def test_a_missing_file_is_named_by_the_absolute_path_tried(tmp_path: Path) -> N
     project = Project(tmp_path / "project")
     root = project.root
     rule = f"(paths are relative to the config's folder {root})"
-    project.config.write_text(
-        "version: 1\n"
-        "experiments:\n"
-        "  - name: capitals\n"
-        "    dataset:\n"
-        "      path: data.jsonl\n"
-        "      input_schema: schemas/input.json\n"
-        f"    task: {project.module}:answer\n"
-        "    evaluators:\n"
-        "      - {type: json_schema, schema: answer.json}\n",
-        encoding="utf-8",
+    project.write_config(
+        project.experiment(
+            "capitals",
+            dataset={"path": "data.jsonl", "input_schema": "schemas/input.json"},
+            evaluators=[{"type": "json_schema", "schema": "answer.json"}],
+            gate={},
+        )
     )
     code, out, err = run_cli("validate", "-c", "project/experiments.yaml", cwd=tmp_path)
     assert (code, out) == (2, "")
     assert err == (
-        "error: project/experiments.yaml:9:37: experiments[0].evaluators[0].schema: the file "
+        "error: project/experiments.yaml:12:13: experiments[0].evaluators[0].schema: the file "
         f"{root / 'answer.json'} does not exist {rule}.\n"
-        "error: project/experiments.yaml:6:21: experiments[0].dataset.input_schema: the file "
+        "error: project/experiments.yaml:6:19: experiments[0].dataset.input_schema: the file "
         f"{root / 'schemas' / 'input.json'} does not exist {rule}.\n"
     )
 
-    project.config.write_text(
-        "version: 1\n"
-        "defaults: {output_dir: out}\n"
-        "experiments:\n"
-        "  - name: capitals\n"
-        "    dataset: items.jsonl\n"
-        "    task: sg_no_such_module:answer\n"
-        "    evaluators:\n"
-        "      - script: evals/absent.py\n",
-        encoding="utf-8",
+    project.write_config(
+        {
+            **project.experiment(
+                "capitals", dataset="items.jsonl", evaluators=[{"script": "evals/absent.py"}]
+            ),
+            "task": "sg_no_such_module:answer",
+        },
+        defaults={"output_dir": "out"},
     )
     code, out, err = run_cli("run", "-c", "project/experiments.yaml", cwd=tmp_path)
     assert (code, out) == (2, "")
     assert err == (
-        "error: [capitals] project/experiments.yaml:5:14: experiments[0].dataset: the file "
+        "error: [capitals] project/experiments.yaml:6:12: experiments[0].dataset: the file "
         f"{root / 'items.jsonl'} does not exist {rule}.\n"
-        "error: [capitals] project/experiments.yaml:6:11: cannot import module "
+        "error: [capitals] project/experiments.yaml:7:9: cannot import module "
         "'sg_no_such_module': no sg_no_such_module.py (nor package sg_no_such_module/) in the "
         f"config's folder {root} or the working folder {tmp_path}, and no installed package has "
         "that name. Check the name, or install the package that provides it.\n"
-        "error: [capitals] project/experiments.yaml:8:9: the file "
+        "error: [capitals] project/experiments.yaml:9:5: the file "
         f"{root / 'evals' / 'absent.py'} does not exist {rule}.\n"
     )
     assert not (root / "out").exists()
