@@ -4,6 +4,7 @@ reports show them that way, and a missing file is named by the absolute path tri
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from pathlib import Path
 
@@ -80,6 +81,14 @@ def test_every_kind_of_path_is_relative_to_the_config_not_the_working_folder(
         "no baseline at baselines/qa.json; record one with 'scoregate baseline promote RUN' "
         "after a run you trust"
     )
+
+    # The baseline path is the config's too; promote by the run id the run printed.
+    code, out, err = run_cli("baseline", "promote", run_id, "-c", config, cwd=tmp_path)
+    assert (code, err) == (0, "")
+    assert out == f"Baseline for 'qa' is now project/baselines/qa.json (run {run_id}).\n"
+    code, out, err = run_cli("run", "-c", config, cwd=tmp_path)
+    assert code == 0, out + err
+    assert f"baseline {run_id}" in out
 
     # A path on the command line is the user's, relative to the working folder, shown as given.
     code, out, err = run_cli("run", "-c", config, "--baseline", "elsewhere.json", cwd=tmp_path)
@@ -180,3 +189,19 @@ def test_old_records_with_absolute_dataset_paths_still_load_and_compare(tmp_path
     assert store.read_record(old).dataset["path"] == str(project.root / "data.jsonl")
     code, out, err = project.run_cli("compare", new, old)
     assert (code, err) == (0, ""), out
+
+
+def test_the_committed_baselines_name_no_machine_path() -> None:
+    repo = Path(__file__).resolve().parents[1]
+    for config, baseline in (
+        (repo / "experiments.yaml", repo / "examples" / "qa" / "baseline.json"),
+        (
+            repo / "examples" / "noise" / "experiments.yaml",
+            repo / "examples" / "noise" / "baseline.json",
+        ),
+    ):
+        text = baseline.read_text(encoding="utf-8")
+        assert re.search(r'"/[A-Za-z]| /[A-Za-z]+/', text) is None, "an absolute path"
+        record = store.read_record(baseline)
+        assert not Path(record.dataset["path"]).is_absolute()
+        assert (config.parent / record.dataset["path"]).is_file()
