@@ -42,10 +42,7 @@ def test_run_promote_run_again_and_compare(project: Project) -> None:
     code, out, err = project.run_cli("baseline", "promote", first)
     assert (code, err) == (0, "")
     record = store.read_record(first)
-    assert out == (
-        f"Baseline for 'qa' is now {project.root / 'baselines' / 'qa.json'} "
-        f"(run {record.run_id}).\n"
-    )
+    assert out == f"Baseline for 'qa' is now baselines/qa.json (run {record.run_id}).\n"
     assert (project.root / "baselines" / "qa.json").read_bytes() == first.read_bytes()
 
     # A worse candidate: item c now fails, so it regressed against the promoted baseline.
@@ -88,7 +85,11 @@ def test_bad_config_exits_2_and_nothing_runs_or_is_written(project: Project) -> 
     code, out, err = project.run_cli("run")
     assert code == 2
     assert out == ""
-    assert err == "error: [second] experiments.yaml:16:12: dataset missing.jsonl does not exist.\n"
+    assert err == (
+        "error: [second] experiments.yaml:16:12: experiments[1].dataset: the file "
+        f"{project.root / 'missing.jsonl'} does not exist (paths are relative to the config's "
+        f"folder {project.root}).\n"
+    )
     assert not project.output_dir.exists()
 
     project.config.write_text(

@@ -182,7 +182,10 @@ def test_bad_rows_are_all_reported(tmp_path: Path) -> None:
 
 
 def test_missing_and_empty_datasets(tmp_path: Path) -> None:
-    assert problems(tmp_path / "absent.jsonl") == [f"{WHERE}: dataset absent.jsonl does not exist."]
+    assert problems(tmp_path / "absent.jsonl") == [
+        f"{WHERE}: the file {tmp_path / 'absent.jsonl'} does not exist (paths are relative to "
+        f"the config's folder {tmp_path})."
+    ]
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n", encoding="utf-8")
     assert problems(empty) == ["empty.jsonl: the dataset has no items."]

@@ -261,7 +261,10 @@ def test_script_problems_are_config_errors(tmp_path: Path) -> None:
     absent = tmp_path / "absent.py"
     with pytest.raises(ConfigError) as caught:
         build_evaluators([EvaluatorConfig("script", str(absent), where=where)], tmp_path)
-    assert caught.value.problems == (f"{where}: script {absent} does not exist.",)
+    assert caught.value.problems == (
+        f"{where}: the file {absent} does not exist (paths are relative to the config's folder "
+        f"{tmp_path}).",
+    )
 
 
 def test_unknown_function_suggests_and_duplicate_names_are_rejected(

@@ -94,7 +94,7 @@ def test_show_and_compare_take_langfuse_runs(fake_langfuse: FakeLangfuse, projec
     assert "● item-0" in shown.stdout and "● item-1" in shown.stdout
     assert "● item-2" not in shown.stdout
     assert gated.code == 1, gated.stdout + gated.stderr
-    checks = (project.output_dir / "report.md").read_text()
+    checks = (project.output_dir / "compare" / "report.md").read_text()
     assert "langfuse:v1" in checks
     assert same.code == 0, same.stdout + same.stderr
 

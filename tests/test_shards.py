@@ -105,6 +105,29 @@ def test_merge_orders_items_by_their_dataset_position() -> None:
     assert merged.metadata["merged_from"] == ["run-1/2", "run-2/2"]
 
 
+def test_merge_matches_datasets_by_content_so_old_absolute_paths_join_new_relative_ones() -> None:
+    # Records before scoregate wrote dataset paths relative to the config's folder kept the
+    # machine's absolute path; shards are one dataset when their items are (the digest).
+    old = _record(
+        "1/2", ["a", "b"], dataset={"kind": "file", "path": "/ci/repo/data.jsonl", "digest": "ds"}
+    )
+    new = _record(
+        "2/2",
+        ["c"],
+        dataset={"kind": "file", "path": "data.jsonl", "digest": "ds"},
+        metadata={"positions": [2]},
+    )
+    merged = shards.merge([("old.json", old), ("new.json", new)])
+    assert [r.item.id for r in merged.items] == ["a", "b", "c"]
+    assert merged.dataset["path"] == "data.jsonl"
+    other = _record("2/2", ["c"], dataset={"kind": "file", "path": "data.jsonl", "digest": "ds2"})
+    with pytest.raises(ConfigError) as caught:
+        shards.merge([("old.json", old), ("new.json", other)])
+    assert caught.value.problems == (
+        "new.json: different dataset (ds2) from old.json (ds); merge only the shards of one run.",
+    )
+
+
 def _cli(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(SCOREGATE), *map(str, args)],

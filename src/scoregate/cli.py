@@ -81,6 +81,40 @@ def _load(config_path: Path) -> Any:
     return config.load(config_path, os.environ)
 
 
+def _run_files(
+    runs: tuple[str, ...], config_path: Path, output_dir: Path | None, config: Any = None
+) -> list[str]:
+    """The runs as given, each run id replaced by its run record file in the output folder
+    (``--output-dir``, else the config's; the config is read only when an id needs it)."""
+    from scoregate import store
+    from scoregate.langfuse.runs import is_ref
+
+    files: list[str] = []
+    for text in runs:
+        if is_ref(text) or store.looks_like_file(text):
+            files.append(text)
+            continue
+        if output_dir is None:
+            if config is None and config_path.exists():
+                config = _load(config_path)
+            if config is not None:
+                output_dir = config.output_dir
+            else:
+                from scoregate.config import DEFAULT_OUTPUT_DIR
+
+                output_dir = config_path.absolute().parent / DEFAULT_OUTPUT_DIR
+        files.append(str(store.find_run(text, output_dir)))
+    return files
+
+
+OUTPUT_DIR_LOOKUP = click.option(
+    "--output-dir",
+    type=_LazyPath(file_okay=False),
+    help="Where run ids are looked up (OUTPUT_DIR/runs/*/<run id>.json) "
+    "[defaults.output_dir, .scoregate].",
+)
+
+
 class _Group(click.Group):
     """Commands that need heavier imports are loaded only when called (fast --help)."""
 
@@ -244,9 +278,24 @@ def schema() -> None:
 @cli.command(name="compare")
 @click.argument("runs", nargs=-1, required=True)
 @CONFIG_OPTION
-@click.option("--junit", "junit_path", type=_LazyPath(dir_okay=False))
-@click.option("--markdown", "markdown_path", type=_LazyPath(dir_okay=False))
-@click.option("--output-dir", type=_LazyPath(file_okay=False))
+@click.option(
+    "--junit",
+    "junit_path",
+    type=_LazyPath(dir_okay=False),
+    help="JUnit XML path [OUTPUT_DIR/compare/junit.xml].",
+)
+@click.option(
+    "--markdown",
+    "markdown_path",
+    type=_LazyPath(dir_okay=False),
+    help="Markdown report path [OUTPUT_DIR/compare/report.md].",
+)
+@click.option(
+    "--output-dir",
+    type=_LazyPath(file_okay=False),
+    help="Where run ids are looked up, and compare/ holds the reports "
+    "[defaults.output_dir, .scoregate].",
+)
 def compare_command(
     runs: tuple[str, ...],
     config_path: Path,
@@ -256,9 +305,11 @@ def compare_command(
 ) -> None:
     """Gate CANDIDATE against BASELINE without rerunning, with the same reports and exit code.
 
-    Each RUN is a run record file or a Langfuse run (langfuse:RUN@DATASET, langfuse:RUN,
-    langfuse:@DATASET for the latest). With more than two runs, print their score means side
-    by side instead (the first is the candidate; exit 0).
+    Each RUN is a run record file, a run id as 'scoregate run' prints it (or its start), or a
+    Langfuse run (langfuse:RUN@DATASET, langfuse:RUN, langfuse:@DATASET for the latest). The
+    reports go to OUTPUT_DIR/compare/, leaving the last run's own reports as they are. With
+    more than two runs, print their score means side by side instead (the first is the
+    candidate; exit 0).
     """
     with error_handler():
         from scoregate import runner
@@ -270,17 +321,20 @@ def compare_command(
             from scoregate.side_by_side import render
 
             config = _load(config_path) if config_path.exists() else None
-            records = read_runs(runs, config=config)
+            files = _run_files(runs, config_path, output_dir, config)
+            records = read_runs(files, config=config)
             click.echo(render([(r.run_id, r) for r in records]))
             sys.exit(0)
         config = _load(config_path)
-        cand, base = read_runs(runs, config=config)
+        files = _run_files(runs, config_path, output_dir, config)
+        cand, base = read_runs(files, config=config)
         verdict = runner.gate_records(config, [(cand, base, None)])
-        paths = runner.report_paths(config.output_dir, output_dir, junit_path, markdown_path)
+        out = (output_dir or config.output_dir) / "compare"
+        paths = runner.report_paths(out, None, junit_path, markdown_path)
         from pathlib import Path
 
-        files = {} if runs[0].startswith("langfuse:") else {cand.experiment: Path(runs[0])}
-        runner.write_reports(verdict, paths, env=os.environ, stdout=sys.stdout, records=files)
+        found = {} if files[0].startswith("langfuse:") else {cand.experiment: Path(files[0])}
+        runner.write_reports(verdict, paths, env=os.environ, stdout=sys.stdout, records=found)
     sys.exit(verdict.exit_code)
 
 
@@ -322,9 +376,13 @@ def baseline() -> None:
 @click.argument("run_record")
 @CONFIG_OPTION
 @click.option("--comment", help="Why this run is the baseline (Langfuse runs; shown there).")
-def promote(run_record: str, config_path: Path, comment: str | None) -> None:
+@OUTPUT_DIR_LOOKUP
+def promote(
+    run_record: str, config_path: Path, comment: str | None, output_dir: Path | None
+) -> None:
     """Make a run the baseline for its experiment.
 
+    RUN_RECORD is a run record file, or a run id as 'scoregate run' prints it (or its start).
     A run record file is copied to the experiment's baseline path. A Langfuse run
     (langfuse:RUN@DATASET), or a run record of an experiment whose baseline comes from
     Langfuse, is marked in Langfuse instead (run-level score scoregate.baseline), which
@@ -343,7 +401,8 @@ def promote(run_record: str, config_path: Path, comment: str | None) -> None:
             click.echo(f"Langfuse run '{run.name}' at {host} is now a promoted baseline.")
             return
         config = _load(config_path)
-        record = store.read_record(Path(run_record))
+        (file,) = _run_files((run_record,), config_path, output_dir, config)
+        record = store.read_record(Path(file))
         experiment = config.experiment(record.experiment)
         if record.metadata.get("partial"):
             raise ConfigError(f"{run_record}: this run was interrupted; promote a complete run.")
@@ -359,8 +418,11 @@ def promote(run_record: str, config_path: Path, comment: str | None) -> None:
                 f"{config_path}: no experiment named '{record.experiment}' with a baseline path; "
                 "the run record belongs to another config."
             )
-        target = store.promote(Path(run_record), experiment.baseline)
-        click.echo(f"Baseline for '{record.experiment}' is now {target} (run {record.run_id}).")
+        target = store.promote(Path(file), experiment.baseline)
+        click.echo(
+            f"Baseline for '{record.experiment}' is now {store.shown(target)} "
+            f"(run {record.run_id})."
+        )
 
 
 @cli.command()
@@ -374,6 +436,7 @@ def promote(run_record: str, config_path: Path, comment: str | None) -> None:
     "--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Items to show."
 )
 @CONFIG_OPTION
+@OUTPUT_DIR_LOOKUP
 def show(
     run_record: str,
     failures: bool,
@@ -381,11 +444,13 @@ def show(
     below: float | None,
     limit: int,
     config_path: Path,
+    output_dir: Path | None,
 ) -> None:
     """A run's items and scores, lowest first, with comments (judge reasoning).
 
-    RUN_RECORD is a run record file or a Langfuse run (langfuse:RUN@DATASET); for a Langfuse
-    run the config, when there is one, gives the scores' scales and pass marks.
+    RUN_RECORD is a run record file, a run id as 'scoregate run' prints it (or its start), or
+    a Langfuse run (langfuse:RUN@DATASET); for a Langfuse run the config, when there is one,
+    gives the scores' scales and pass marks.
     """
     with error_handler():
         from scoregate import show as show_module
@@ -394,7 +459,8 @@ def show(
         config = None
         if run_record.startswith("langfuse:") and config_path.exists():
             config = _load(config_path)
-        (record,) = read_runs([run_record], config=config)
+        files = _run_files((run_record,), config_path, output_dir, config)
+        (record,) = read_runs(files, config=config)
         text = show_module.render(
             record, failures=failures, score=score_name, below=below, limit=limit
         )

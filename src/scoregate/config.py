@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from scoregate import schemacheck, templates, yamlsource
+from scoregate import paths, schemacheck, templates, yamlsource
 from scoregate.costs import Price
 from scoregate.errors import ConfigError
 from scoregate.langfuse.prompts import PromptRef, ref_from_yaml
@@ -46,10 +46,14 @@ class DatasetConfig:
     input_schema: Mapping[str, Any] | None = None
     expected_output_schema: Mapping[str, Any] | None = None
     where: str = ""
+    root: Path | None = None
+    """The config's folder: the path is relative to it, and recorded relative to it."""
 
     @property
     def reference(self) -> dict[str, Any]:
-        return {"kind": "file", "path": str(self.path)}
+        """What a run record keeps: the path from the config's folder, the same on every machine."""
+        shown = str(self.path) if self.root is None else paths.relative(self.path, self.root)
+        return {"kind": "file", "path": shown}
 
 
 @dataclass(frozen=True, slots=True)
@@ -531,9 +535,9 @@ def _dataset(
 ) -> DatasetConfig | LangfuseDatasetConfig | LiveDatasetConfig:
     if isinstance(raw, str):
         raw = {"path": raw}
-        where = doc.where(at)
+        where = f"{doc.where(at)}: {format_path(at)}"
     else:
-        where = doc.where((*at, "path"))
+        where = f"{doc.where((*at, 'path'))}: {format_path((*at, 'path'))}"
     schemas = {
         key: load_schema_ref(
             raw[key], root, f"{doc.where((*at, key))}: {format_path((*at, key))}", problems
@@ -549,6 +553,7 @@ def _dataset(
         input_schema=schemas.get("input_schema"),
         expected_output_schema=schemas.get("expected_output_schema"),
         where=where,
+        root=root,
     )
 
 
@@ -564,6 +569,9 @@ def load_schema_ref(
         file = root / ref
         try:
             text = file.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            problems.append(f"{where}: {paths.missing(file, root)}.")
+            return None
         except OSError as exc:
             problems.append(f"{where}: cannot read schema file {file}: {exc.strerror or exc}.")
             return None

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from scoregate import paths
 from scoregate.config import DatasetConfig
 from scoregate.errors import ConfigError
 from scoregate.langfuse.settings import LangfuseDatasetConfig, LiveDatasetConfig
@@ -48,7 +49,8 @@ def load_items(
 
         return load_langfuse_items(dataset)
     path = dataset.path
-    shown = _display(path, display_root)
+    root = display_root or dataset.root or Path.cwd()
+    shown = paths.relative(path, root)
     fmt = dataset.format or FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise ConfigError(
@@ -58,7 +60,7 @@ def load_items(
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise ConfigError(f"{dataset.where}: dataset {shown} does not exist.") from None
+        raise ConfigError(f"{dataset.where}: {paths.missing(path, root)}.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{dataset.where}: dataset {shown} cannot be read: {exc}") from None
     problems: list[str] = []
@@ -85,13 +87,6 @@ def load_items(
     if problems:
         raise ConfigError(problems)
     return items
-
-
-def _display(path: Path, root: Path | None) -> str:
-    try:
-        return str(path.relative_to(root or Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def _validator(schema: Mapping[str, Any]) -> Any:

@@ -1,4 +1,10 @@
-"""Resolve ``module:function`` references relative to the config's folder."""
+"""Resolve ``module:function`` references: from the config's folder, then the working folder.
+
+A module name is not a path: it is looked up on the Python path, with the config's folder
+first and the working folder second (as ``python -m`` would), then installed packages. So
+``-c examples/regression/experiments.yaml`` run from the repository's root can name the
+package ``examples.regression.app``, while a module beside the config always wins.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +18,16 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from scoregate import paths
 from scoregate.errors import ConfigError
 
 
 def ensure_on_path(root: Path) -> None:
-    """User modules are imported relative to the config's folder, then to the working folder."""
-    for folder in (str(Path.cwd()), str(root)):
-        if folder not in sys.path:
-            sys.path.insert(0, folder)
+    """Put the config's folder first on the Python path and the working folder second."""
+    for folder in dict.fromkeys((str(Path.cwd()), str(root.resolve()))):
+        if folder in sys.path:
+            sys.path.remove(folder)
+        sys.path.insert(0, folder)
 
 
 def resolve(reference: str, root: Path, where: str) -> Callable[..., Any]:
@@ -47,19 +55,22 @@ def import_module(name: str, where: str, root: Path) -> ModuleType:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
         if exc.name and name.startswith(exc.name):
+            folders = dict.fromkeys((str(root.resolve()), str(Path.cwd())))
             raise ConfigError(
-                f"{where}: cannot import module '{name}': no {name.replace('.', '/')}.py in {root}, "
-                "in the working folder or on the Python path. Check the name, or install the package that provides it."
+                f"{where}: cannot import module '{name}': no {exc.name.replace('.', '/')}.py "
+                f"(nor package {exc.name.replace('.', '/')}/) in the config's folder "
+                f"{' or the working folder '.join(folders)}, and no installed package has that "
+                "name. Check the name, or install the package that provides it."
             ) from None
         raise ConfigError(f"{where}: importing '{name}' failed: {_last_frame(exc)}") from None
     except Exception as exc:
         raise ConfigError(f"{where}: importing '{name}' failed: {_last_frame(exc)}") from None
 
 
-def import_file(path: Path, where: str) -> ModuleType:
+def import_file(path: Path, where: str, root: Path | None = None) -> ModuleType:
     """Import a Python file by path (``evaluators: {script: file.py}``)."""
     if not path.is_file():
-        raise ConfigError(f"{where}: script {path} does not exist.")
+        raise ConfigError(f"{where}: {paths.missing(path, root or path.parent)}.")
     ensure_on_path(path.parent)
     name = f"scoregate_script_{path.stem}_{abs(hash(str(path))) % 10**8}"
     spec = importlib.util.spec_from_file_location(name, path)

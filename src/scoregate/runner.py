@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from scoregate import __version__, gitinfo, shards, store
+from scoregate import __version__, gitinfo, paths, shards, store
 from scoregate.compare import compare
 from scoregate.config import Config, ExperimentConfig
 from scoregate.datasets import load_items
@@ -110,7 +110,9 @@ def _task(experiment: ExperimentConfig, config: Config, provider: Provider | Non
 
         script = experiment.langfuse.script
         shown = os.path.relpath(script, config.root)
-        return load_script(script, experiment.where, experiment.langfuse.script_place, shown)
+        return load_script(
+            script, experiment.where, experiment.langfuse.script_place, shown, config.root
+        )
     return build_task(experiment.task, config.root, provider)
 
 
@@ -238,18 +240,23 @@ def baseline_file(experiment: ExperimentConfig, override: Path | None) -> Path |
     return override
 
 
-def load_baseline(experiment: str, path: Path | None) -> tuple[RunRecord | None, str | None]:
+def load_baseline(
+    experiment: str, path: Path | None, root: Path | None = None
+) -> tuple[RunRecord | None, str | None]:
+    """The baseline at ``path``, or why there is none. ``root``: the config's folder, which a
+    configured baseline path is shown relative to (a path from --baseline is shown as given)."""
     if path is None:
         return None, "no baseline configured"
+    shown = str(path) if root is None else paths.relative(path, root)
     if not path.exists():
         return None, (
-            f"no baseline at {store.shown(path)}; record one with 'scoregate baseline promote RUN' "
+            f"no baseline at {shown}; record one with 'scoregate baseline promote RUN' "
             "after a run you trust"
         )
     record = store.read_record(path)
     if record.experiment != experiment:
         raise ConfigError(
-            f"{store.shown(path)}: this baseline is a run of experiment '{record.experiment}', not '{experiment}'. "
+            f"{shown}: this baseline is a run of experiment '{record.experiment}', not '{experiment}'. "
             "Point --baseline at the right file, or at a folder holding <experiment>.json files."
         )
     return record, None
@@ -395,7 +402,11 @@ def run(
     baselines = [
         hooks.load_langfuse_baseline(p, score_defs(p), env)
         if p.experiment.langfuse.langfuse_baseline is not None and baseline is None
-        else load_baseline(p.experiment.name, baseline_file(p.experiment, baseline))
+        else load_baseline(
+            p.experiment.name,
+            baseline_file(p.experiment, baseline),
+            config.root if baseline is None else None,
+        )
         for p in prepared
     ]
     git = gitinfo.describe(config.root, env)
@@ -470,7 +481,9 @@ def merge(
             found = hooks.langfuse_baseline_for(experiment, joined.score_defs, env)
         else:
             path = baseline_file(experiment, baseline) if experiment else None
-            found = load_baseline(joined.experiment, path)
+            found = load_baseline(
+                joined.experiment, path, config.root if baseline is None else None
+            )
         # Run-level scores and the Langfuse recording happen once, for the whole run.
         record = (
             hooks.finish_merged(experiment, joined, root=config.root, env=env)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from scoregate import store
@@ -51,12 +52,22 @@ def dataset_digest(items: Sequence[Item]) -> str:
 
 
 def _identity(record: RunRecord) -> dict[str, Any]:
+    """What the shards of one run share. The dataset is compared by its items' digest, never
+    by its path: older records kept the machine's absolute path, newer ones the path from the
+    config's folder, and both can name the same file."""
     return {
         "config": record.config_digest,
         "dataset": record.dataset.get("digest"),
         "commit": record.git.get("commit"),
         "repeats": record.repeats,
     }
+
+
+def _absolute(dataset: Mapping[str, Any]) -> bool:
+    path = dataset.get("path")
+    return isinstance(path, str) and (
+        PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute()
+    )
 
 
 def merge(records: Sequence[tuple[str, RunRecord]]) -> RunRecord:
@@ -114,8 +125,11 @@ def merge(records: Sequence[tuple[str, RunRecord]]) -> RunRecord:
     warnings = tuple(w for _, r in records for w in r.warnings)
     metadata = {k: v for k, v in first.metadata.items() if k != "positions"}
     metadata["merged_from"] = [r.run_id for _, r in records]
+    # Keep a dataset path from the config's folder when a shard has one (an old one may not).
+    dataset = next((r.dataset for _, r in records if not _absolute(r.dataset)), first.dataset)
     return replace(
         first,
+        dataset=dataset,
         run_id=store.new_run_id(),
         items=tuple(result for _, result in positioned),
         shard=None,

@@ -44,6 +44,37 @@ def record_path(output_dir: Path, record: RunRecord) -> Path:
     return output_dir / "runs" / record.experiment / f"{record.run_id}.json"
 
 
+def looks_like_file(text: str) -> bool:
+    """A command-line run that names a file (it exists, has a folder or ends in .json), not an id."""
+    return "/" in text or os.sep in text or text.endswith(".json") or Path(text).exists()
+
+
+def find_run(run_id: str, output_dir: Path) -> Path:
+    """The run record ``OUTPUT_DIR/runs/<experiment>/<run id>.json`` of a run id as
+    ``scoregate run`` prints it, or of the start of one that no other run shares."""
+    runs = output_dir / "runs"
+    found = sorted(runs.glob(f"*/{_glob_escape(run_id)}*.json"))
+    exact = [p for p in found if p.stem == run_id]
+    if len(exact) == 1 or len(found) == 1:
+        return (exact or found)[0]
+    where = os.path.abspath(runs)
+    if not found:
+        raise ConfigError(
+            f"{run_id}: no such run record file, and no run record {where}/<experiment>/"
+            f"{run_id}*.json; give a run record file, or a run id as 'scoregate run' prints it "
+            "(runs written elsewhere: pass that folder with --output-dir)."
+        )
+    listed = ", ".join(f"{p.stem} ({p.parent.name})" for p in found)
+    raise ConfigError(
+        f"{run_id}: {len(found)} runs in {where} have an id starting with '{run_id}': {listed}; "
+        "give the whole run id."
+    )
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
+
+
 @contextmanager
 def atomic_writer(path: Path) -> Iterator[IO[str]]:
     """A text file that appears at ``path`` only once completely written."""
@@ -215,7 +246,7 @@ def _read_record(path: Path) -> RunRecord:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such run record.") from None
+        raise ConfigError(f"{os.path.abspath(path)}: no such run record.") from None
     except OSError as exc:
         raise ConfigError(f"{path}: not a readable run record: {exc}") from None
     try:

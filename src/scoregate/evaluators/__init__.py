@@ -136,7 +136,7 @@ def _place(config: EvaluatorConfig) -> str:
 
 
 def _script(config: EvaluatorConfig, root: Path) -> list[Evaluator]:
-    module = import_file(Path(config.target), config.where)
+    module = import_file(Path(config.target), config.where, root)
     functions = getattr(module, "EVALUATORS", None)
     if not isinstance(functions, (list, tuple)) or not functions:
         raise ConfigError(

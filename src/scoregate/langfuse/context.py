@@ -35,14 +35,16 @@ if TYPE_CHECKING:
 REGRESSION_KEY = "regression_error"
 
 
-def load_script(path: Path, where: str, place: str = "", shown: str = "") -> PythonTask:
+def load_script(
+    path: Path, where: str, place: str = "", shown: str = "", root: Path | None = None
+) -> PythonTask:
     """The script's ``experiment`` function, as the experiment's 'task' (checked before running).
 
     ``place`` is ``file:line:col: key.path`` of ``script:``, ``shown`` the path as the config
     names it. The task's function takes the context as its one positional argument, even when
     the script's ``experiment`` takes it as the keyword ``context``.
     """
-    module = import_file(path, where)
+    module = import_file(path, where, root)
     function = getattr(module, "experiment", None)
     if not callable(function):
         raise ConfigError(
