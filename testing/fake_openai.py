@@ -108,6 +108,43 @@ def slow(seconds: float, then: Behaviour | None = None) -> Slow:
     return Slow(seconds=seconds, then=then)
 
 
+class InFlight:
+    """A responder that counts the chat requests being answered at once: ``peak``.
+
+    The first requests are held until ``expected`` are in flight together, so the peak is
+    reached however loaded the machine is (after ``wait`` seconds without it, they go on and
+    ``peak`` tells); then each request is held ``hold`` seconds, so that a client allowing more
+    than ``expected`` at once shows it in ``peak``. ``answer`` makes the answer (default: the
+    echo); a request counts as answered once ``answer`` returned.
+    """
+
+    def __init__(
+        self, expected: int, *, hold: float = 0.2, answer: Responder | None = None, wait: float = 30
+    ) -> None:
+        self.expected = expected
+        self.hold = hold
+        self.answer = answer
+        self.wait = wait
+        self.peak = 0
+        self._now = 0
+        self._reached = False
+        self._changed = threading.Condition()
+
+    def __call__(self, body: dict[str, Any]) -> Behaviour | str:
+        with self._changed:
+            self._now += 1
+            self.peak = max(self.peak, self._now)
+            self._changed.notify_all()
+            self._changed.wait_for(lambda: self._reached or self._now >= self.expected, self.wait)
+            self._reached = True
+        try:
+            time.sleep(self.hold)
+            return self.answer(body) if self.answer else Completion(content=default_answer(body))
+        finally:
+            with self._changed:
+                self._now -= 1
+
+
 def rate_limit(
     retry_after: float | None = 1,
     *,

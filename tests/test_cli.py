@@ -35,7 +35,8 @@ def test_run_promote_run_again_and_compare(project: Project) -> None:
         "one with 'scoregate baseline promote RUN' after a run you trust"
     ) in out
     assert out.rstrip().endswith(
-        "PASSED: all 3 checks passed.\nReports: .scoregate/junit.xml, .scoregate/report.md"
+        "PASSED: 2 of 3 checks passed, 1 not run (no baseline at baselines/qa.json).\n"
+        "Reports: .scoregate/junit.xml, .scoregate/report.md"
     )
     assert failing_cases(project.output_dir / "junit.xml") == []
 
@@ -55,7 +56,7 @@ def test_run_promote_run_again_and_compare(project: Project) -> None:
         "  FAIL correct.max_regressed_items: 1 item passed in the baseline and fail now "
         "(allowed 0): c"
     ) in out
-    assert "FAILED: 1 of 3 checks failed." in out
+    assert "FAILED: 1 of 3 checks failed, 2 passed." in out
     run_failures = failing_cases(project.output_dir / "junit.xml")
     assert run_failures == ["correct: max_regressed_items", "correct: item c"]
     stored = json.loads(second.read_text(encoding="utf-8"))
@@ -72,7 +73,7 @@ def test_run_promote_run_again_and_compare(project: Project) -> None:
     assert (project.root / "cmp.md").read_text(encoding="utf-8") == (
         project.output_dir / "report.md"
     ).read_text(encoding="utf-8")
-    assert "FAILED: 1 of 3 checks failed." in out
+    assert "FAILED: 1 of 3 checks failed, 2 passed." in out
 
     code, out, err = project.run_cli("compare", first, first, "--junit", "same.xml")
     assert code == 0, err
@@ -112,7 +113,10 @@ def test_error_budget_exceeded_exits_3_with_the_errors_recorded(project: Project
     code, out, err = project.run_cli("run")
     assert code == 3, err
     assert "  FAIL max_error_rate: 20.0% of samples had errors (1/5); allowed 0.0%" in out
-    assert "FAILED: 1 of 2 checks failed." in out
+    assert out.splitlines()[-3:-1] == [
+        "  1 error in the task: RuntimeError: the task broke on b",
+        "FAILED: 1 of 2 checks failed, 1 passed.",
+    ]
     (record_file,) = project.records()
     record = store.read_record(record_file)
     assert [r.item.id for r in record.items] == ["a", "b", "c", "d", "e"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import _thread
 import asyncio
-import random
 import subprocess
 import sys
 import threading
@@ -92,17 +91,17 @@ def test_task_kwargs_are_passed() -> None:
 def test_sync_task_runs_concurrently_in_worker_threads() -> None:
     threads: set[str] = set()
     lock = threading.Lock()
+    # Each task returns only once 10 tasks are running together: run one at a time, they
+    # would break the barrier (after its timeout) and be errors.
+    together = threading.Barrier(10, timeout=30)
 
     def task(*, item: Item) -> str:
         with lock:
             threads.add(threading.current_thread().name)
-        time.sleep(0.2)
+        together.wait()
         return item.id
 
-    started = time.perf_counter()
-    results = run(task, items(20), concurrency=10)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 2.0, f"20 × 0.2 s at concurrency 10 took {elapsed:.2f} s"
+    results = run(task, items(20), concurrency=10, timeout=60)
     assert [r.samples[0].output for r in results] == [i.id for i in items(20)]
     assert threading.main_thread().name not in threads
     assert len(threads) >= 5
@@ -121,33 +120,40 @@ def test_async_task_runs_concurrently() -> None:
         in_flight -= 1
         return item.id
 
-    started = time.perf_counter()
     results = run(task, items(20), concurrency=10)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 2.0, f"20 × 0.2 s at concurrency 10 took {elapsed:.2f} s"
     assert most == 10
     assert len(results) == 20
 
 
 @pytest.mark.parametrize("style", ["sync", "async"])
 def test_results_come_back_in_dataset_order_whatever_finishes_first(style: str) -> None:
-    rng = random.Random(7)
-    delays = {i.id: rng.uniform(0, 0.05) for i in items(30)}
     finished: list[str] = []
+    # Item 00 waits until item 05 finished, so they finish out of order.
+    later = "item-05"
+    sync_done = threading.Event()
+    async_done: list[asyncio.Event] = []
 
     async def async_task(*, item: Item) -> str:
-        await asyncio.sleep(delays[item.id])
+        if not async_done:
+            async_done.append(asyncio.Event())
+        if item.id == "item-00":
+            await asyncio.wait_for(async_done[0].wait(), 30)
         finished.append(item.id)
+        if item.id == later:
+            async_done[0].set()
         return item.id
 
     def sync_task(*, item: Item) -> str:
-        time.sleep(delays[item.id])
+        if item.id == "item-00":
+            assert sync_done.wait(30)
         finished.append(item.id)
+        if item.id == later:
+            sync_done.set()
         return item.id
 
     task = async_task if style == "async" else sync_task
-    results = run(task, items(30), concurrency=8, repeats=2)
-    assert finished != sorted(finished), "the random sleeps should reorder completion"
+    results = run(task, items(30), concurrency=8, repeats=2, timeout=60)
+    assert finished.index(later) < finished.index("item-00")
     assert [r.item.id for r in results] == [i.id for i in items(30)]
     assert all([s.index for s in r.samples] == [0, 1] for r in results)
     assert all(s.output == r.item.id for r in results for s in r.samples)
@@ -176,21 +182,27 @@ def test_task_exceptions_are_sample_errors_and_the_run_goes_on() -> None:
 
 
 def test_sync_and_async_task_timeouts_are_sample_errors() -> None:
+    release = threading.Event()
+
     def slow_sync(*, item: Item) -> str:
         if item.id == "item-01":
-            time.sleep(0.6)
+            release.wait(30)  # until the test ends: far past the timeout
         return "done"
 
     async def slow_async(*, item: Item) -> str:
         if item.id == "item-01":
-            await asyncio.sleep(10)
+            await asyncio.sleep(30)
         return "done"
 
-    for task in (slow_sync, slow_async):
-        results = run(task, items(3), timeout=0.2)
-        assert [r.samples[0].error for r in results] == [None, "task timed out after 0.2s", None]
-        assert [r.samples[0].output for r in results] == ["done", None, "done"]
-        assert results[1].samples[0].latency == pytest.approx(0.2, abs=0.15)
+    try:
+        for task in (slow_sync, slow_async):
+            results = run(task, items(3), timeout=0.5)
+            errors = [r.samples[0].error for r in results]
+            assert errors == [None, "task timed out after 0.5s", None]
+            assert [r.samples[0].output for r in results] == ["done", None, "done"]
+            assert results[1].samples[0].latency >= 0.45
+    finally:
+        release.set()
 
 
 def test_evaluator_exceptions_and_timeouts_are_recorded_on_the_sample() -> None:
@@ -198,7 +210,7 @@ def test_evaluator_exceptions_and_timeouts_are_recorded_on_the_sample() -> None:
         raise ZeroDivisionError("division by zero")
 
     async def slow(item: Item, output: Any) -> float:
-        await asyncio.sleep(10 if item.id == "item-01" else 0)
+        await asyncio.sleep(30 if item.id == "item-01" else 0)
         return 1.0
 
     async def task(*, item: Item) -> str:
@@ -208,7 +220,7 @@ def test_evaluator_exceptions_and_timeouts_are_recorded_on_the_sample() -> None:
         task,
         items(2),
         [evaluator("broken", broken), evaluator("slow", slow, is_async=True)],
-        timeout=0.2,
+        timeout=0.5,
     )
     first, second = (r.samples[0] for r in results)
     assert first.error is None
@@ -219,7 +231,7 @@ def test_evaluator_exceptions_and_timeouts_are_recorded_on_the_sample() -> None:
         ),
         Score("slow", 1.0, raw=1.0),
     )
-    assert second.scores[1] == Score("slow", None, error="evaluator 'slow' timed out after 0.2s")
+    assert second.scores[1] == Score("slow", None, error="evaluator 'slow' timed out after 0.5s")
 
 
 def test_repeats_make_one_sample_each() -> None:
@@ -263,21 +275,29 @@ def test_should_stop_keeps_what_finished() -> None:
 
 
 def test_sync_evaluators_run_off_the_event_loop_within_the_timeout() -> None:
-    def slow_judge(item: Item, output: Any) -> float:
-        time.sleep(0.6 if item.id == "item-01" else 0.2)
+    # Nine judges return only once all nine run together (one at a time on the loop, they
+    # would break the barrier); the tenth blocks past the timeout.
+    together = threading.Barrier(9, timeout=30)
+    release = threading.Event()
+
+    def judge(item: Item, output: Any) -> float:
+        if item.id == "item-01":
+            release.wait(30)
+        else:
+            together.wait()
         return 1.0
 
     async def task(*, item: Item) -> str:
         return "out"
 
-    started = time.perf_counter()
-    results = run(task, items(10), [evaluator("judge", slow_judge)], concurrency=10, timeout=0.4)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.5, f"10 sync evaluations of 0.2 s at concurrency 10 took {elapsed:.2f} s"
-    assert [r.samples[0].scores[0].error for r in results[:3]] == [
+    try:
+        results = run(task, items(10), [evaluator("judge", judge)], concurrency=10, timeout=2)
+    finally:
+        release.set()
+    assert [r.samples[0].scores[0].error for r in results] == [
         None,
-        "evaluator 'judge' timed out after 0.4s",
-        None,
+        "evaluator 'judge' timed out after 2s",
+        *[None] * 8,
     ]
     assert results[0].samples[0].scores[0].value == 1.0
 
@@ -332,5 +352,10 @@ def test_after_ctrl_c_worker_threads_take_no_new_sample() -> None:
             run_items_in_threads(items(200), python_task, [], concurrency=4, repeats=1, timeout=5)
         else:
             asyncio.run(run_items(items(200), python_task, [], concurrency=4, repeats=1, timeout=5))
-    time.sleep(0.3)  # long enough for many more samples, were any taken
+    # The workers end once they finish what they hold; had they taken new samples, they would
+    # end only after the other 188.
+    for thread in threading.enumerate():
+        if thread.name.startswith("scoregate-task"):
+            thread.join(60)
+            assert not thread.is_alive()
     assert 8 <= len(started) <= 8 + 4

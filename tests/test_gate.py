@@ -124,7 +124,7 @@ def test_a_score_without_any_value_fails() -> None:
         "correct",
         "score",
         "fail",
-        "every sample of 'correct' failed (2 errors), so it has no value",
+        "'correct' has no value: its task or evaluator failed on all 2 samples",
     )
     assert checks_of(candidate, None, gate(other=Thresholds(min=0.1)))[0] == (
         "other",

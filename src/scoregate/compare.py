@@ -141,6 +141,7 @@ def compare(
         flaky = cand.flaky | base.flaky if base else cand.flaky
         flaky_items.update(dict.fromkeys(sorted(cand.flaky)))
         regressed, improved, deltas = [], [], []
+        paired_before, paired_now = [], []
         before_means = base.means if base else {}
         for item_id, now in cand.means.items():
             before = before_means.get(item_id)
@@ -148,6 +149,8 @@ def compare(
                 continue
             if now is not None:
                 deltas.append(now - before)
+                paired_before.append(before)
+                paired_now.append(now)
             if item_id in flaky and not count_flaky:
                 continue
             was_passing = before >= mark
@@ -170,6 +173,12 @@ def compare(
                     candidate.score_defs.get(name),
                     baseline.score_defs.get(name) if baseline else None,
                 ),
+                paired_means=(
+                    math.fsum(paired_before) / len(deltas),
+                    math.fsum(paired_now) / len(deltas),
+                )
+                if deltas
+                else None,
             )
         )
     samples = sum(cand_table.counts)

@@ -69,7 +69,8 @@ def evaluate(
             why = (
                 f"no sample produced the score '{name}'"
                 if score is None
-                else f"every sample of '{name}' failed ({score.errors} errors), so it has no value"
+                else f"'{name}' has no value: its task or evaluator failed on all "
+                f"{score.errors} samples"
             )
             check(name, "score", "fail", None, None, why)
             continue

@@ -193,6 +193,9 @@ class ScoreComparison:
     errors: int = 0
     judge_changed: str | None = None
     """Why the baseline's judge differs from the candidate's, when it does."""
+    paired_means: tuple[float, float] | None = None
+    """(baseline, candidate) means over the items of ``delta`` only: the figures the delta is
+    the difference of, which differ from the means of each whole run when items differ."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -129,7 +129,7 @@ def test_scaled_scores_show_their_raw_value() -> None:
 def test_verdict_table_and_failing_checks() -> None:
     text = markdown.render(hostile_verdict())
     lines = text.splitlines()
-    assert lines[0] == "## ❌ scoregate: failed — 2 of 3 checks failed"
+    assert lines[0] == "## ❌ scoregate: failed — 2 of 3 checks failed, 1 passed"
     assert "| score | baseline | candidate | Δ [95% CI] p | pass rate | status |" in lines
     row = next(line for line in lines if line.startswith("| `correct` |"))
     assert row.startswith("| `correct` | 0.900 | 0.405 | -0.495 [")

@@ -12,10 +12,17 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping, Sequence
+from functools import partial
 
 from scoregate.gate import delta_text
 from scoregate.model import Check, Comparison, ItemResult, RunRecord, ScoreComparison, Verdict
-from scoregate.reports.text import aggregate_text, as_text, score_value, shorten
+from scoregate.reports.text import (
+    aggregate_text,
+    as_text,
+    checks_counted,
+    score_value,
+    shorten,
+)
 from scoregate.scoretable import finder, with_errors
 
 COMMENT_LIMIT = 65_536
@@ -109,14 +116,13 @@ def _table(comparison: Comparison, checks: Sequence[Check]) -> list[str]:
         "|---|---:|---:|---|---:|---|",
     ]
     for score in comparison.scores:
-        delta = delta_text(score) or "—"
+        before, now, delta = _means_and_delta(score)
         if score.judge_changed:
             delta += f"<br>⚠️ {cell(score.judge_changed, 200)}"
         rate = f"{100 * score.candidate.pass_rate:.1f}%" if score.candidate else "—"
         lines.append(
             f"| `{score.name}`{_prompt_note(comparison, score.name)}"
-            f" | {aggregate_text(score.baseline)} | {aggregate_text(score.candidate)}"
-            f" | {delta} | {rate} | {_score_status(score, checks)} |"
+            f" | {before} | {now} | {delta} | {rate} | {_score_status(score, checks)} |"
         )
     for run_score in comparison.candidate.run_scores:
         value = score_value(run_score)
@@ -124,17 +130,47 @@ def _table(comparison: Comparison, checks: Sequence[Check]) -> list[str]:
     return lines
 
 
+def _means_and_delta(score: ScoreComparison) -> tuple[str, str, str]:
+    """Baseline mean, candidate mean and delta cells. With a delta, the means are those of the
+    paired items (what the delta is the difference of); when the runs' items differ, the
+    delta cell says over how many items, and gives the means of each whole run."""
+    d = score.delta
+    if d is None or score.paired_means is None:
+        return aggregate_text(score.baseline), aggregate_text(score.candidate), "—"
+    before, now = score.paired_means
+    delta = delta_text(score)
+    whole = (score.baseline.n if score.baseline else 0, score.candidate.n if score.candidate else 0)
+    if whole != (d.n, d.n):
+        delta += (
+            f"<br>over {d.n} paired items; all items {aggregate_text(score.baseline)} → "
+            f"{aggregate_text(score.candidate)}"
+        )
+    return f"{before:.3f}", f"{now:.3f}", delta
+
+
 def _chart(comparison: Comparison) -> list[str]:
     scores = [s for s in comparison.scores if s.candidate and s.baseline]
     if comparison.baseline is None or not scores:
         return []
     names = ", ".join(f'"{s.name}"' for s in scores)
-    base = ", ".join(f"{s.baseline.mean:.3f}" for s in scores if s.baseline)
-    cand = ", ".join(f"{s.candidate.mean:.3f}" for s in scores if s.candidate)
+    # The table's figures: the means of the paired items where there are some.
+    means = [
+        s.paired_means or (s.baseline.mean, s.candidate.mean)
+        for s in scores
+        if s.baseline and s.candidate
+    ]
+    base = ", ".join(f"{before:.3f}" for before, _ in means)
+    cand = ", ".join(f"{now:.3f}" for _, now in means)
+    paired = any(
+        s.delta and (s.delta.n, s.delta.n) != (s.baseline.n, s.candidate.n)
+        for s in scores
+        if s.baseline and s.candidate
+    )
+    what = "mean per score over the items in both runs" if paired else "mean per score"
     return [
         "```mermaid",
         "xychart-beta",
-        f'    title "{comparison.experiment}: mean per score (left bar baseline, right bar candidate)"',
+        f'    title "{comparison.experiment}: {what} (left bar baseline, right bar candidate)"',
         f"    x-axis [{names}]",
         '    y-axis "mean" 0 --> 1',
         f"    bar [{base}]",
@@ -283,11 +319,11 @@ def render(verdict: Verdict, *, budget: int = DEFAULT_BUDGET, title: str = "scor
 
 
 def _render(verdict: Verdict, title: str, limit: int, max_items: int, *, shortened: bool) -> str:
-    failed = verdict.failed_checks
+    counted = checks_counted(verdict.checks, partial(cell, limit=80))
     if verdict.passed:
-        head = f"## {ICONS['pass']} {title}: passed"
+        head = f"## {ICONS['pass']} {title}: passed — {counted}"
     else:
-        head = f"## {ICONS['fail']} {title}: failed — {len(failed)} of {len(verdict.checks)} checks failed"
+        head = f"## {ICONS['fail']} {title}: failed — {counted}"
     lines = [head, ""]
     if not verdict.comparisons:
         lines.append("_No experiment ran._")
