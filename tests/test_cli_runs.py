@@ -101,7 +101,7 @@ def test_compare_writes_its_reports_beside_the_run_s_not_over_them(project: Proj
     assert (project.output_dir / "report.md").read_bytes() == report
     assert (project.output_dir / "junit.xml").read_bytes() == junit
     compared = (project.output_dir / "compare" / "report.md").read_text(encoding="utf-8")
-    assert compared.startswith("## ✅ scoregate: passed\n")
+    assert compared.startswith("## ✅ scoregate: passed — all 3 checks passed\n")
 
     code, out, err = project.run_cli("compare", second[1], first[1])
     assert code == 1, err
