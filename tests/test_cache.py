@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from scoregate.cache import CachedCall, ResultCache, cache_key
-from scoregate.errors import RunError
+from scoregate.execute.cache import CachedCall, ResultCache, cache_key
+from scoregate.values.errors import RunError
 
 BASE: dict[str, Any] = {
     "kind": "task",

@@ -11,8 +11,8 @@ import yaml
 from jsonschema import Draft202012Validator
 from testing.project import Project, run_cli
 
-from scoregate import config as config_module
-from scoregate import store
+from scoregate.config import experiments as config_module
+from scoregate.record import store
 
 GATE = {"correct": {"min": 0.8, "max_regressed_items": 0}}
 
@@ -165,7 +165,7 @@ def test_help_width_is_what_click_would_work_out_with_shutil(
 ) -> None:
     import shutil
 
-    from scoregate.cli import terminal_width
+    from scoregate.cli.app import terminal_width
 
     monkeypatch.setenv("COLUMNS", columns)
     assert terminal_width() == max(min(shutil.get_terminal_size().columns, 80) - 2, 50)

@@ -7,8 +7,8 @@ from dataclasses import replace
 import pytest
 from testing.project import make_record
 
-from scoregate.compare import compare, judge_difference
-from scoregate.model import ScoreDef
+from scoregate.decide.compare import compare, judge_difference
+from scoregate.values.model import ScoreDef
 
 
 def test_aggregates_of_a_run_without_baseline() -> None:

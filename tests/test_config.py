@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from scoregate import config
-from scoregate.errors import ConfigError
+from scoregate.config import experiments as config
+from scoregate.values.errors import ConfigError
 
 
 def problems_of(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> list[str]:

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from testing.project import write_jsonl
 
-from scoregate.config import DatasetConfig
-from scoregate.datasets import content_id, load_items
-from scoregate.errors import ConfigError
-from scoregate.model import Item
+from scoregate.config.experiments import DatasetConfig
+from scoregate.execute.datasets import content_id, load_items
+from scoregate.values.errors import ConfigError
+from scoregate.values.model import Item
 
 WHERE = "experiments.yaml:4:5"
 ROWS = [

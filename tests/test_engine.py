@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from scoregate.engine import Collector, needs_event_loop, run_items, run_items_in_threads
-from scoregate.evaluators import Evaluator
-from scoregate.evaluators.results import to_scores
-from scoregate.model import Item, ItemResult, Score
-from scoregate.tasks import PythonTask
+from scoregate.execute.engine import Collector, needs_event_loop, run_items, run_items_in_threads
+from scoregate.execute.evaluators import Evaluator
+from scoregate.execute.evaluators.results import to_scores
+from scoregate.execute.tasks import PythonTask
+from scoregate.values.model import Item, ItemResult, Score
 
 
 def items(n: int) -> list[Item]:
@@ -302,9 +302,9 @@ def test_an_event_loop_is_needed_only_for_async_tasks_or_async_evaluators() -> N
 def test_a_run_with_no_event_loop_never_imports_asyncio(tmp_path: Path) -> None:
     script = """
 import sys
-from scoregate.engine import run_items_in_threads
-from scoregate.model import Item
-from scoregate.tasks import PythonTask
+from scoregate.execute.engine import run_items_in_threads
+from scoregate.values.model import Item
+from scoregate.execute.tasks import PythonTask
 task = PythonTask(lambda *, item: item.input * 2, {}, False)
 items = [Item(str(i), i) for i in range(20)]
 results = run_items_in_threads(items, task, [], concurrency=4, repeats=1, timeout=5).results()

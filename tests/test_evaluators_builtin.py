@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from scoregate.config import EvaluatorConfig
-from scoregate.evaluators import build_evaluators, builtin
-from scoregate.model import Item, Score, ScoreDef
+from scoregate.config.experiments import EvaluatorConfig
+from scoregate.execute.evaluators import build_evaluators, builtin
+from scoregate.values.model import Item, Score, ScoreDef
 
 
 def score(kind: str, output: Any, expected: Any = None, **options: Any) -> tuple[float, Any]:

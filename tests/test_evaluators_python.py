@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from scoregate.config import EvaluatorConfig
-from scoregate.engine import run_items
-from scoregate.errors import ConfigError
-from scoregate.evaluators import build_evaluators
-from scoregate.evaluators.results import normalise, to_scores
-from scoregate.model import Item, Score, ScoreDef
-from scoregate.reports.text import score_value
-from scoregate.tasks import PythonTask
+from scoregate.config.experiments import EvaluatorConfig
+from scoregate.execute.engine import run_items
+from scoregate.execute.evaluators import build_evaluators
+from scoregate.execute.evaluators.results import normalise, to_scores
+from scoregate.execute.tasks import PythonTask
+from scoregate.report.text import score_value
+from scoregate.values.errors import ConfigError
+from scoregate.values.model import Item, Score, ScoreDef
 
 EVALUATORS = """\
 import asyncio

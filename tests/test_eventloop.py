@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from scoregate import eventloop
+from scoregate.execute import eventloop
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="epoll is Linux's")
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from testing.project import make_record
 
-from scoregate import runner
-from scoregate.compare import compare
-from scoregate.config import GateConfig, Thresholds
-from scoregate.gate import decide, drop_fails, evaluate
-from scoregate.model import Check, RunRecord
+from scoregate.config.experiments import GateConfig, Thresholds
+from scoregate.decide.compare import compare
+from scoregate.decide.gate import decide, drop_fails, evaluate
+from scoregate.pipeline import runner
+from scoregate.values.model import Check, RunRecord
 
 
 def checks_of(

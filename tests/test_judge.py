@@ -8,13 +8,13 @@ import pytest
 from testing import fake_openai as fakes
 from testing.fake_openai import FakeOpenAI, json_completion, not_json_completion, server_error
 
-from scoregate.compare import judge_difference
-from scoregate.config import ChatPromptConfig, EvaluatorConfig
-from scoregate.evaluators import Evaluator, build_evaluators
-from scoregate.evaluators.judge import JudgeReplyError, parse_reply
-from scoregate.model import Item, Score, ScoreDef
-from scoregate.provider import Backoff, Provider
-from scoregate.templates import Prompt
+from scoregate.config.experiments import ChatPromptConfig, EvaluatorConfig
+from scoregate.decide.compare import judge_difference
+from scoregate.execute.evaluators import Evaluator, build_evaluators
+from scoregate.execute.evaluators.judge import JudgeReplyError, parse_reply
+from scoregate.execute.provider import Backoff, Provider
+from scoregate.execute.templates import Prompt
+from scoregate.values.model import Item, Score, ScoreDef
 
 fake_openai = fakes.fake_openai
 ITEM = Item("q1", "Capital of France?", "Paris")

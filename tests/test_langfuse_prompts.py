@@ -8,10 +8,10 @@ from collections.abc import Iterator
 import pytest
 from testing.fake_langfuse import FakeLangfuse, fake_langfuse
 
-from scoregate.errors import ConfigError
-from scoregate.langfuse.connection import Connection, Credentials, open_connection
-from scoregate.langfuse.prompts import PromptRef, discover_judge_prompts, fetch_prompt
-from scoregate.model import Item
+from scoregate.integrations.langfuse.connection import Connection, Credentials, open_connection
+from scoregate.integrations.langfuse.prompts import PromptRef, discover_judge_prompts, fetch_prompt
+from scoregate.values.errors import ConfigError
+from scoregate.values.model import Item
 
 __all__ = ["fake_langfuse"]
 

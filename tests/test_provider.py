@@ -23,10 +23,10 @@ from testing.fake_openai import (
     wrong_shape,
 )
 
-from scoregate.cache import ResultCache
-from scoregate.config import OpenAISettings
-from scoregate.costs import price_table
-from scoregate.provider import (
+from scoregate.config.experiments import OpenAISettings
+from scoregate.execute.cache import ResultCache
+from scoregate.execute.costs import price_table
+from scoregate.execute.provider import (
     Backoff,
     ChatRequest,
     ChatResult,

@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from scoregate import config, schemacheck, yamlsource
-from scoregate.errors import ConfigError
+from scoregate.config import experiments as config
+from scoregate.config import schemacheck, yamlsource
+from scoregate.values.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = config.schema()

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from scoregate import shards
-from scoregate.errors import ConfigError
-from scoregate.model import Item, ItemResult, RunRecord, Sample, Score
+from scoregate.pipeline import shards
+from scoregate.values.errors import ConfigError
+from scoregate.values.model import Item, ItemResult, RunRecord, Sample, Score
 
 ROOT = Path(__file__).resolve().parents[1]
 SCOREGATE = Path(sys.executable).parent / "scoregate"

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from testing.project import make_record, run_cli
 
-from scoregate import show, store
-from scoregate.model import ItemResult, RunRecord, Score
+from scoregate.record import store
+from scoregate.report import show
+from scoregate.values.model import ItemResult, RunRecord, Score
 
 VALUES = {
     "good": 1.0,

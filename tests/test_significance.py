@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from testing.project import Project, make_record
 
-from scoregate import config
-from scoregate.compare import compare
-from scoregate.config import GateConfig, Thresholds
-from scoregate.gate import drop_fails, evaluate
-from scoregate.model import Check, RunRecord
+from scoregate.config import experiments as config
+from scoregate.config.experiments import GateConfig, Thresholds
+from scoregate.decide.compare import compare
+from scoregate.decide.gate import drop_fails, evaluate
+from scoregate.values.model import Check, RunRecord
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from scoregate.stats import (
+from scoregate.decide.stats import (
     PairedStats,
     clear_cache,
     items_needed,

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from testing.project import make_record
 
-from scoregate import store
-from scoregate.errors import ConfigError
-from scoregate.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef, Usage
+from scoregate.record import store
+from scoregate.values.errors import ConfigError
+from scoregate.values.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef, Usage
 
 
 def full_record() -> RunRecord:

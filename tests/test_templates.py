@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from scoregate.model import Item
-from scoregate.templates import (
+from scoregate.execute.templates import (
     JUDGE_ROOTS,
     TASK_ROOTS,
     Prompt,
@@ -11,6 +10,7 @@ from scoregate.templates import (
     check,
     placeholders,
 )
+from scoregate.values.model import Item
 
 ITEM = Item(
     "q1",

@@ -15,9 +15,7 @@ import pytest
 from testing import fake_github as fakes
 from testing.fake_github import FakeGitHub
 
-from scoregate.errors import ConfigError
-from scoregate.model import Check, Verdict
-from scoregate.reports.github import (
+from scoregate.report.github import (
     COMMENT_BODY_LIMIT,
     GitHubError,
     annotation,
@@ -31,6 +29,8 @@ from scoregate.reports.github import (
     publish_to_actions,
     pull_request_number,
 )
+from scoregate.values.errors import ConfigError
+from scoregate.values.model import Check, Verdict
 
 fake_github = fakes.fake_github
 

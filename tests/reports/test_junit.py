@@ -9,11 +9,11 @@ import pytest
 import xmlschema
 from testing.project import make_record
 
-from scoregate.compare import compare
-from scoregate.config import GateConfig, Thresholds
-from scoregate.gate import decide, evaluate
-from scoregate.model import RunRecord, Verdict
-from scoregate.reports import junit
+from scoregate.config.experiments import GateConfig, Thresholds
+from scoregate.decide.compare import compare
+from scoregate.decide.gate import decide, evaluate
+from scoregate.report import junit
+from scoregate.values.model import RunRecord, Verdict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 XSD = REPO_ROOT / ".." / "shared" / "junit" / "junit-10.xsd"

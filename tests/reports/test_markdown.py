@@ -7,11 +7,11 @@ from dataclasses import replace
 
 from testing.project import make_record
 
-from scoregate.compare import compare
-from scoregate.config import GateConfig, Thresholds
-from scoregate.gate import decide, evaluate
-from scoregate.model import ItemResult, RunRecord, Score, Verdict
-from scoregate.reports import markdown
+from scoregate.config.experiments import GateConfig, Thresholds
+from scoregate.decide.compare import compare
+from scoregate.decide.gate import decide, evaluate
+from scoregate.report import markdown
+from scoregate.values.model import ItemResult, RunRecord, Score, Verdict
 
 HOSTILE = (
     "@octocat and @org/team | col | `code` ``` fence\n"

@@ -5,11 +5,11 @@ from dataclasses import replace
 
 from testing.project import make_record
 
-from scoregate.compare import compare
-from scoregate.config import GateConfig
-from scoregate.gate import decide, evaluate
-from scoregate.model import Sample, Score
-from scoregate.reports import markdown
+from scoregate.config.experiments import GateConfig
+from scoregate.decide.compare import compare
+from scoregate.decide.gate import decide, evaluate
+from scoregate.report import markdown
+from scoregate.values.model import Sample, Score
 
 
 def _report(record_values: dict[str, float | None], **kwargs: object) -> str:
@@ -54,7 +54,7 @@ def test_no_error_section_without_errors() -> None:
 
 
 def test_a_too_small_dataset_is_noted_even_when_the_drop_check_passes() -> None:
-    from scoregate.config import Thresholds
+    from scoregate.config.experiments import Thresholds
 
     baseline = make_record({f"i{k}": 1.0 if k % 2 else 0.0 for k in range(10)}, run_id="base")
     candidate = make_record({f"i{k}": 1.0 if k % 3 else 0.0 for k in range(10)})
