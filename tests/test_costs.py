@@ -5,11 +5,11 @@ from importlib import resources
 
 import pytest
 
-from scoregate.execute.costs import Price, PriceTable, default_prices, price_table
+from scoregate.config.costs import Price, PriceTable, default_prices, price_table
 
 
 def test_shipped_prices_say_where_they_come_from_and_when() -> None:
-    data = json.loads(resources.files("scoregate").joinpath("execute", "prices.json").read_text())
+    data = json.loads(resources.files("scoregate").joinpath("config", "prices.json").read_text())
     assert "platform.openai.com/docs/pricing" in data["_source"]
     assert data["_date"].startswith("20")
     assert {"gpt-4o", "gpt-4o-mini", "gpt-4.1-mini", "o3-mini"} <= set(data["models"])

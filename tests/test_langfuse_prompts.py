@@ -8,8 +8,9 @@ from collections.abc import Iterator
 import pytest
 from testing.fake_langfuse import FakeLangfuse, fake_langfuse
 
+from scoregate.config.langfuse import PromptRef
 from scoregate.integrations.langfuse.connection import Connection, Credentials, open_connection
-from scoregate.integrations.langfuse.prompts import PromptRef, discover_judge_prompts, fetch_prompt
+from scoregate.integrations.langfuse.prompts import discover_judge_prompts, fetch_prompt
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import Item
 

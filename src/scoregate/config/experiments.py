@@ -14,18 +14,18 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from scoregate.config import schemacheck, yamlsource
-from scoregate.config.yamlsource import KeyPath, SourceDoc, format_path
-from scoregate.execute import templates
-from scoregate.execute.costs import Price
-from scoregate.integrations.langfuse.prompts import PromptRef, ref_from_yaml
-from scoregate.integrations.langfuse.settings import (
+from scoregate.config import schemacheck, templates, yamlsource
+from scoregate.config.costs import Price
+from scoregate.config.langfuse import (
     ExperimentOptions,
     LangfuseDatasetConfig,
     LiveDatasetConfig,
+    PromptRef,
     dataset_config,
     experiment_options,
+    ref_from_yaml,
 )
+from scoregate.config.yamlsource import KeyPath, SourceDoc, format_path
 from scoregate.values.errors import ConfigError
 
 DEFAULT_CONCURRENCY = 8

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from scoregate.config.experiments import DatasetConfig
-from scoregate.integrations.langfuse.settings import LangfuseDatasetConfig, LiveDatasetConfig
+from scoregate.config.langfuse import LangfuseDatasetConfig, LiveDatasetConfig
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import Item
 

@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from scoregate.config.costs import PriceTable, price_table
 from scoregate.config.experiments import Config, OpenAISettings
 from scoregate.execute.cache import CachedCall, ResultCache, cache_key
-from scoregate.execute.costs import PriceTable, price_table
 from scoregate.values.errors import RunError
 from scoregate.values.model import Usage
 

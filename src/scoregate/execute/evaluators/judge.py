@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from scoregate.config.experiments import ChatPromptConfig, EvaluatorConfig
+from scoregate.config.templates import Message, Prompt, TemplateError
 from scoregate.execute.evaluators import Evaluator
 from scoregate.execute.evaluators.results import format_number, normalise
 from scoregate.execute.provider import ChatRequest, Provider, ProviderError
-from scoregate.execute.templates import Message, Prompt, TemplateError
 from scoregate.values.model import Item, Score, ScoreDef, Usage
 
 DEFAULT_SCALE = (0.0, 10.0)

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from scoregate.config.langfuse import PROMOTED_SCORE, LangfuseBaselineConfig
 from scoregate.execute.evaluators.results import normalise
 from scoregate.integrations.langfuse.connection import Connection
-from scoregate.integrations.langfuse.settings import PROMOTED_SCORE, LangfuseBaselineConfig
 from scoregate.values.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef
 
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)

@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from scoregate.config.langfuse import LangfuseDatasetConfig, LiveDatasetConfig
 from scoregate.integrations.langfuse.connection import Connection, connect
-from scoregate.integrations.langfuse.settings import LangfuseDatasetConfig, LiveDatasetConfig
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import Item
 

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scoregate.integrations.langfuse.settings import LangfuseDatasetConfig, LiveDatasetConfig
+from scoregate.config.langfuse import LangfuseDatasetConfig, LiveDatasetConfig
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import RunRecord, ScoreDef
 
@@ -181,9 +181,9 @@ def resolve_prompts(
     per discovered judge prompt. Every missing prompt or bad placeholder is reported at once."""
     if not uses_langfuse_prompts(experiment):
         return experiment
-    from scoregate.execute.templates import JUDGE_ROOTS, TASK_ROOTS
+    from scoregate.config.langfuse import PromptRef
+    from scoregate.config.templates import JUDGE_ROOTS, TASK_ROOTS
     from scoregate.integrations.langfuse.connection import connect
-    from scoregate.integrations.langfuse.prompts import PromptRef
 
     connection = connect(os.environ if env is None else env)
     problems: list[str] = []
@@ -247,7 +247,7 @@ def _fetched(
     judge: bool = False,
 ) -> ChatPromptConfig:
     """``chat`` with its Langfuse prompt filled in (unchanged, and a problem noted, on failure)."""
-    from scoregate.execute.templates import check, placeholders
+    from scoregate.config.templates import check, placeholders
     from scoregate.integrations.langfuse.prompts import fetch_prompt
 
     ref = chat.langfuse

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from scoregate.config.langfuse import LiveDatasetConfig
 from scoregate.integrations.langfuse.connection import Connection
-from scoregate.integrations.langfuse.settings import LiveDatasetConfig
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import Item
 

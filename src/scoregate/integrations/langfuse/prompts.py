@@ -13,24 +13,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from scoregate.execute.templates import Prompt
+from scoregate.config.langfuse import PromptRef
+from scoregate.config.templates import Prompt
 from scoregate.integrations.langfuse.connection import Connection
 from scoregate.values.errors import ConfigError
 
 JUDGE_PREFIX = "judge-"
-
-
-@dataclass(frozen=True, slots=True)
-class PromptRef:
-    name: str
-    label: str | None = None
-    version: int | None = None
-    where: str = ""
-
-    def describe(self) -> str:
-        if self.version is not None:
-            return f"'{self.name}' version {self.version}"
-        return f"'{self.name}' label '{self.label or 'production'}'"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,16 +38,6 @@ class LangfusePrompt:
             "prompt_version": self.version,
             "prompt_sha256": self.prompt.sha256,
         }
-
-
-def ref_from_yaml(raw: Mapping[str, Any], where: str = "") -> PromptRef:
-    version = raw.get("version")
-    return PromptRef(
-        str(raw["langfuse"]),
-        raw.get("label"),
-        int(version) if version is not None else None,
-        where,
-    )
 
 
 @contextmanager

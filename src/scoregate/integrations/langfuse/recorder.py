@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from scoregate import __version__
+from scoregate.config.langfuse import DEFAULT_RUN_NAME, RecordConfig
 from scoregate.integrations.langfuse.connection import Connection
-from scoregate.integrations.langfuse.settings import DEFAULT_RUN_NAME, RecordConfig
 from scoregate.values.model import ItemResult, RunRecord, Sample, Score
 
 ENVIRONMENT = "sdk-experiment"

@@ -184,3 +184,26 @@ def experiment_options(
         script=root / script if script else None,
         run_evaluators=tuple(raw.get("run_evaluators", ())),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class PromptRef:
+    name: str
+    label: str | None = None
+    version: int | None = None
+    where: str = ""
+
+    def describe(self) -> str:
+        if self.version is not None:
+            return f"'{self.name}' version {self.version}"
+        return f"'{self.name}' label '{self.label or 'production'}'"
+
+
+def ref_from_yaml(raw: Mapping[str, Any], where: str = "") -> PromptRef:
+    version = raw.get("version")
+    return PromptRef(
+        str(raw["langfuse"]),
+        raw.get("label"),
+        int(version) if version is not None else None,
+        where,
+    )
