@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from scoregate.execute.engine import Collector, needs_event_loop, run_items, run_items_in_threads
-from scoregate.execute.evaluators import Evaluator
+from scoregate.execute.evaluators.evaluator import Evaluator
 from scoregate.execute.evaluators.results import to_scores
 from scoregate.execute.tasks import PythonTask
 from scoregate.values.model import Item, ItemResult, Score

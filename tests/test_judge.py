@@ -9,11 +9,12 @@ from testing import fake_openai as fakes
 from testing.fake_openai import FakeOpenAI, json_completion, not_json_completion, server_error
 
 from scoregate.config.experiments import ChatPromptConfig, EvaluatorConfig
+from scoregate.config.templates import Prompt
 from scoregate.decide.compare import judge_difference
-from scoregate.execute.evaluators import Evaluator, build_evaluators
+from scoregate.execute.evaluators import build_evaluators
+from scoregate.execute.evaluators.evaluator import Evaluator
 from scoregate.execute.evaluators.judge import JudgeReplyError, parse_reply
 from scoregate.execute.provider import Backoff, Provider
-from scoregate.execute.templates import Prompt
 from scoregate.values.model import Item, Score, ScoreDef
 
 fake_openai = fakes.fake_openai

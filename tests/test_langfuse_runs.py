@@ -10,8 +10,8 @@ from typing import Any
 from testing.fake_langfuse import FakeLangfuse, fake_langfuse
 from testing.project import Project
 
+from scoregate.config.langfuse import PROMOTED_SCORE
 from scoregate.integrations.langfuse.runs import RunRef, parse_ref
-from scoregate.integrations.langfuse.settings import PROMOTED_SCORE
 
 __all__ = ["fake_langfuse"]
 

@@ -10,12 +10,12 @@ from testing import fake_openai as fakes
 from testing.fake_openai import FakeOpenAI, server_error
 
 from scoregate.config.experiments import ChatPromptConfig, TaskConfig
-from scoregate.execute.engine import TaskOutput, run_items
+from scoregate.config.templates import Prompt
+from scoregate.execute.engine import run_items
 from scoregate.execute.prompt_task import OutputError, PromptTask
 from scoregate.execute.provider import Backoff, Provider
 from scoregate.execute.tasks import build_task
-from scoregate.execute.templates import Prompt
-from scoregate.values.model import Item
+from scoregate.values.model import Item, TaskOutput
 
 fake_openai = fakes.fake_openai
 ITEM = Item("q1", {"question": "Capital of France?"}, "Paris", {"lang": "en"})

@@ -23,9 +23,9 @@ from testing.fake_openai import (
     wrong_shape,
 )
 
+from scoregate.config.costs import price_table
 from scoregate.config.experiments import OpenAISettings
 from scoregate.execute.cache import ResultCache
-from scoregate.execute.costs import price_table
 from scoregate.execute.provider import (
     Backoff,
     ChatRequest,

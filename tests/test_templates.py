@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from scoregate.execute.templates import (
+from scoregate.config.templates import (
     JUDGE_ROOTS,
     TASK_ROOTS,
     Prompt,

@@ -4,75 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import click
 
 from scoregate import __version__
-from scoregate.values.errors import ConfigError, ScoregateError
+from scoregate.cli.options import CONFIG_OPTION, LazyPath, error_handler
+from scoregate.values.errors import ConfigError
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-
-class _LazyPath(click.Path):
-    """click.Path that gives a pathlib.Path, imported when a path is given (fast --help)."""
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from pathlib import Path
-
-        return Path(str(super().convert(value, param, ctx)))
-
-
-CONFIG_OPTION = click.option(
-    "-c",
-    "--config",
-    "config_path",
-    type=_LazyPath(dir_okay=False),
-    default="experiments.yaml",
-    show_default=True,
-    help="The experiments file.",
-)
-
-
-@contextmanager
-def error_handler() -> Iterator[None]:
-    """Known errors become their message and exit code; Ctrl-C is 130; anything else is a bug."""
-    try:
-        yield
-    except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
-        sys.exit(exc.return_code)
-    except ScoregateError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.return_code)
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
-    except (click.exceptions.Exit, click.ClickException, SystemExit):
-        raise
-    except Exception as exc:
-        import traceback
-        from pathlib import Path
-
-        log = Path(".scoregate") / "crash.log"
-        try:
-            log.parent.mkdir(parents=True, exist_ok=True)
-            log.write_text(
-                f"scoregate {__version__}, Python {sys.version}\n{traceback.format_exc()}",
-                encoding="utf-8",
-            )
-            where = f" Details: {log}."
-        except OSError:
-            where = ""
-        click.echo(
-            f"error: unexpected error: {type(exc).__name__}: {exc}.{where} Please report it.",
-            err=True,
-        )
-        sys.exit(3)
 
 
 def _load(config_path: Path) -> Any:
@@ -131,24 +73,24 @@ def cli() -> None:
 )
 @click.option(
     "--baseline",
-    type=_LazyPath(),
+    type=LazyPath(),
     help="Baseline run record, or a folder of <experiment>.json.",
 )
 @click.option(
     "--junit",
     "junit_path",
-    type=_LazyPath(dir_okay=False),
+    type=LazyPath(dir_okay=False),
     help="JUnit XML path [OUTPUT_DIR/junit.xml].",
 )
 @click.option(
     "--markdown",
     "markdown_path",
-    type=_LazyPath(dir_okay=False),
+    type=LazyPath(dir_okay=False),
     help="Markdown report path [OUTPUT_DIR/report.md].",
 )
 @click.option(
     "--output-dir",
-    type=_LazyPath(file_okay=False),
+    type=LazyPath(file_okay=False),
     help="Where run records and reports go [defaults.output_dir, .scoregate].",
 )
 @click.option(
@@ -232,9 +174,9 @@ def schema() -> None:
 @cli.command(name="compare")
 @click.argument("runs", nargs=-1, required=True)
 @CONFIG_OPTION
-@click.option("--junit", "junit_path", type=_LazyPath(dir_okay=False))
-@click.option("--markdown", "markdown_path", type=_LazyPath(dir_okay=False))
-@click.option("--output-dir", type=_LazyPath(file_okay=False))
+@click.option("--junit", "junit_path", type=LazyPath(dir_okay=False))
+@click.option("--markdown", "markdown_path", type=LazyPath(dir_okay=False))
+@click.option("--output-dir", type=LazyPath(file_okay=False))
 def compare_command(
     runs: tuple[str, ...],
     config_path: Path,
@@ -273,16 +215,16 @@ def compare_command(
 
 
 @cli.command()
-@click.argument("records", nargs=-1, required=True, type=_LazyPath(dir_okay=False))
+@click.argument("records", nargs=-1, required=True, type=LazyPath(dir_okay=False))
 @CONFIG_OPTION
 @click.option(
     "--baseline",
-    type=_LazyPath(),
+    type=LazyPath(),
     help="Baseline run record, or a folder of <experiment>.json.",
 )
-@click.option("--junit", "junit_path", type=_LazyPath(dir_okay=False))
-@click.option("--markdown", "markdown_path", type=_LazyPath(dir_okay=False))
-@click.option("--output-dir", type=_LazyPath(file_okay=False))
+@click.option("--junit", "junit_path", type=LazyPath(dir_okay=False))
+@click.option("--markdown", "markdown_path", type=LazyPath(dir_okay=False))
+@click.option("--output-dir", type=LazyPath(file_okay=False))
 def merge(
     records: tuple[Path, ...],
     config_path: Path,

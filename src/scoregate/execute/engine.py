@@ -24,21 +24,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from scoregate.execute.evaluators import Evaluator
+from scoregate.execute.evaluators.evaluator import Evaluator
 from scoregate.execute.tasks import PythonTask
-from scoregate.values.model import Item, ItemResult, Sample, Score, Usage
+from scoregate.values.model import Item, ItemResult, Sample, Score, TaskOutput
 
 if TYPE_CHECKING:
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
-
-
-@dataclass(frozen=True, slots=True)
-class TaskOutput:
-    """What a model-backed task returns: the output and what the call cost."""
-
-    output: Any
-    usage: Usage | None = None
 
 
 class AsyncTask(Protocol):

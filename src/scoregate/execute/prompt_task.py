@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from scoregate.config.experiments import ChatPromptConfig
-from scoregate.execute.engine import TaskOutput
 from scoregate.execute.provider import ChatRequest, Provider
-from scoregate.values.model import Item
+from scoregate.values.model import Item, TaskOutput
 
 
 class OutputError(ValueError):

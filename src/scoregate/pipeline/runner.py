@@ -26,7 +26,8 @@ from scoregate.execute.engine import (
     run_items,
     run_items_in_threads,
 )
-from scoregate.execute.evaluators import Evaluator, build_evaluators
+from scoregate.execute.evaluators import build_evaluators
+from scoregate.execute.evaluators.evaluator import Evaluator
 from scoregate.execute.progress import ProgressLine
 from scoregate.execute.tasks import PythonTask, build_task
 from scoregate.integrations.langfuse import hooks

@@ -73,6 +73,14 @@ class Usage:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class TaskOutput:
+    """What a model-backed task returns: the output and what the call cost."""
+
+    output: Any
+    usage: Usage | None = None
+
+
 class Score(NamedTuple):
     """One evaluator's value for a sample.
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from scoregate.cli.app import CONFIG_OPTION, error_handler
+from scoregate.cli.options import CONFIG_OPTION, error_handler
 
 
 @click.command()

@@ -7,13 +7,13 @@ Python evaluators are called as Langfuse's runner calls them:
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scoregate.config.experiments import EvaluatorConfig
 from scoregate.execute.evaluators import builtin
+from scoregate.execute.evaluators.evaluator import Evaluator
 from scoregate.execute.evaluators.results import to_scores
 from scoregate.execute.references import import_file, resolve
 from scoregate.values.errors import ConfigError
@@ -21,21 +21,6 @@ from scoregate.values.model import Item, Score, ScoreDef
 
 if TYPE_CHECKING:
     from scoregate.execute.provider import Provider
-
-
-@dataclass(frozen=True, slots=True)
-class Evaluator:
-    """``call(item, output)`` returns the raw result (or an awaitable when ``is_async``);
-    ``scores(raw)`` turns it into canonical scores."""
-
-    name: str
-    call: Callable[[Item, Any], Any]
-    scores: Callable[[Any], tuple[Score, ...]]
-    is_async: bool = False
-    defs: tuple[ScoreDef, ...] = ()
-    options: Mapping[str, Any] = field(default_factory=dict)
-    inline: bool = False
-    """Quick and pure (the builtins): run where the output is, with no hop to a thread."""
 
 
 def build_evaluators(

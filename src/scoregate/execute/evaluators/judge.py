@@ -18,7 +18,7 @@ from typing import Any
 
 from scoregate.config.experiments import ChatPromptConfig, EvaluatorConfig
 from scoregate.config.templates import Message, Prompt, TemplateError
-from scoregate.execute.evaluators import Evaluator
+from scoregate.execute.evaluators.evaluator import Evaluator
 from scoregate.execute.evaluators.results import format_number, normalise
 from scoregate.execute.provider import ChatRequest, Provider, ProviderError
 from scoregate.values.model import Item, Score, ScoreDef, Usage

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from scoregate import __version__
 from scoregate.execute import eventloop
 from scoregate.execute.engine import Collector, run_items
-from scoregate.execute.evaluators import Evaluator
+from scoregate.execute.evaluators.evaluator import Evaluator
 from scoregate.execute.evaluators.results import to_scores
 from scoregate.execute.references import import_file, resolve
 from scoregate.execute.tasks import PythonTask
