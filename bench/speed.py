@@ -73,12 +73,13 @@ SCOREGATE_INPROC = """
 import io, sys, time
 from pathlib import Path
 from scoregate.config import experiments as config
+from scoregate.execute.prepared import Overrides
 from scoregate.pipeline import runner
 from scoregate.record import store
 cfg = config.load(Path("experiments.yaml"), {})
 prepared = runner.prepare(cfg, cfg.experiments)[0]
 t0 = time.perf_counter()
-record, _ = runner.execute(prepared, cfg, overrides=runner.Overrides(), git={}, stream=io.StringIO())
+record, _ = runner.execute(prepared, cfg, overrides=Overrides(), git={}, stream=io.StringIO())
 store.write_record(Path("out/record.json"), record)
 print(time.perf_counter() - t0)
 """

@@ -9,7 +9,7 @@ from testing.project import make_record
 from scoregate.config.experiments import GateConfig, Thresholds
 from scoregate.decide.compare import compare
 from scoregate.decide.gate import decide, drop_fails, evaluate
-from scoregate.pipeline import runner
+from scoregate.record.baselines import load_baseline
 from scoregate.values.model import Check, RunRecord
 
 
@@ -37,7 +37,7 @@ def test_min_and_min_pass_rate() -> None:
 
 
 def test_missing_baseline_skips_the_baseline_checks_with_the_reason(tmp_path: Path) -> None:
-    record, note = runner.load_baseline("qa", tmp_path / "baselines" / "qa.json")
+    record, note = load_baseline("qa", tmp_path / "baselines" / "qa.json")
     assert record is None
     assert note == (
         f"no baseline at {tmp_path / 'baselines' / 'qa.json'}; record one with "

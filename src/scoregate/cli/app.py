@@ -126,6 +126,7 @@ def run(
 ) -> None:
     """Run the experiments, compare with the baseline, gate, and write the reports."""
     with error_handler():
+        from scoregate.execute.prepared import Overrides
         from scoregate.pipeline import runner, shards
 
         shard_slice = shards.parse(shard) if shard else None
@@ -137,7 +138,7 @@ def run(
             names=experiments,
             baseline=baseline,
             paths=paths,
-            overrides=runner.Overrides(concurrency, repeats, shard_slice),
+            overrides=Overrides(concurrency, repeats, shard_slice),
             use_cache=not no_cache,
         )
     sys.exit(code)

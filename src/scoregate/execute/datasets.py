@@ -12,12 +12,14 @@ import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scoregate.config.experiments import DatasetConfig
-from scoregate.config.langfuse import LangfuseDatasetConfig, LiveDatasetConfig
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import Item
+
+if TYPE_CHECKING:
+    from scoregate.config.langfuse import LangfuseDatasetConfig, LiveDatasetConfig
 
 FIELDS = ("id", "input", "expected_output", "metadata")
 FORMATS = {
@@ -38,15 +40,27 @@ def content_id(input_value: Any, expected_output: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
+class FileDatasets:
+    """The file dataset source (JSONL, JSON, YAML, CSV); the other kinds are in integrations/."""
+
+    def load(
+        self,
+        dataset: DatasetConfig | LangfuseDatasetConfig | LiveDatasetConfig,
+        *,
+        display_root: Path | None,
+    ) -> tuple[Item, ...]:
+        assert isinstance(dataset, DatasetConfig)
+        return load_items(dataset, display_root=display_root)
+
+
+FILE = FileDatasets()
+
+
 def load_items(
-    dataset: DatasetConfig | LangfuseDatasetConfig | LiveDatasetConfig,
+    dataset: DatasetConfig,
     *,
     display_root: Path | None = None,
 ) -> tuple[Item, ...]:
-    if not isinstance(dataset, DatasetConfig):
-        from scoregate.integrations.langfuse.datasets import load_langfuse_items
-
-        return load_langfuse_items(dataset)
     path = dataset.path
     shown = _display(path, display_root)
     fmt = dataset.format or FORMATS.get(path.suffix.lower())

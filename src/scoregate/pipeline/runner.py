@@ -9,7 +9,7 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
@@ -18,7 +18,6 @@ from scoregate import __version__
 from scoregate.config.experiments import Config, ExperimentConfig
 from scoregate.decide.compare import compare
 from scoregate.decide.gate import decide, evaluate
-from scoregate.execute.datasets import load_items
 from scoregate.execute.engine import (
     Collector,
     Task,
@@ -27,36 +26,20 @@ from scoregate.execute.engine import (
     run_items_in_threads,
 )
 from scoregate.execute.evaluators import build_evaluators
-from scoregate.execute.evaluators.evaluator import Evaluator
+from scoregate.execute.prepared import Overrides, Prepared, score_defs
 from scoregate.execute.progress import ProgressLine
 from scoregate.execute.tasks import PythonTask, build_task
-from scoregate.integrations.langfuse import hooks
-from scoregate.pipeline import shards
+from scoregate.pipeline import registry, shards
 from scoregate.record import gitinfo, store
+from scoregate.record.baselines import load_baseline
 from scoregate.values.errors import ConfigError
-from scoregate.values.model import Check, Comparison, Item, RunRecord, ScoreDef, Verdict
+from scoregate.values.model import Check, Comparison, RunRecord, Verdict
 
 if TYPE_CHECKING:
     from scoregate.execute.provider import Provider
 
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    experiment: ExperimentConfig
-    items: tuple[Item, ...]
-    task: Task
-    evaluators: tuple[Evaluator, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Overrides:
-    concurrency: int | None = None
-    repeats: int | None = None
-    shard: tuple[int, int] | None = None
-    """``(I, N)``: run only the I-th of N stable slices of the items."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +58,16 @@ def prepare(
     for experiment in experiments:
         failed = len(problems)
         name = experiment.name
+        source = registry.dataset_source(experiment)
         items = _attempt(
-            partial(load_items, experiment.dataset, display_root=config.root), name, problems
+            partial(source.load, experiment.dataset, display_root=config.root), name, problems
         )
-        resolved = _attempt(partial(hooks.resolve_prompts, experiment), name, problems)
+        prompts = registry.prompt_source(experiment)
+        resolved = (
+            _attempt(partial(prompts.resolve, experiment), name, problems)
+            if prompts
+            else experiment
+        )
         if resolved is None:
             continue
         task = _attempt(partial(_task, resolved, config, provider), name, problems)
@@ -107,23 +96,10 @@ def _attempt(step: Callable[[], T], name: str, problems: list[str]) -> T | None:
 
 
 def _task(experiment: ExperimentConfig, config: Config, provider: Provider | None) -> Task:
-    if experiment.langfuse.script is not None:
-        from scoregate.integrations.langfuse.context import load_script
-
-        return load_script(experiment.langfuse.script, experiment.where)
+    script = registry.script_runner(experiment)
+    if script is not None and experiment.langfuse.script is not None:
+        return script.load(experiment.langfuse.script, experiment.where)
     return build_task(experiment.task, config.root, provider)
-
-
-def score_defs(prepared: Prepared) -> dict[str, ScoreDef]:
-    defs: dict[str, ScoreDef] = {}
-    for evaluator in prepared.evaluators:
-        for definition in evaluator.defs:
-            defs[definition.name] = definition
-    for name, thresholds in prepared.experiment.gate.scores.items():
-        if thresholds.pass_mark is not None:
-            base = defs.get(name, ScoreDef(name))
-            defs[name] = replace(base, pass_mark=thresholds.pass_mark)
-    return defs
 
 
 def execute(
@@ -137,10 +113,9 @@ def execute(
 ) -> tuple[RunRecord, bool]:
     """Run one experiment. Returns the record and whether it was interrupted."""
     experiment = prepared.experiment
-    if experiment.langfuse.script is not None:
-        from scoregate.integrations.langfuse.context import execute_script
-
-        return execute_script(prepared, config, overrides=overrides, git=git, stream=stream)
+    script = registry.script_runner(experiment)
+    if script is not None:
+        return script.execute(prepared, config, overrides=overrides, git=git, stream=stream)
     concurrency = overrides.concurrency or experiment.concurrency
     repeats = overrides.repeats or experiment.repeats
     items = prepared.items
@@ -219,29 +194,18 @@ def model_warnings(
     return tuple(found)
 
 
-def baseline_file(experiment: ExperimentConfig, override: Path | None) -> Path | None:
-    if override is None:
-        return experiment.baseline
-    if override.is_dir():
-        return override / f"{experiment.name}.json"
-    return override
-
-
-def load_baseline(experiment: str, path: Path | None) -> tuple[RunRecord | None, str | None]:
-    if path is None:
-        return None, "no baseline configured"
-    if not path.exists():
-        return None, (
-            f"no baseline at {store.shown(path)}; record one with 'scoregate baseline promote RUN' "
-            "after a run you trust"
-        )
-    record = store.read_record(path)
-    if record.experiment != experiment:
-        raise ConfigError(
-            f"{store.shown(path)}: this baseline is a run of experiment '{record.experiment}', not '{experiment}'. "
-            "Point --baseline at the right file, or at a folder holding <experiment>.json files."
-        )
-    return record, None
+def finish(
+    experiment: ExperimentConfig,
+    record: RunRecord,
+    *,
+    root: Path,
+    env: Mapping[str, str],
+    sharded: bool,
+) -> RunRecord:
+    """The record as the experiment's run sinks leave it (besides its file, written later)."""
+    for sink in registry.run_sinks(experiment):
+        record = sink.finish(experiment, record, root=root, env=env, sharded=sharded)
+    return record
 
 
 def gate_records(
@@ -382,9 +346,7 @@ def run(
     if models is not None:
         models.check()
     baselines = [
-        hooks.load_langfuse_baseline(p, score_defs(p), env)
-        if p.experiment.langfuse.langfuse_baseline is not None and baseline is None
-        else load_baseline(p.experiment.name, baseline_file(p.experiment, baseline))
+        registry.baseline_source(p.experiment, baseline).load(p.experiment, score_defs(p), env)
         for p in prepared
     ]
     git = gitinfo.describe(config.root, env)
@@ -394,8 +356,12 @@ def run(
             item, config, overrides=overrides, git=git, stream=stderr, provider=models
         )
         if not interrupted:
-            record = hooks.finish_record(
-                item, record, root=config.root, env=env, sharded=overrides.shard is not None
+            record = finish(
+                item.experiment,
+                record,
+                root=config.root,
+                env=env,
+                sharded=overrides.shard is not None,
             )
         records.append(record)
         if interrupted:
@@ -455,16 +421,13 @@ def merge(
     pairs = []
     for joined in (shards.merge(group) for group in by_experiment.values()):
         experiment = config.experiment(joined.experiment)
-        if experiment and experiment.langfuse.langfuse_baseline is not None and baseline is None:
-            found = hooks.langfuse_baseline_for(experiment, joined.score_defs, env)
+        if experiment is None:
+            found = load_baseline(joined.experiment, None)
+            record = joined
         else:
-            path = baseline_file(experiment, baseline) if experiment else None
-            found = load_baseline(joined.experiment, path)
-        # Run-level scores and the Langfuse recording happen once, for the whole run.
-        record = (
-            hooks.finish_merged(experiment, joined, root=config.root, env=env)
-            if experiment
-            else joined
-        )
+            source = registry.baseline_source(experiment, baseline)
+            found = source.load(experiment, joined.score_defs, env)
+            # Run-level scores and the recording in a run sink happen once, for the whole run.
+            record = finish(experiment, joined, root=config.root, env=env, sharded=False)
         pairs.append((record, *found))
     return gate_and_report(config, pairs, paths, env=env, stdout=stdout, label="Merged run record")

@@ -31,7 +31,7 @@ from scoregate.values.model import Item, ItemResult, RunRecord, Score, ScoreDef
 
 if TYPE_CHECKING:
     from scoregate.config.experiments import Config
-    from scoregate.pipeline.runner import Overrides, Prepared
+    from scoregate.execute.prepared import Overrides, Prepared
 
 REGRESSION_KEY = "regression_error"
 

@@ -1,4 +1,5 @@
-"""Where the runner meets Langfuse: baselines before the run, run evaluators and recording after.
+"""What Langfuse does around a run: prompts before it, the baseline, run evaluators and the
+recording after (``sources.py`` puts these behind the core's interfaces).
 
 Cheap to import: the SDK is imported only when an experiment uses Langfuse.
 """
@@ -18,7 +19,6 @@ from scoregate.values.model import RunRecord, ScoreDef
 if TYPE_CHECKING:
     from scoregate.config.experiments import ChatPromptConfig, EvaluatorConfig, ExperimentConfig
     from scoregate.integrations.langfuse.connection import Connection
-    from scoregate.pipeline.runner import Prepared
 
 
 def _dataset_name(experiment: ExperimentConfig) -> str:
@@ -31,15 +31,6 @@ def _dataset_name(experiment: ExperimentConfig) -> str:
         f"{experiment.where}: a Langfuse baseline needs a Langfuse dataset: use "
         "'dataset: {langfuse: NAME}' or set baseline.langfuse.dataset."
     )
-
-
-def load_langfuse_baseline(
-    prepared: Prepared,
-    score_defs: Mapping[str, ScoreDef],
-    env: Mapping[str, str] | None = None,
-) -> tuple[RunRecord | None, str | None]:
-    """The baseline the config names in Langfuse, read back as a run record."""
-    return langfuse_baseline_for(prepared.experiment, score_defs, env)
 
 
 def langfuse_baseline_for(
@@ -71,34 +62,7 @@ def langfuse_baseline_for(
     return record, None
 
 
-def finish_record(
-    prepared: Prepared,
-    record: RunRecord,
-    *,
-    root: Path,
-    env: Mapping[str, str] | None = None,
-    sharded: bool = False,
-) -> RunRecord:
-    """Run-level evaluators, then (when asked) the recording of the run in Langfuse.
-
-    A shard gets neither: run-level scores need every item, and the run is recorded once, by
-    ``merge`` (``finish_merged``).
-    """
-    return _finish(prepared.experiment, record, root=root, env=env, sharded=sharded)
-
-
-def finish_merged(
-    experiment: ExperimentConfig,
-    record: RunRecord,
-    *,
-    root: Path,
-    env: Mapping[str, str] | None = None,
-) -> RunRecord:
-    """What ``finish_record`` left out for the shards, done once on the merged record."""
-    return _finish(experiment, record, root=root, env=env, sharded=False)
-
-
-def _finish(
+def finish(
     experiment: ExperimentConfig,
     record: RunRecord,
     *,
@@ -106,6 +70,9 @@ def _finish(
     env: Mapping[str, str] | None,
     sharded: bool,
 ) -> RunRecord:
+    """Prompt versions and live-trace links; then, unless this is a shard (run-level scores need
+    every item, and the run is recorded once, by ``merge``), run-level evaluators and, when asked,
+    the recording of the run in Langfuse."""
     options = experiment.langfuse
     prompts = prompt_versions(experiment)
     if prompts:

@@ -1,0 +1,54 @@
+"""The file baseline source: ``baseline: PATH`` in the config, or ``--baseline FILE|DIR``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scoregate.record import store
+from scoregate.values.errors import ConfigError
+from scoregate.values.model import RunRecord, ScoreDef
+
+if TYPE_CHECKING:
+    from scoregate.config.experiments import ExperimentConfig
+
+
+@dataclass(frozen=True, slots=True)
+class FileBaselines:
+    override: Path | None = None
+    """``--baseline``: a run record file, or a folder of ``<experiment>.json`` files."""
+
+    def load(
+        self,
+        experiment: ExperimentConfig,
+        score_defs: Mapping[str, ScoreDef],
+        env: Mapping[str, str],
+    ) -> tuple[RunRecord | None, str | None]:
+        return load_baseline(experiment.name, baseline_file(experiment, self.override))
+
+
+def baseline_file(experiment: ExperimentConfig, override: Path | None) -> Path | None:
+    if override is None:
+        return experiment.baseline
+    if override.is_dir():
+        return override / f"{experiment.name}.json"
+    return override
+
+
+def load_baseline(experiment: str, path: Path | None) -> tuple[RunRecord | None, str | None]:
+    if path is None:
+        return None, "no baseline configured"
+    if not path.exists():
+        return None, (
+            f"no baseline at {store.shown(path)}; record one with 'scoregate baseline promote RUN' "
+            "after a run you trust"
+        )
+    record = store.read_record(path)
+    if record.experiment != experiment:
+        raise ConfigError(
+            f"{store.shown(path)}: this baseline is a run of experiment '{record.experiment}', not '{experiment}'. "
+            "Point --baseline at the right file, or at a folder holding <experiment>.json files."
+        )
+    return record, None
