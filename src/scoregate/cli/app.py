@@ -192,8 +192,8 @@ def compare_command(
     by side instead (the first is the candidate; exit 0).
     """
     with error_handler():
-        from scoregate.integrations.langfuse.runs import read_runs
         from scoregate.pipeline import runner
+        from scoregate.pipeline.registry import read_runs
 
         if len(runs) < 2:
             raise ConfigError("compare needs two runs (a candidate and a baseline), or more.")
@@ -264,9 +264,10 @@ def promote(run_record: str, config_path: Path, comment: str | None) -> None:
     with error_handler():
         from pathlib import Path
 
-        from scoregate.integrations.langfuse import runs
+        from scoregate.pipeline import registry
         from scoregate.record import store
 
+        runs = registry.references("langfuse")
         note = comment or f"promoted by scoregate {__version__}"
         ref = runs.parse_ref(run_record)
         if ref is not None:
@@ -319,7 +320,7 @@ def show(
     run the config, when there is one, gives the scores' scales and pass marks.
     """
     with error_handler():
-        from scoregate.integrations.langfuse.runs import read_runs
+        from scoregate.pipeline.registry import read_runs
         from scoregate.report import show as show_module
 
         config = None

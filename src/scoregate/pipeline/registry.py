@@ -7,16 +7,19 @@ imported until it is used, so ``--help`` and a file-only run never import an SDK
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from scoregate.record import store
 from scoregate.record.baselines import FileBaselines
 
 if TYPE_CHECKING:
-    from scoregate.config.experiments import ExperimentConfig
+    from scoregate.config.experiments import Config, ExperimentConfig
     from scoregate.execute.sources import DatasetSource, PromptSource, ScriptRunner
     from scoregate.record.sources import BaselineSource, RunSink
+    from scoregate.values.model import RunRecord
 
 _LANGFUSE = "scoregate.integrations.langfuse.sources"
 
@@ -87,11 +90,18 @@ def script_runner(experiment: ExperimentConfig) -> ScriptRunner | None:
     return runner
 
 
-def run_references(text: str) -> Any | None:
-    """The module that reads ``SCHEME:...`` run references, or None for a file."""
-    scheme = text.partition(":")[0]
-    return _load(RUN_REFERENCES[scheme]) if ":" in text and scheme in RUN_REFERENCES else None
-
-
 def references(scheme: str) -> Any:
+    """The module that reads, lists and promotes ``SCHEME:...`` runs."""
     return _load(RUN_REFERENCES[scheme])
+
+
+def read_runs(
+    texts: Sequence[str], *, config: Config | None, env: Mapping[str, str] | None = None
+) -> list[RunRecord]:
+    """Run records for command-line arguments: run record files, or ``SCHEME:...`` references
+    (read by their source, which reads the files beside them too)."""
+    for scheme in RUN_REFERENCES:
+        if any(text.startswith(f"{scheme}:") for text in texts):
+            found: list[RunRecord] = references(scheme).read_runs(texts, config=config, env=env)
+            return found
+    return [store.read_record(Path(text)) for text in texts]

@@ -24,8 +24,9 @@ def runs(dataset: str, limit: int, config_path: Path) -> None:
     """
     with error_handler():
         from scoregate.config import experiments as config_module
-        from scoregate.integrations.langfuse.runs import dataset_runs, render_runs
+        from scoregate.pipeline.registry import references
 
         config = config_module.load(config_path, os.environ) if config_path.exists() else None
-        host, found = dataset_runs(dataset, limit=limit, config=config)
-        click.echo(render_runs(dataset, host, found))
+        runs_module = references("langfuse")
+        host, found = runs_module.dataset_runs(dataset, limit=limit, config=config)
+        click.echo(runs_module.render_runs(dataset, host, found))
