@@ -41,7 +41,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scoregate.config.experiments import GateConfig, Thresholds
+from scoregate.config.model import GateConfig, Thresholds
 from scoregate.decide import stats
 from scoregate.decide.compare import compare
 from scoregate.decide.gate import drop_fails, evaluate

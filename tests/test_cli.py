@@ -11,7 +11,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from testing.project import Project, run_cli
 
-from scoregate.config import experiments as config_module
+from scoregate.config import validate
 from scoregate.record import store
 
 GATE = {"correct": {"min": 0.8, "max_regressed_items": 0}}
@@ -99,7 +99,7 @@ def test_bad_config_exits_2_and_nothing_runs_or_is_written(project: Project) -> 
     assert code == 2
     assert err == (
         "error: experiments.yaml:2:1: extra: unknown key 'extra'; allowed here: "
-        f"{', '.join(config_module.schema()['properties'])}.\n"
+        f"{', '.join(validate.schema()['properties'])}.\n"
     )
     assert not project.output_dir.exists()
 
@@ -150,7 +150,7 @@ def test_schema_prints_a_valid_json_schema_that_accepts_the_project(project: Pro
     assert (code, err) == (0, "")
     printed = json.loads(out)
     Draft202012Validator.check_schema(printed)
-    assert printed == config_module.schema()
+    assert printed == validate.schema()
     document = yaml.safe_load(project.config.read_text(encoding="utf-8"))
     assert list(Draft202012Validator(printed).iter_errors(document)) == []
     document["experiments"][0]["repeats"] = 0

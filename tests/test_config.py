@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from scoregate.config import experiments as config
+from scoregate.config import validate
 from scoregate.values.errors import ConfigError
 
 
@@ -22,7 +23,7 @@ def problems_of(tmp_path: Path, text: str, env: dict[str, str] | None = None) ->
 
 def schema_keys(definition: str) -> str:
     """The keys the shipped schema allows in one of its definitions, as messages list them."""
-    return ", ".join(config.schema()["$defs"][definition]["properties"])
+    return ", ".join(validate.schema()["$defs"][definition]["properties"])
 
 
 @pytest.fixture(autouse=True)
@@ -82,8 +83,8 @@ def test_every_schema_problem_is_reported_at_once_in_line_order(tmp_path: Path) 
           - {typo: 1}
           repeats: 0
         """
-    types = config.schema()["$defs"]["builtin_evaluator"]["properties"]["type"]["enum"]
-    kinds = [s["required"][0] for s in config.schema()["$defs"]["evaluator"]["anyOf"]]
+    types = validate.schema()["$defs"]["builtin_evaluator"]["properties"]["type"]["enum"]
+    kinds = [s["required"][0] for s in validate.schema()["$defs"]["evaluator"]["anyOf"]]
     assert types[:3] == ["exact", "contains", "regex"]
     assert kinds[:3] == ["type", "python", "script"]
     assert problems_of(tmp_path, text) == [

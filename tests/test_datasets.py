@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from testing.project import write_jsonl
 
-from scoregate.config.experiments import DatasetConfig
+from scoregate.config.model import DatasetConfig
 from scoregate.execute.datasets import content_id, load_items
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import Item

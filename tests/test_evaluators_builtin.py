@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from scoregate.config.experiments import EvaluatorConfig
+from scoregate.config.model import EvaluatorConfig
 from scoregate.execute.evaluators import build_evaluators, builtin
 from scoregate.values.model import Item, Score, ScoreDef
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scoregate.config.experiments import EvaluatorConfig
+from scoregate.config.model import EvaluatorConfig
 from scoregate.execute.engine import run_items
 from scoregate.execute.evaluators import build_evaluators
 from scoregate.execute.evaluators.results import normalise, to_scores

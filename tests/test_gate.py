@@ -6,7 +6,7 @@ from pathlib import Path
 
 from testing.project import make_record
 
-from scoregate.config.experiments import GateConfig, Thresholds
+from scoregate.config.model import GateConfig, Thresholds
 from scoregate.decide.compare import compare
 from scoregate.decide.gate import decide, drop_fails, evaluate
 from scoregate.record.baselines import load_baseline

@@ -8,7 +8,7 @@ import pytest
 from testing import fake_openai as fakes
 from testing.fake_openai import FakeOpenAI, json_completion, not_json_completion, server_error
 
-from scoregate.config.experiments import ChatPromptConfig, EvaluatorConfig
+from scoregate.config.model import ChatPromptConfig, EvaluatorConfig
 from scoregate.config.templates import Prompt
 from scoregate.decide.compare import judge_difference
 from scoregate.execute.evaluators import build_evaluators

@@ -9,7 +9,7 @@ import pytest
 from testing import fake_openai as fakes
 from testing.fake_openai import FakeOpenAI, server_error
 
-from scoregate.config.experiments import ChatPromptConfig, TaskConfig
+from scoregate.config.model import ChatPromptConfig, TaskConfig
 from scoregate.config.templates import Prompt
 from scoregate.execute.engine import run_items
 from scoregate.execute.prompt_task import OutputError, PromptTask

@@ -24,7 +24,7 @@ from testing.fake_openai import (
 )
 
 from scoregate.config.costs import price_table
-from scoregate.config.experiments import OpenAISettings
+from scoregate.config.model import OpenAISettings
 from scoregate.execute.cache import ResultCache
 from scoregate.execute.provider import (
     Backoff,

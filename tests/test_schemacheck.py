@@ -12,11 +12,11 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from scoregate.config import experiments as config
-from scoregate.config import schemacheck, yamlsource
+from scoregate.config import schemacheck, validate, yamlsource
 from scoregate.values.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = config.schema()
+SCHEMA = validate.schema()
 VALIDATOR = Draft202012Validator(SCHEMA)
 
 

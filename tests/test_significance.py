@@ -8,7 +8,7 @@ import pytest
 from testing.project import Project, make_record
 
 from scoregate.config import experiments as config
-from scoregate.config.experiments import GateConfig, Thresholds
+from scoregate.config.model import GateConfig, Thresholds
 from scoregate.decide.compare import compare
 from scoregate.decide.gate import drop_fails, evaluate
 from scoregate.values.model import Check, RunRecord

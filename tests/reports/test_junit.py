@@ -9,7 +9,7 @@ import pytest
 import xmlschema
 from testing.project import make_record
 
-from scoregate.config.experiments import GateConfig, Thresholds
+from scoregate.config.model import GateConfig, Thresholds
 from scoregate.decide.compare import compare
 from scoregate.decide.gate import decide, evaluate
 from scoregate.report import junit

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 from testing.project import make_record
 
-from scoregate.config.experiments import GateConfig
+from scoregate.config.model import GateConfig
 from scoregate.decide.compare import compare
 from scoregate.decide.gate import decide, evaluate
 from scoregate.report import markdown
@@ -54,7 +54,7 @@ def test_no_error_section_without_errors() -> None:
 
 
 def test_a_too_small_dataset_is_noted_even_when_the_drop_check_passes() -> None:
-    from scoregate.config.experiments import Thresholds
+    from scoregate.config.model import Thresholds
 
     baseline = make_record({f"i{k}": 1.0 if k % 2 else 0.0 for k in range(10)}, run_id="base")
     candidate = make_record({f"i{k}": 1.0 if k % 3 else 0.0 for k in range(10)})

@@ -167,7 +167,7 @@ def schema() -> None:
     """Print the JSON Schema of experiments.yaml (for editors)."""
     import json
 
-    from scoregate.config.experiments import schema as load_schema
+    from scoregate.config.validate import schema as load_schema
 
     click.echo(json.dumps(load_schema(), indent=2))
 

@@ -8,189 +8,44 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cache
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from scoregate.config import schemacheck, templates, yamlsource
+from scoregate.config import templates, yamlsource
 from scoregate.config.costs import Price
 from scoregate.config.langfuse import (
-    ExperimentOptions,
     LangfuseDatasetConfig,
     LiveDatasetConfig,
-    PromptRef,
     dataset_config,
     experiment_options,
     ref_from_yaml,
 )
+from scoregate.config.model import (
+    CHAT_KEYS,
+    DEFAULT_BASELINE,
+    DEFAULT_CALL_TIMEOUT,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_JUDGE_SCALE,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_MAX_CONCURRENT_CALLS,
+    DEFAULT_OUTPUT_DIR,
+    DEFAULT_SIGNIFICANCE,
+    DEFAULT_TIMEOUT,
+    CacheSetting,
+    ChatPromptConfig,
+    Config,
+    DatasetConfig,
+    EvaluatorConfig,
+    ExperimentConfig,
+    GateConfig,
+    OpenAISettings,
+    TaskConfig,
+    Thresholds,
+)
+from scoregate.config.validate import suggest, validate_document
 from scoregate.config.yamlsource import KeyPath, SourceDoc, format_path
 from scoregate.values.errors import ConfigError
-
-DEFAULT_CONCURRENCY = 8
-DEFAULT_TIMEOUT = 60.0
-DEFAULT_SIGNIFICANCE = 0.05
-DEFAULT_BASELINE = "baselines/{experiment}.json"
-DEFAULT_OUTPUT_DIR = ".scoregate"
-DEFAULT_MAX_CONCURRENT_CALLS = 8
-DEFAULT_CALL_TIMEOUT = 60.0
-DEFAULT_MAX_ATTEMPTS = 4
-DEFAULT_JUDGE_SCALE = (0.0, 10.0)
-CHAT_KEYS = ("model", "prompt", "messages", "scale")
-
-
-@dataclass(frozen=True, slots=True)
-class DatasetConfig:
-    path: Path
-    format: str | None = None
-    input_schema: Mapping[str, Any] | None = None
-    expected_output_schema: Mapping[str, Any] | None = None
-    where: str = ""
-
-    @property
-    def reference(self) -> dict[str, Any]:
-        return {"kind": "file", "path": str(self.path)}
-
-
-@dataclass(frozen=True, slots=True)
-class ChatPromptConfig:
-    """A model, a prompt with placeholders, and the call's parameters (temperature, ...)."""
-
-    model: str
-    prompt: templates.Prompt
-    params: Mapping[str, Any] = field(default_factory=dict)
-    where: str = ""
-    langfuse: PromptRef | None = None
-    """A Langfuse prompt, fetched into ``prompt`` by ``runner.prepare`` (empty until then)."""
-    source: Mapping[str, Any] | None = None
-    """The Langfuse prompt's name and version once fetched (part of a judge's fingerprint)."""
-
-
-@dataclass(frozen=True, slots=True)
-class TaskConfig:
-    python: str = ""
-    kwargs: Mapping[str, Any] = field(default_factory=dict)
-    where: str = ""
-    openai: ChatPromptConfig | None = None
-
-    @property
-    def label(self) -> str:
-        return f"openai {self.openai.model}" if self.openai else self.python
-
-
-@dataclass(frozen=True, slots=True)
-class OpenAISettings:
-    """How model calls are made: shared by prompt tasks and judges."""
-
-    max_concurrent_calls: int = DEFAULT_MAX_CONCURRENT_CALLS
-    timeout: float = DEFAULT_CALL_TIMEOUT
-    """Seconds for one HTTP attempt."""
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS
-
-
-@dataclass(frozen=True, slots=True)
-class CacheSetting:
-    enabled: bool = True
-    path: Path | None = None
-    """None: ``<output dir>/cache.sqlite``."""
-
-
-@dataclass(frozen=True, slots=True)
-class EvaluatorConfig:
-    kind: str
-    """``builtin``, ``python``, ``script`` or ``judge``."""
-    target: str
-    """The builtin type, the ``module:function``, the script path or the judge model."""
-    name: str | None = None
-    options: Mapping[str, Any] = field(default_factory=dict)
-    scale: tuple[float, float] | None = None
-    pass_mark: float | None = None
-    where: str = ""
-    judge: ChatPromptConfig | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    min: float | None = None
-    min_pass_rate: float | None = None
-    max_drop: float | None = None
-    max_regressed_items: int | None = None
-    pass_mark: float | None = None
-    significance: float | None = DEFAULT_SIGNIFICANCE
-    """None when significance is off: max_drop is then the plain check."""
-    where: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class GateConfig:
-    scores: Mapping[str, Thresholds] = field(default_factory=dict)
-    max_error_rate: float = 0.0
-    max_flaky_rate: float | None = None
-    count_flaky_as_regressed: bool = False
-    significance: float | None = DEFAULT_SIGNIFICANCE
-    judge_changed_fails: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ExperimentConfig:
-    name: str
-    dataset: DatasetConfig | LangfuseDatasetConfig | LiveDatasetConfig
-    task: TaskConfig
-    evaluators: tuple[EvaluatorConfig, ...]
-    gate: GateConfig
-    concurrency: int = DEFAULT_CONCURRENCY
-    repeats: int = 1
-    timeout: float = DEFAULT_TIMEOUT
-    baseline: Path | None = None
-    description: str = ""
-    where: str = ""
-    max_cost: float | None = None
-    langfuse: ExperimentOptions = field(default_factory=ExperimentOptions)
-    """Recording, a Langfuse baseline, an experiment(context) script, run evaluators."""
-
-
-@dataclass(frozen=True, slots=True)
-class Config:
-    path: Path
-    root: Path
-    experiments: tuple[ExperimentConfig, ...]
-    output_dir: Path
-    digest: str
-    openai: OpenAISettings = field(default_factory=OpenAISettings)
-    cache: CacheSetting = field(default_factory=CacheSetting)
-    prices: Mapping[str, Price] = field(default_factory=dict)
-
-    @property
-    def uses_models(self) -> bool:
-        return any(
-            e.task.openai is not None or any(v.kind == "judge" for v in e.evaluators)
-            for e in self.experiments
-        )
-
-    def select(self, names: Sequence[str]) -> tuple[ExperimentConfig, ...]:
-        if not names:
-            return self.experiments
-        known = {e.name: e for e in self.experiments}
-        problems = [
-            f"{self.path}: no experiment named '{n}'{_suggest(n, known)}; "
-            f"the experiments are: {', '.join(known)}."
-            for n in names
-            if n not in known
-        ]
-        if problems:
-            raise ConfigError(problems)
-        return tuple(known[n] for n in dict.fromkeys(names))
-
-    def experiment(self, name: str) -> ExperimentConfig | None:
-        return next((e for e in self.experiments if e.name == name), None)
-
-
-@cache
-def schema() -> dict[str, Any]:
-    text = (Path(__file__).parent / "schema" / "experiments.schema.json").read_text("utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
 
 
 def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
@@ -198,123 +53,6 @@ def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
     doc = yamlsource.load(path, env)
     validate_document(doc)
     return _build(doc, path)
-
-
-def validate_document(doc: SourceDoc) -> None:
-    if schemacheck.is_valid(doc.data, schema()):
-        return
-    from jsonschema import Draft202012Validator
-
-    validator = Draft202012Validator(schema())
-    problems = []
-    for error in validator.iter_errors(doc.data):
-        problems.extend(_describe(error, doc))
-    if problems:
-        raise ConfigError(sorted(dict.fromkeys(problems), key=_line_order))
-
-
-def _line_order(message: str) -> tuple[int, int]:
-    parts = message.split(":")
-    try:
-        return int(parts[1]), int(parts[2])
-    except (IndexError, ValueError):
-        return 0, 0
-
-
-def _suggest(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _describe(error: Any, doc: SourceDoc) -> list[str]:
-    """One message per concrete problem, at the position of the offending key or value."""
-    path: KeyPath = tuple(error.absolute_path)
-    validator = error.validator
-    if validator in ("oneOf", "anyOf", "allOf") and error.context:
-        required_keys = [
-            s["required"][0]
-            for s in error.validator_value
-            if isinstance(s, dict) and "required" in s
-        ]
-        if validator == "anyOf" and required_keys and isinstance(error.instance, dict):
-            found = ", ".join(f"'{k}'" for k in error.instance) or "nothing"
-            hint = "".join(_suggest(k, required_keys) for k in error.instance)[:200]
-            return [
-                f"{doc.where(path)}: {format_path(path)}: needs one of the keys "
-                f"{', '.join(repr(k) for k in required_keys)}; found {found}{hint}."
-            ]
-        from jsonschema.exceptions import best_match
-
-        return _describe(best_match(error.context), doc)
-    if validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = list(error.schema.get("properties", {}))
-        extra = [k for k in error.instance if k not in allowed]
-        return [
-            f"{doc.where((*path, k), key=True)}: {format_path((*path, k))}: unknown key '{k}'"
-            f"{_suggest(k, allowed)}; allowed here: {', '.join(allowed)}."
-            for k in extra
-        ]
-    if validator == "propertyNames":
-        return [f"{doc.where(path)}: {format_path(path)}: {error.message}."]
-    # At the key that holds the bad value (`min:` in `min: 1.4`), as the issue shows it.
-    where = doc.where(path, key=True)
-    return [f"{where}: {format_path(path)}: {_message(error)}"]
-
-
-def _message(error: Any) -> str:
-    v, value, inst = error.validator, error.validator_value, error.instance
-    shown = json.dumps(inst) if not isinstance(inst, (dict, list)) else type(inst).__name__
-    # Lazy: each message only makes sense for its own validator's value.
-    messages: dict[str, Callable[[], str]] = {
-        "maximum": lambda: f"{shown} is greater than {value}",
-        "minimum": lambda: f"{shown} is less than {value}",
-        "exclusiveMinimum": lambda: f"{shown} must be greater than {value}",
-        "exclusiveMaximum": lambda: f"{shown} must be less than {value}",
-        "required": lambda: f"missing required key '{_missing(error)}'",
-        "const": lambda: f"must be {json.dumps(value)}",
-        "enum": lambda: f"{shown} is not one of {', '.join(json.dumps(x) for x in value)}",
-        "minItems": lambda: f"needs at least {value} entr{'y' if value == 1 else 'ies'}",
-        "maxItems": lambda: f"takes at most {value} entries",
-        "pattern": lambda: f"{shown} does not have the expected form ({_pattern_hint(value)})",
-        "minLength": lambda: "must not be empty",
-    }
-    if v == "type":
-        return f"expected {_type_name(value)}, got {_type_name(type(inst).__name__)} {shown}"
-    return messages[v]() if v in messages else str(error.message)
-
-
-def _missing(error: Any) -> str:
-    missing = [str(k) for k in error.validator_value if k not in error.instance]
-    return missing[0] if missing else "?"
-
-
-def _pattern_hint(pattern: str) -> str:
-    if ":" in pattern:
-        return "module:function"
-    return "letters, digits, '_', '.', '-'"
-
-
-def _type_name(name: Any) -> str:
-    names = {
-        "object": "a mapping",
-        "dict": "a mapping",
-        "array": "a list",
-        "list": "a list",
-        "string": "a string",
-        "str": "a string",
-        "number": "a number",
-        "float": "a number",
-        "integer": "an integer",
-        "int": "an integer",
-        "boolean": "true or false",
-        "bool": "true or false",
-        "NoneType": "nothing",
-    }
-    if isinstance(name, list):
-        return " or ".join(names.get(n, str(n)) for n in name)
-    return names.get(name, str(name))
 
 
 def digest_of(data: Any) -> str:
@@ -626,7 +364,7 @@ def _gate(
         if name not in known and not dynamic:
             problems.append(
                 f"{doc.where((*at, name), key=True)}: {format_path((*at, name))}: no evaluator "
-                f"produces a score named '{name}'{_suggest(name, known)}; the scores are: "
+                f"produces a score named '{name}'{suggest(name, known)}; the scores are: "
                 f"{', '.join(known)}."
             )
         scores[name] = Thresholds(

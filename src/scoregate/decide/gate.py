@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from scoregate.config.experiments import GateConfig, Thresholds
+from scoregate.config.model import GateConfig, Thresholds
 from scoregate.decide import stats
 from scoregate.values.model import Check, Comparison, Score, ScoreComparison, Status, Verdict
 

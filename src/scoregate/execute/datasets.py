@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scoregate.config.experiments import DatasetConfig
+from scoregate.config.model import DatasetConfig
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import Item
 

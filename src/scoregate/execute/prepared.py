@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from scoregate.config.experiments import ExperimentConfig
+from scoregate.config.model import ExperimentConfig
 from scoregate.execute.engine import Task
 from scoregate.execute.evaluators.evaluator import Evaluator
 from scoregate.values.model import Item, ScoreDef

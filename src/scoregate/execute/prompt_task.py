@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from scoregate.config.experiments import ChatPromptConfig
+from scoregate.config.model import ChatPromptConfig
 from scoregate.execute.provider import ChatRequest, Provider
 from scoregate.values.model import Item, TaskOutput
 

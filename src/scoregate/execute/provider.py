@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from scoregate.config.costs import PriceTable, price_table
-from scoregate.config.experiments import Config, OpenAISettings
+from scoregate.config.model import Config, OpenAISettings
 from scoregate.execute.cache import CachedCall, ResultCache, cache_key
 from scoregate.values.errors import RunError
 from scoregate.values.model import Usage

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 if TYPE_CHECKING:
-    from scoregate.config.experiments import Config, DatasetConfig, ExperimentConfig
     from scoregate.config.langfuse import LangfuseDatasetConfig, LiveDatasetConfig
+    from scoregate.config.model import Config, DatasetConfig, ExperimentConfig
     from scoregate.execute.prepared import Overrides, Prepared
     from scoregate.execute.tasks import PythonTask
     from scoregate.values.model import Item, RunRecord

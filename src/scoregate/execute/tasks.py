@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scoregate.config.experiments import TaskConfig
+from scoregate.config.model import TaskConfig
 from scoregate.execute.references import resolve
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from scoregate.record import store
 from scoregate.record.baselines import FileBaselines
 
 if TYPE_CHECKING:
-    from scoregate.config.experiments import Config, ExperimentConfig
+    from scoregate.config.model import Config, ExperimentConfig
     from scoregate.execute.sources import DatasetSource, PromptSource, ScriptRunner
     from scoregate.record.sources import BaselineSource, RunSink
     from scoregate.values.model import RunRecord

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from scoregate import __version__
-from scoregate.config.experiments import Config, ExperimentConfig
+from scoregate.config.model import Config, ExperimentConfig
 from scoregate.decide.compare import compare
 from scoregate.decide.gate import decide, evaluate
 from scoregate.execute.engine import (

@@ -12,7 +12,7 @@ from scoregate.values.errors import ConfigError
 from scoregate.values.model import RunRecord, ScoreDef
 
 if TYPE_CHECKING:
-    from scoregate.config.experiments import ExperimentConfig
+    from scoregate.config.model import ExperimentConfig
 
 
 @dataclass(frozen=True, slots=True)

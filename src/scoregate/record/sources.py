@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from scoregate.config.experiments import ExperimentConfig
+    from scoregate.config.model import ExperimentConfig
     from scoregate.values.model import RunRecord, ScoreDef
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scoregate.config.experiments import EvaluatorConfig
+from scoregate.config.model import EvaluatorConfig
 from scoregate.execute.evaluators import builtin
 from scoregate.execute.evaluators.evaluator import Evaluator
 from scoregate.execute.evaluators.results import to_scores

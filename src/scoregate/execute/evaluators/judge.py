@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from scoregate.config.experiments import ChatPromptConfig, EvaluatorConfig
+from scoregate.config.model import ChatPromptConfig, EvaluatorConfig
 from scoregate.config.templates import Message, Prompt, TemplateError
 from scoregate.execute.evaluators.evaluator import Evaluator
 from scoregate.execute.evaluators.results import format_number, normalise

@@ -30,7 +30,7 @@ from scoregate.values.errors import ConfigError, RunError
 from scoregate.values.model import Item, ItemResult, RunRecord, Score, ScoreDef
 
 if TYPE_CHECKING:
-    from scoregate.config.experiments import Config
+    from scoregate.config.model import Config
     from scoregate.execute.prepared import Overrides, Prepared
 
 REGRESSION_KEY = "regression_error"

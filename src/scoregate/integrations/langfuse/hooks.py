@@ -17,7 +17,7 @@ from scoregate.values.errors import ConfigError
 from scoregate.values.model import RunRecord, ScoreDef
 
 if TYPE_CHECKING:
-    from scoregate.config.experiments import ChatPromptConfig, EvaluatorConfig, ExperimentConfig
+    from scoregate.config.model import ChatPromptConfig, EvaluatorConfig, ExperimentConfig
     from scoregate.integrations.langfuse.connection import Connection
 
 

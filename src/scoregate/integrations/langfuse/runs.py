@@ -19,7 +19,7 @@ from scoregate.values.errors import ConfigError
 from scoregate.values.model import RunRecord, ScoreDef
 
 if TYPE_CHECKING:
-    from scoregate.config.experiments import Config, ExperimentConfig
+    from scoregate.config.model import Config, ExperimentConfig
 
 PREFIX = "langfuse:"
 SYNTAX = "langfuse:RUN@DATASET, langfuse:RUN or langfuse:@DATASET (the latest run)"

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 from scoregate.integrations.langfuse import hooks
 
 if TYPE_CHECKING:
-    from scoregate.config.experiments import Config, DatasetConfig, ExperimentConfig
     from scoregate.config.langfuse import LangfuseDatasetConfig, LiveDatasetConfig
+    from scoregate.config.model import Config, DatasetConfig, ExperimentConfig
     from scoregate.execute.prepared import Overrides, Prepared
     from scoregate.execute.tasks import PythonTask
     from scoregate.values.model import Item, RunRecord, ScoreDef
@@ -27,7 +27,7 @@ class LangfuseDatasets:
         *,
         display_root: Path | None,
     ) -> tuple[Item, ...]:
-        from scoregate.config.experiments import DatasetConfig
+        from scoregate.config.model import DatasetConfig
         from scoregate.integrations.langfuse.datasets import load_langfuse_items
 
         assert not isinstance(dataset, DatasetConfig)
