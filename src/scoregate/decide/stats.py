@@ -59,11 +59,23 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
+
+from scoregate.decide.draws import (
+    BOOTSTRAP_RESAMPLES,
+    CACHE_LARGEST_BYTES,
+    DRAWS,
+    MULTINOMIAL_MAX_ITEMS,
+    POISSON_MAX_ITEMS,
+    bootstrap_generator,
+    cached,
+    draw_sign_index,
+    multinomial_weights,
+    poisson_weights,
+    row_chunks,
+)
 
 if TYPE_CHECKING:
     from statistics import NormalDist
@@ -88,12 +100,9 @@ EXACT_MAX_NONZERO = 16
 """Up to this many nonzero deltas, the sign-flip test enumerates every sign vector."""
 NORMAL_P_MIN_NONZERO = 3001
 """From this many nonzero deltas on, the sign-flip test uses its normal approximation."""
-BOOTSTRAP_RESAMPLES = 2000
 NORMAL_CI_MIN_ITEMS = 5001
 """From this many items on, the confidence interval is the normal one, not the bootstrap."""
 DEFAULT_POWER = 0.8
-
-_Draws = TypeVar("_Draws", bound="NDArray[np.generic]")
 
 
 @functools.cache
@@ -102,16 +111,6 @@ def _standard_normal() -> NormalDist:
     from statistics import NormalDist
 
     return NormalDist()
-
-
-# Bootstrap weight matrices are float32 (exact small-integer counts): half the memory and time
-# of float64 for a matrix-vector product; the deltas are centred first so the rounding is
-# relative to their spread.
-_MULTINOMIAL_MAX_ITEMS = 100
-_POISSON_MAX_ITEMS = 2000
-_CACHE_BUDGET_BYTES = 64 * 1024 * 1024
-_CACHE_LARGEST_BYTES = 16 * 1024 * 1024
-_CHUNK_ELEMENTS = 1 << 18
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +230,7 @@ def mean_and_sd(values: Sequence[float]) -> tuple[float, float | None]:
 
 def clear_cache() -> None:
     """Forget the cached random draws (they are rebuilt, identical, when next needed)."""
-    _DRAWS.clear()
+    DRAWS.clear()
 
 
 # --- internals ---------------------------------------------------------------------------------
@@ -295,7 +294,7 @@ def _sign_flip_p(d: NDArray[np.float64], *, seed: int, resamples: int) -> tuple[
     table = _subset_sums(padded.reshape(groups, 8)).ravel()
     index = _sign_index(seed, groups, resamples)
     flipped = np.zeros(resamples)
-    for start, stop in _row_chunks(groups, resamples):
+    for start, stop in row_chunks(groups, resamples):
         flipped += np.take(table, index[start:stop]).sum(axis=0)
     # The observed arrangement counts as one more draw, tied with itself (so never p = 0).
     hits = _mid_p(flipped, tolerance, observed=0.5)
@@ -336,20 +335,10 @@ def _sign_index(seed: int, groups: int, resamples: int) -> NDArray[np.intp]:
     groups needed only, with the same values.
     """
     most = (NORMAL_P_MIN_NONZERO - 1 + 7) // 8
-    if most * resamples * 8 <= _CACHE_LARGEST_BYTES:
-        index = _cached(("signs", seed, resamples), lambda: _draw_sign_index(seed, most, resamples))
+    if most * resamples * 8 <= CACHE_LARGEST_BYTES:
+        index = cached(("signs", seed, resamples), lambda: draw_sign_index(seed, most, resamples))
         return index[:groups]
-    return _draw_sign_index(seed, groups, resamples)
-
-
-def _draw_sign_index(seed: int, groups: int, resamples: int) -> NDArray[np.intp]:
-    import numpy as np
-
-    rng = np.random.Generator(np.random.PCG64(seed))
-    random_bytes = rng.integers(0, 256, size=(groups, resamples), dtype=np.uint8)
-    offsets = np.arange(groups, dtype=np.intp)[:, np.newaxis] * 256
-    index: NDArray[np.intp] = random_bytes + offsets
-    return index
+    return draw_sign_index(seed, groups, resamples)
 
 
 def _confidence_interval(
@@ -395,122 +384,20 @@ def _bootstrap_shifts(centred: NDArray[np.float64], seed: int) -> NDArray[np.flo
     import numpy as np
 
     n = int(centred.size)
-    if n <= _MULTINOMIAL_MAX_ITEMS:
-        counts = _cached(("multinomial", seed, n), lambda: _multinomial_weights(seed, n))
+    if n <= MULTINOMIAL_MAX_ITEMS:
+        counts = cached(("multinomial", seed, n), lambda: multinomial_weights(seed, n))
         sums: NDArray[np.float64] = np.einsum("bi,i->b", counts, centred.astype(np.float32))
         return sums.astype(np.float64) / n
-    if n <= _POISSON_MAX_ITEMS:
-        weights = _poisson_weights(seed, n)[:n]
+    if n <= POISSON_MAX_ITEMS:
+        weights = poisson_weights(seed, n)[:n]
         sums = np.einsum("i,ib->b", centred.astype(np.float32), weights).astype(np.float64)
-        totals = _cached(("poisson totals", seed, n), lambda: weights.sum(axis=0, dtype=np.float64))
+        totals = cached(("poisson totals", seed, n), lambda: weights.sum(axis=0, dtype=np.float64))
         drawn = totals > 0  # an empty resample is impossible in practice with > 100 items
         shifts: NDArray[np.float64] = sums[drawn] / totals[drawn]
         return shifts
-    rng = _bootstrap_generator(seed)
+    rng = bootstrap_generator(seed)
     shifts = np.empty(BOOTSTRAP_RESAMPLES)
-    for start, stop in _row_chunks(BOOTSTRAP_RESAMPLES, n):
+    for start, stop in row_chunks(BOOTSTRAP_RESAMPLES, n):
         picked = rng.integers(0, n, size=(stop - start, n), dtype=np.intp)
         shifts[start:stop] = np.take(centred, picked).sum(axis=1) / n
     return shifts
-
-
-def _poisson_weights(seed: int, n: int) -> NDArray[np.float32]:
-    """At least n rows of the (items x resamples) Poisson(1) weights of `seed`."""
-    key = ("poisson", seed)
-    found = _DRAWS.lookup(key)
-    if found is not None and found.shape[0] >= n:
-        return found  # type: ignore[return-value]
-    known = 0 if found is None else found.shape[0]
-    weights = _draw_poisson_weights(seed, min(_POISSON_MAX_ITEMS, max(n, 256, 2 * known)))
-    _DRAWS.store(key, weights)
-    return weights
-
-
-def _draw_poisson_weights(seed: int, items: int) -> NDArray[np.float32]:
-    import numpy as np
-
-    # Drawn item by item from one stream: the first rows never depend on how many are drawn.
-    rng = _bootstrap_generator(seed)
-    weights = np.empty((items, BOOTSTRAP_RESAMPLES), dtype=np.float32)
-    for start, stop in _row_chunks(items, BOOTSTRAP_RESAMPLES):
-        weights[start:stop] = rng.poisson(1.0, size=(stop - start, BOOTSTRAP_RESAMPLES))
-    return weights
-
-
-def _bootstrap_generator(seed: int) -> np.random.Generator:
-    import numpy as np
-
-    # An independent stream of the same seed: the sign flips use PCG64(seed) itself.
-    return np.random.Generator(np.random.PCG64(seed).jumped())
-
-
-def _row_chunks(rows: int, columns: int) -> list[tuple[int, int]]:
-    step = max(1, _CHUNK_ELEMENTS // columns)
-    return [(start, min(start + step, rows)) for start in range(0, rows, step)]
-
-
-def _multinomial_weights(seed: int, n: int) -> NDArray[np.float32]:
-    """How often each item is drawn in each bootstrap resample: (resamples x n) counts."""
-    import numpy as np
-
-    rng = _bootstrap_generator(seed)
-    weights = np.empty((BOOTSTRAP_RESAMPLES, n), dtype=np.float32)
-    for start, stop in _row_chunks(BOOTSTRAP_RESAMPLES, n):
-        drawn = rng.integers(0, n, size=(stop - start, n), dtype=np.intp)
-        drawn += np.arange(stop - start, dtype=np.intp)[:, np.newaxis] * n
-        counts = np.bincount(drawn.ravel(), minlength=(stop - start) * n)
-        weights[start:stop] = counts.reshape(stop - start, n)
-    return weights
-
-
-class _DrawCache:
-    """Least-recently-used random draws, bounded by their total size in bytes."""
-
-    def __init__(self, budget_bytes: int, largest_bytes: int) -> None:
-        self._budget = budget_bytes
-        self._largest = largest_bytes
-        self._entries: OrderedDict[tuple[object, ...], NDArray[np.generic]] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def lookup(self, key: tuple[object, ...]) -> NDArray[np.generic] | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-            return found
-
-    def store(self, key: tuple[object, ...], value: NDArray[np.generic]) -> None:
-        if value.nbytes > self._largest:
-            return
-        with self._lock:
-            replaced = self._entries.pop(key, None)
-            if replaced is not None:
-                self._size -= replaced.nbytes
-            self._entries[key] = value
-            self._size += value.nbytes
-            while self._size > self._budget:
-                _, evicted = self._entries.popitem(last=False)
-                self._size -= evicted.nbytes
-
-    def get(
-        self, key: tuple[object, ...], make: Callable[[], NDArray[np.generic]]
-    ) -> NDArray[np.generic]:
-        found = self.lookup(key)
-        if found is not None:
-            return found
-        value = make()
-        self.store(key, value)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._size = 0
-
-
-_DRAWS = _DrawCache(_CACHE_BUDGET_BYTES, _CACHE_LARGEST_BYTES)
-
-
-def _cached(key: tuple[object, ...], make: Callable[[], _Draws]) -> _Draws:
-    return _DRAWS.get(key, make)  # type: ignore[return-value]
