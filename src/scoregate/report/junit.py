@@ -10,10 +10,10 @@ from collections.abc import Mapping
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
-from scoregate.decide.gate import delta_text
 from scoregate.record.scoretable import finder
 from scoregate.report.text import as_text, shorten
 from scoregate.values.model import Check, Comparison, Verdict
+from scoregate.values.numbers import delta_text
 
 
 def _case_name(check: Check) -> str:

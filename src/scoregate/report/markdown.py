@@ -13,7 +13,6 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 
-from scoregate.decide.gate import delta_text
 from scoregate.record.scoretable import finder, with_errors
 from scoregate.report.text import aggregate_text, as_text, score_value, shorten
 from scoregate.values.model import (
@@ -24,6 +23,7 @@ from scoregate.values.model import (
     ScoreComparison,
     Verdict,
 )
+from scoregate.values.numbers import delta_text
 
 COMMENT_LIMIT = 65_536
 DEFAULT_BUDGET = 60_000

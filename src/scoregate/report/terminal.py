@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from scoregate.decide.gate import delta_text
 from scoregate.report.text import aggregate_text
 from scoregate.values.model import Verdict
+from scoregate.values.numbers import delta_text
 
 MARKS = {"pass": "ok  ", "fail": "FAIL", "skip": "skip", "warn": "warn"}
 
