@@ -15,7 +15,7 @@ from scoregate.config import experiments as config
 from scoregate.config import schemacheck, validate, yamlsource
 from scoregate.values.errors import ConfigError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = validate.schema()
 VALIDATOR = Draft202012Validator(SCHEMA)
 

@@ -13,7 +13,7 @@ from scoregate.pipeline import shards
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import Item, ItemResult, RunRecord, Sample, Score
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCOREGATE = Path(sys.executable).parent / "scoregate"
 
 
