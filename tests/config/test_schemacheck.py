@@ -32,7 +32,7 @@ def corpus() -> list[Any]:
     """The repository's configs, and every literal config in the tests."""
     files = [ROOT / "experiments.yaml", *sorted(ROOT.glob("examples/*/experiments.yaml"))]
     docs = [parsed(p.read_text()) for p in files]
-    for test_file in sorted((ROOT / "tests").glob("*.py")):
+    for test_file in sorted((ROOT / "tests").rglob("*.py")):
         for node in ast.walk(ast.parse(test_file.read_text())):
             text = node.value if isinstance(node, ast.Constant) else None
             if isinstance(text, str) and "experiments:" in text:
