@@ -188,6 +188,8 @@ def test_every_registry_entry_is_there() -> None:
             assert table
             for kind, dotted in table.items():
                 assert callable(getattr(registry._load(dotted), method, None)), (kind, dotted)
+    for host, dotted in registry.PULL_REQUEST_COMMENTS.items():
+        assert callable(registry._load(dotted)), (host, dotted)
 
 
 def test_the_checks_can_fail() -> None:

@@ -15,9 +15,13 @@ import pytest
 from testing import fake_github as fakes
 from testing.fake_github import FakeGitHub
 
+from scoregate.integrations.github.comment import (
+    GitHubError,
+    post_sticky_comment,
+    pull_request_number,
+)
 from scoregate.report.github import (
     COMMENT_BODY_LIMIT,
-    GitHubError,
     annotation,
     default_marker_key,
     escape_data,
@@ -25,9 +29,7 @@ from scoregate.report.github import (
     fit_comment_body,
     format_outputs,
     marker_comment,
-    post_sticky_comment,
     publish_to_actions,
-    pull_request_number,
 )
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import Check, Verdict

@@ -12,9 +12,6 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scoregate.record import store
-from scoregate.record.baselines import FileBaselines
-
 if TYPE_CHECKING:
     from scoregate.config.model import Config, ExperimentConfig
     from scoregate.execute.sources import DatasetSource, PromptSource, ScriptRunner
@@ -37,6 +34,8 @@ RUN_SINKS = {"langfuse": f"{_LANGFUSE}:RECORDING"}
 SCRIPT_RUNNERS = {"langfuse": f"{_LANGFUSE}:SCRIPTS"}
 RUN_REFERENCES = {"langfuse": "scoregate.integrations.langfuse.runs"}
 """``SCHEME:...`` arguments of show, compare and baseline promote, and the ``runs`` command."""
+PULL_REQUEST_COMMENTS = {"github": "scoregate.integrations.github.comment:post_sticky_comment"}
+"""``scoregate comment``: create or update the sticky comment."""
 
 
 def _load(dotted: str) -> Any:
@@ -69,6 +68,8 @@ def baseline_source(experiment: ExperimentConfig, override: Path | None) -> Base
     if override is None and experiment.langfuse.langfuse_baseline is not None:
         source: BaselineSource = _load(BASELINE_SOURCES["langfuse"])
         return source
+    from scoregate.record.baselines import FileBaselines
+
     return FileBaselines(override)
 
 
@@ -104,4 +105,11 @@ def read_runs(
         if any(text.startswith(f"{scheme}:") for text in texts):
             found: list[RunRecord] = references(scheme).read_runs(texts, config=config, env=env)
             return found
+    from scoregate.record import store
+
     return [store.read_record(Path(text)) for text in texts]
+
+
+def post_sticky_comment(host: str = "github") -> Any:
+    """The function that creates or updates the sticky pull-request comment on ``host``."""
+    return _load(PULL_REQUEST_COMMENTS[host])

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 
+from scoregate.pipeline import registry
 from scoregate.report.github import (
     annotation,
     append_step_summary,
     default_marker_key,
     in_actions,
-    post_sticky_comment,
 )
 from scoregate.values.errors import ScoregateError
 
@@ -61,7 +61,8 @@ def comment(markdown_path: Path, marker: str | None, config: str) -> None:
     key = marker or default_marker_key(config, env)
     try:
         # The outcome is printed below, once; the function's own log would repeat it.
-        outcome = post_sticky_comment(body=body, marker=key, env=env, log=io.StringIO())
+        post = registry.post_sticky_comment()
+        outcome = post(body=body, marker=key, env=env, log=io.StringIO())
     except ScoregateError as error:
         click.echo(f"scoregate: {error}", err=True)
         sys.exit(error.return_code)
