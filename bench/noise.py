@@ -14,8 +14,8 @@ it, ``repeats`` samples per item:
 
 The candidate's true quality is the baseline's (``no change``), ``clip(q - 0.05)`` for every
 item (``every item 0.05 worse``), or ``clip(q - 0.5)`` for a random 10% of the items (``10% of
-items 0.5 worse``). The two runs become real ``RunRecord`` values; ``scoregate.compare.compare``
-pairs them and ``scoregate.gate.evaluate`` applies ``max_drop: 0.02`` to the score, once with
+items 0.5 worse``). The two runs become real ``RunRecord`` values; ``scoregate.decide.compare.compare``
+pairs them and ``scoregate.decide.gate.evaluate`` applies ``max_drop: 0.02`` to the score, once with
 ``significance: 0.05`` (the default: the one-sided sign-flip test with mid-p, ties counted one
 half) and once with ``significance: off``. A decision is "fail" when the ``max_drop`` check's
 status is ``fail``. On the same paired item means (each item's
@@ -41,11 +41,11 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from scoregate import stats
-from scoregate.compare import compare
-from scoregate.config import GateConfig, Thresholds
-from scoregate.gate import drop_fails, evaluate
-from scoregate.model import Comparison, Item, ItemResult, RunRecord, Sample, Score, ScoreDef
+from scoregate.config.model import GateConfig, Thresholds
+from scoregate.decide import stats
+from scoregate.decide.compare import compare
+from scoregate.decide.gate import drop_fails, evaluate
+from scoregate.values.model import Comparison, Item, ItemResult, RunRecord, Sample, Score, ScoreDef
 
 if TYPE_CHECKING:
     import numpy as np
@@ -349,13 +349,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if args.full:
         how = (
-            "Each decision: two RunRecords -> scoregate.compare.compare -> "
-            "scoregate.gate.evaluate, and the status of its max_drop check"
+            "Each decision: two RunRecords -> scoregate.decide.compare.compare -> "
+            "scoregate.decide.gate.evaluate, and the status of its max_drop check"
         )
     else:
         how = (
             "Each decision: the paired item means (math.fsum of the samples / repeats, as "
-            "compare computes them) -> scoregate.stats.paired_stats -> scoregate.gate.drop_fails, "
+            "compare computes them) -> scoregate.decide.stats.paired_stats -> scoregate.decide.gate.drop_fails, "
             "the functions compare and the max_drop check call. "
             f"{checked:,} decisions ({full_below} per cell) also went through two RunRecords -> "
             f"compare -> evaluate: {mismatches} disagreed"

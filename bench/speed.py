@@ -72,11 +72,14 @@ experiments:
 SCOREGATE_INPROC = """
 import io, sys, time
 from pathlib import Path
-from scoregate import config, runner, store
+from scoregate.config import experiments as config
+from scoregate.execute.prepared import Overrides
+from scoregate.pipeline import runner
+from scoregate.record import store
 cfg = config.load(Path("experiments.yaml"), {})
 prepared = runner.prepare(cfg, cfg.experiments)[0]
 t0 = time.perf_counter()
-record, _ = runner.execute(prepared, cfg, overrides=runner.Overrides(), git={}, stream=io.StringIO())
+record, _ = runner.execute(prepared, cfg, overrides=Overrides(), git={}, stream=io.StringIO())
 store.write_record(Path("out/record.json"), record)
 print(time.perf_counter() - t0)
 """
@@ -159,8 +162,8 @@ def make_records(n: int, folder: Path) -> tuple[Path, Path]:
     sys.path.insert(0, str(ROOT / "src"))
     import random
 
-    from scoregate import store
-    from scoregate.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef
+    from scoregate.record import store
+    from scoregate.values.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef
 
     rng = random.Random(7)
     names = ("exact", "contains", "regex")

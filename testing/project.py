@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from scoregate.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef
+from scoregate.values.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef
 
 SCOREGATE = Path(sys.executable).parent / "scoregate"
 

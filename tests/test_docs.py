@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pytest
 
-from scoregate.cli import cli
+from scoregate.cli.app import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -1,0 +1,1 @@
+"""Config: experiments.yaml to frozen values (JSON Schema, `${ENV}`, errors with file:line)."""

@@ -1,0 +1,169 @@
+"""YAML with positions: every value's key path maps to its file:line:column.
+
+Environment interpolation (``${VAR}``, ``${VAR:-default}``, ``$${`` for a literal) happens
+here, on scalars, so a missing variable is reported where it was written.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from scoregate.values.errors import ConfigError
+
+KeyPath = tuple[str | int, ...]
+
+_VAR = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    line: int
+    column: int
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDoc:
+    """A parsed YAML document with the position of each value and each mapping key."""
+
+    file: str
+    data: Any
+    values: Mapping[KeyPath, Position]
+    keys: Mapping[KeyPath, Position]
+
+    def where(self, path: KeyPath, *, key: bool = False) -> str:
+        """``file:line:col`` of the value (or the key) at ``path``, or of its nearest parent."""
+        table = self.keys if key else self.values
+        probe = path
+        while probe:
+            pos = table.get(probe) or self.values.get(probe)
+            if pos:
+                return f"{self.file}:{pos.line}:{pos.column}"
+            probe = probe[:-1]
+        pos = self.values.get(())
+        return f"{self.file}:{pos.line}:{pos.column}" if pos else self.file
+
+
+def format_path(path: KeyPath) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out or "(top level)"
+
+
+def interpolate(text: str, env: Mapping[str, str]) -> str:
+    """Replace ``${VAR}`` and ``${VAR:-default}``; ``$${...}`` stays literal ``${...}``."""
+
+    def replace(match: re.Match[str]) -> str:
+        escaped, name, default = match.group(1), match.group(2), match.group(3)
+        if escaped:
+            return match.group(0)[1:]
+        if name in env:
+            return env[name]
+        if default is not None:
+            return default
+        raise KeyError(name)
+
+    return _VAR.sub(replace, text)
+
+
+def load(
+    path: Path, env: Mapping[str, str] | None = None, *, display: str | None = None
+) -> SourceDoc:
+    env = os.environ if env is None else env
+    file = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{file}: no such file. Create a starter with 'scoregate init', or pass -c PATH."
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot be read: {exc}") from None
+    return parse(text, file, env)
+
+
+def parse(text: str, file: str, env: Mapping[str, str]) -> SourceDoc:
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{file}:{mark.line + 1}:{mark.column + 1}" if mark else file
+        raise ConfigError(f"{where}: YAML syntax error: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{file}: YAML error: {exc}") from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise ConfigError(
+            f"{file}: the file is empty; it needs at least 'version: 1' and 'experiments'."
+        )
+    builder = _Builder(file, env)
+    data = builder.build(node, ())
+    if builder.problems:
+        raise ConfigError(builder.problems)
+    return SourceDoc(file, data, builder.values, builder.keys)
+
+
+class _Builder:
+    def __init__(self, file: str, env: Mapping[str, str]) -> None:
+        self.file = file
+        self.env = env
+        self.values: dict[KeyPath, Position] = {}
+        self.keys: dict[KeyPath, Position] = {}
+        self.problems: list[str] = []
+        self.constructor = yaml.SafeLoader("")
+
+    def _pos(self, node: yaml.Node) -> Position:
+        return Position(node.start_mark.line + 1, node.start_mark.column + 1)
+
+    def build(self, node: yaml.Node, path: KeyPath) -> Any:
+        self.values[path] = self._pos(node)
+        if isinstance(node, yaml.MappingNode):
+            self.constructor.flatten_mapping(node)
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.constructor.construct_object(key_node, deep=True)
+                if not isinstance(key, str):
+                    key = str(key)
+                child = (*path, key)
+                if key in out:
+                    pos = self._pos(key_node)
+                    self.problems.append(
+                        f"{self.file}:{pos.line}:{pos.column}: {format_path(child)}: "
+                        f"duplicate key '{key}'; keep one of them."
+                    )
+                self.keys[child] = self._pos(key_node)
+                out[key] = self.build(value_node, child)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
+        value = self.constructor.construct_object(node, deep=True)
+        if isinstance(value, str) and "${" in value:
+            return self._interpolate(node, value, path)
+        return value
+
+    def _interpolate(self, node: yaml.Node, value: str, path: KeyPath) -> Any:
+        try:
+            text = interpolate(value, self.env)
+        except KeyError as exc:
+            pos = self._pos(node)
+            self.problems.append(
+                f"{self.file}:{pos.line}:{pos.column}: {format_path(path)}: environment variable "
+                f"{exc.args[0]} is not set; set it, or write ${{{exc.args[0]}:-default}}."
+            )
+            return value
+        if isinstance(node, yaml.ScalarNode) and node.style is None:
+            # An unquoted ${N} stands for a number or a boolean as if written in place.
+            try:
+                return yaml.safe_load(text) if text.strip() else text
+            except yaml.YAMLError:
+                return text
+        return text

@@ -1,0 +1,256 @@
+"""Thresholds × comparisons → checks → verdict. Pure: no I/O.
+
+How ``max_drop`` decides (significance on, the default): the check fails when the mean paired
+delta (candidate − baseline over items present in both) is below ``-max_drop`` **and** the
+one-sided sign-flip test gives p < ``significance`` for "the candidate is worse". With
+``significance: off`` only the first condition is used.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from scoregate.config.model import GateConfig, Thresholds
+from scoregate.decide import stats
+from scoregate.values.model import Check, Comparison, Score, ScoreComparison, Status, Verdict
+from scoregate.values.numbers import delta_text, ids, num, pct
+
+
+def evaluate(
+    comparison: Comparison, gate: GateConfig, *, judge_changed_fails: bool = False
+) -> tuple[Check, ...]:
+    experiment = comparison.experiment
+    checks: list[Check] = []
+
+    def check(
+        score: str | None,
+        kind: str,
+        status: Status,
+        observed: float | None,
+        limit: float | None,
+        explanation: str,
+    ) -> None:
+        checks.append(Check(experiment, score, kind, status, observed, limit, explanation))
+
+    for name, thresholds in gate.scores.items():
+        score = comparison.score(name)
+        run_score = next((s for s in comparison.candidate.run_scores if s.name == name), None)
+        if score is None and run_score is not None:
+            checks.extend(_run_score_checks(experiment, run_score, thresholds))
+            continue
+        if score is None or score.candidate is None:
+            why = (
+                f"no sample produced the score '{name}'"
+                if score is None
+                else f"'{name}' has no value: its task or evaluator failed on all "
+                f"{score.errors} samples"
+            )
+            check(name, "score", "fail", None, None, why)
+            continue
+        checks.extend(_score_checks(comparison, score, thresholds, judge_changed_fails))
+
+    regression = comparison.candidate.metadata.get("regression_error")
+    if isinstance(regression, dict):
+        metric = regression.get("metric")
+        value, limit = regression.get("value"), regression.get("threshold")
+        check(
+            metric,
+            "regression_error",
+            "fail",
+            float(value) if isinstance(value, (int, float)) else None,
+            float(limit) if isinstance(limit, (int, float)) else None,
+            f"the experiment script raised RegressionError: {regression.get('message')}",
+        )
+    rate = comparison.error_rate
+    check(
+        None,
+        "max_error_rate",
+        "fail" if rate > gate.max_error_rate else "pass",
+        rate,
+        gate.max_error_rate,
+        f"{pct(rate)} of samples had errors ({comparison.sample_errors}/{comparison.samples}); "
+        f"allowed {pct(gate.max_error_rate)}",
+    )
+    if gate.max_flaky_rate is not None:
+        items = len(comparison.candidate.items)
+        flaky = len(comparison.flaky_items)
+        if comparison.candidate.repeats < 2:
+            check(
+                None,
+                "max_flaky_rate",
+                "skip",
+                None,
+                gate.max_flaky_rate,
+                "flakiness needs repeats of 2 or more",
+            )
+        else:
+            frac = flaky / items if items else 0.0
+            check(
+                None,
+                "max_flaky_rate",
+                "fail" if frac > gate.max_flaky_rate else "pass",
+                frac,
+                gate.max_flaky_rate,
+                f"{pct(frac)} of items are flaky ({flaky}/{items}: pass/fail differs across "
+                f"repeats); allowed {pct(gate.max_flaky_rate)}",
+            )
+    return tuple(checks)
+
+
+def _run_score_checks(experiment: str, score: Score, t: Thresholds) -> list[Check]:
+    """A run-level score (run evaluators, scripts): only ``min`` applies."""
+    if score.value is None:
+        why = score.error or f"the run-level score '{score.name}' has no value"
+        return [Check(experiment, score.name, "score", "fail", None, None, why)]
+    if t.min is None:
+        return []
+    ok = score.value >= t.min
+    return [
+        Check(
+            experiment,
+            score.name,
+            "min",
+            "pass" if ok else "fail",
+            score.value,
+            t.min,
+            f"run-level value {num(score.value)} is {'at or above' if ok else 'below'} "
+            f"the minimum {num(t.min)}",
+        )
+    ]
+
+
+def _score_checks(
+    comparison: Comparison, score: ScoreComparison, t: Thresholds, judge_changed_fails: bool
+) -> list[Check]:
+    out: list[Check] = []
+    experiment, name = comparison.experiment, score.name
+    cand = score.candidate
+    assert cand is not None
+
+    def add(
+        kind: str, status: Status, observed: float | None, limit: float | None, why: str
+    ) -> None:
+        out.append(Check(experiment, name, kind, status, observed, limit, why))
+
+    if t.min is not None:
+        ok = cand.mean >= t.min
+        add(
+            "min",
+            "pass" if ok else "fail",
+            cand.mean,
+            t.min,
+            f"mean {num(cand.mean)} is {'at or above' if ok else 'below'} the minimum {num(t.min)}",
+        )
+    if t.min_pass_rate is not None:
+        ok = cand.pass_rate >= t.min_pass_rate
+        passed = round(cand.pass_rate * cand.n)
+        add(
+            "min_pass_rate",
+            "pass" if ok else "fail",
+            cand.pass_rate,
+            t.min_pass_rate,
+            f"pass rate {pct(cand.pass_rate)} ({passed}/{cand.n}) is "
+            f"{'at or above' if ok else 'below'} {pct(t.min_pass_rate)}",
+        )
+    needs_baseline = [
+        kind
+        for kind, limit in (
+            ("max_drop", t.max_drop),
+            ("max_regressed_items", t.max_regressed_items),
+        )
+        if limit is not None
+    ]
+    if not needs_baseline:
+        return out
+    if comparison.baseline is None:
+        note = comparison.baseline_note or "no baseline"
+        for kind in needs_baseline:
+            add(kind, "skip", None, getattr(t, kind), f"skipped: {note}")
+        return out
+    if score.judge_changed:
+        status: Status = "fail" if judge_changed_fails else "warn"
+        for kind in needs_baseline:
+            add(
+                kind,
+                status,
+                None,
+                getattr(t, kind),
+                f"{score.judge_changed}; the scores are not comparable with the baseline's",
+            )
+        return out
+    if t.max_drop is not None:
+        out.append(_drop_check(experiment, score, t))
+    if t.max_regressed_items is not None:
+        count = len(score.regressed)
+        ok = count <= t.max_regressed_items
+        listed = f": {ids(score.regressed)}" if count else ""
+        add(
+            "max_regressed_items",
+            "pass" if ok else "fail",
+            count,
+            t.max_regressed_items,
+            f"{count} item{'s' if count != 1 else ''} passed in the baseline and fail now "
+            f"(allowed {t.max_regressed_items}){listed}",
+        )
+    return out
+
+
+def drop_fails(
+    mean_delta: float, p_worse: float, max_drop: float, significance: float | None
+) -> bool:
+    """The rule of ``max_drop``: a drop larger than allowed, and (unless off) significant."""
+    too_large = -mean_delta > max_drop + 1e-12
+    return too_large and (significance is None or p_worse < significance)
+
+
+def _drop_check(experiment: str, score: ScoreComparison, t: Thresholds) -> Check:
+    assert t.max_drop is not None
+    d = score.delta
+    if d is None:
+        return Check(
+            experiment,
+            score.name,
+            "max_drop",
+            "skip",
+            None,
+            t.max_drop,
+            "skipped: no item has a value in both the candidate and the baseline",
+        )
+    drop = -d.mean_delta
+    failed = drop_fails(d.mean_delta, d.p_worse, t.max_drop, t.significance)
+    shown = delta_text(score)
+    if failed:
+        why = f"mean changed by {shown} over {d.n} paired items: a drop larger than the allowed {num(t.max_drop)}"
+        why += " and significant" if t.significance is not None else ""
+        if t.significance is not None:
+            why += f" (p < {t.significance:g})"
+    elif drop > t.max_drop and t.significance is not None:
+        why = (
+            f"mean changed by {shown} over {d.n} paired items: larger than the allowed "
+            f"{num(t.max_drop)} but not significant (p ≥ {t.significance:g}); within noise"
+        )
+    else:
+        why = f"mean changed by {shown} over {d.n} paired items; allowed drop {num(t.max_drop)}"
+    note = None
+    if t.significance is not None and t.max_drop > 0 and d.mde is not None and d.mde > t.max_drop:
+        needed = stats.items_needed(d.sd_delta or 0.0, t.max_drop, alpha=t.significance)
+        note = (
+            f"Too few items for this tolerance: the smallest drop this dataset can detect is "
+            f"{num(d.mde)}; about {needed} items would be needed to detect {num(t.max_drop)}"
+        )
+        why += f". {note}"
+    return Check(
+        experiment,
+        score.name,
+        "max_drop",
+        "fail" if failed else "pass",
+        drop if not math.isnan(drop) else None,
+        t.max_drop,
+        why,
+        note,
+    )
+
+
+def decide(checks: Sequence[Check], comparisons: Sequence[Comparison]) -> Verdict:
+    return Verdict(tuple(checks), tuple(comparisons))

@@ -1,0 +1,225 @@
+"""Item sources: local JSONL, JSON, YAML and CSV files.
+
+An item without an ``id`` gets one derived from its content, so pairing with a baseline
+survives reordering. Every problem in a file is reported together, each with its row.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scoregate.config import paths
+from scoregate.config.model import DatasetConfig
+from scoregate.values.errors import ConfigError
+from scoregate.values.model import Item
+
+if TYPE_CHECKING:
+    from scoregate.config.langfuse import LangfuseDatasetConfig, LiveDatasetConfig
+
+FIELDS = ("id", "input", "expected_output", "metadata")
+FORMATS = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+    ".csv": "csv",
+}
+
+Row = tuple[str, Any]
+"""Where a row is (``file:line``) and what it holds."""
+
+
+def content_id(input_value: Any, expected_output: Any) -> str:
+    canonical = json.dumps([input_value, expected_output], sort_keys=True, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+class FileDatasets:
+    """The file dataset source (JSONL, JSON, YAML, CSV); the other kinds are in integrations/."""
+
+    def load(
+        self,
+        dataset: DatasetConfig | LangfuseDatasetConfig | LiveDatasetConfig,
+        *,
+        display_root: Path | None,
+    ) -> tuple[Item, ...]:
+        assert isinstance(dataset, DatasetConfig)
+        return load_items(dataset, display_root=display_root)
+
+
+FILE = FileDatasets()
+
+
+def load_items(
+    dataset: DatasetConfig,
+    *,
+    display_root: Path | None = None,
+) -> tuple[Item, ...]:
+    path = dataset.path
+    root = display_root or dataset.root or Path.cwd()
+    shown = paths.relative(path, root)
+    fmt = dataset.format or FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ConfigError(
+            f"{dataset.where}: dataset {shown}: cannot tell the format from the extension "
+            f"'{path.suffix}'; use .jsonl, .json, .yaml or .csv, or set dataset.format."
+        )
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{dataset.where}: {paths.missing(path, root)}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{dataset.where}: dataset {shown} cannot be read: {exc}") from None
+    problems: list[str] = []
+    rows = list(_READERS[fmt](text, shown, problems))
+    items = _items(rows, problems)
+    if not items and not problems:
+        problems.append(f"{shown}: the dataset has no items.")
+    validators = [
+        (field, _validator(schema))
+        for field, schema in (
+            ("input", dataset.input_schema),
+            ("expected_output", dataset.expected_output_schema),
+        )
+        if schema is not None
+    ]
+    for item in items:
+        for field, validator in validators:
+            for error in validator.iter_errors(getattr(item, field)):
+                at = "".join(f"[{p!r}]" for p in error.absolute_path)
+                problems.append(
+                    f"{item.source}: item '{item.id}': {field}{at} does not match "
+                    f"{field}_schema: {error.message}"
+                )
+    if problems:
+        raise ConfigError(problems)
+    return items
+
+
+def _validator(schema: Mapping[str, Any]) -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(schema)
+
+
+def _jsonl(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield f"{shown}:{number}", json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{shown}:{number}:{exc.colno}: not valid JSON: {exc.msg}.")
+
+
+def _json(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problems.append(f"{shown}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}.")
+        return
+    if isinstance(data, dict) and isinstance(data.get("items"), list):
+        data = data["items"]
+    if not isinstance(data, list):
+        problems.append(
+            f'{shown}: a JSON dataset must be an array of items (or {{"items": [...]}}).'
+        )
+        return
+    for index, row in enumerate(data):
+        yield f"{shown}[{index}]", row
+
+
+def _yaml(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
+    import yaml
+
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
+        problems.append(f"{where}: YAML syntax error: {exc.problem}.")
+        return
+    if node is not None and isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if key.value == "items":
+                node = value
+    if not isinstance(node, yaml.SequenceNode):
+        problems.append(f"{shown}: a YAML dataset must be a list of items (or items: [...]).")
+        return
+    constructor = yaml.SafeLoader("")
+    for child in node.value:
+        yield f"{shown}:{child.start_mark.line + 1}", constructor.construct_object(child, deep=True)
+
+
+def _csv(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
+    reader = csv.DictReader(text.splitlines(keepends=True))
+    if not reader.fieldnames or "input" not in reader.fieldnames:
+        problems.append(f"{shown}:1: a CSV dataset needs a header row with an 'input' column.")
+        return
+    for row in reader:
+        where = f"{shown}:{reader.line_num}"
+        item: dict[str, Any] = {}
+        metadata: dict[str, Any] = {}
+        for key, value in row.items():
+            if key is None:
+                problems.append(f"{where}: the row has more cells than the header has columns.")
+            elif key == "metadata" and value:
+                try:
+                    metadata.update(json.loads(value))
+                except (json.JSONDecodeError, TypeError, ValueError):
+                    problems.append(f"{where}: the metadata cell must hold a JSON object.")
+            elif key in FIELDS:
+                if value or key == "input":
+                    item[key] = value
+            else:
+                metadata[key] = value
+        item["metadata"] = metadata
+        yield where, item
+
+
+_READERS = {"jsonl": _jsonl, "json": _json, "yaml": _yaml, "csv": _csv}
+
+
+def _items(rows: Sequence[Row], problems: list[str]) -> tuple[Item, ...]:
+    items: list[Item] = []
+    first_seen: dict[str, str] = {}
+    for where, row in rows:
+        if not isinstance(row, dict):
+            problems.append(f"{where}: an item must be a mapping with at least 'input'.")
+            continue
+        unknown = [k for k in row if k not in FIELDS]
+        for key in unknown:
+            close = difflib.get_close_matches(key, FIELDS, n=1, cutoff=0.6)
+            hint = (
+                f"; did you mean '{close[0]}'?" if close else f"; an item has {', '.join(FIELDS)}."
+            )
+            problems.append(f"{where}: unknown field '{key}'{hint}")
+        if "input" not in row:
+            problems.append(f"{where}: the item has no 'input'.")
+            continue
+        metadata = row.get("metadata") or {}
+        if not isinstance(metadata, dict):
+            problems.append(f"{where}: 'metadata' must be a mapping.")
+            continue
+        raw_id = row.get("id")
+        item_id = (
+            str(raw_id)
+            if raw_id not in (None, "")
+            else content_id(row["input"], row.get("expected_output"))
+        )
+        if item_id in first_seen:
+            problems.append(
+                f"{where}: duplicate item id '{item_id}', first used at {first_seen[item_id]}; "
+                "give each item a unique id."
+            )
+            continue
+        first_seen[item_id] = where
+        items.append(Item(item_id, row["input"], row.get("expected_output"), metadata, where))
+    return tuple(items)

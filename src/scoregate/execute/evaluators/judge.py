@@ -1,0 +1,177 @@
+"""LLM judges: a model scores each output on a declared scale, normalised to 0-1.
+
+The judge is asked for ``{"score": N, "reasoning": "..."}``. Accepted replies: that JSON, the
+same JSON inside a code fence, or a bare number. Anything else is a judge error that keeps the
+raw reply, never a silent 0. The reasoning becomes the score's comment.
+
+Each judge score carries a fingerprint (model, SHA-256 of the prompt template, scale): a
+baseline scored by another judge is not compared as if the app had changed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from scoregate.config.model import ChatPromptConfig, EvaluatorConfig
+from scoregate.config.templates import Message, Prompt, TemplateError
+from scoregate.execute.evaluators.evaluator import Evaluator
+from scoregate.execute.evaluators.results import format_number, normalise
+from scoregate.execute.provider import ChatRequest, Provider, ProviderError
+from scoregate.values.model import Item, Score, ScoreDef, Usage
+
+DEFAULT_SCALE = (0.0, 10.0)
+INSTRUCTION = (
+    "You are an impartial evaluator. Reply with only a JSON object and nothing else: "
+    '{{"score": <a number from {low} to {high}, higher is better>, '
+    '"reasoning": "<one or two sentences>"}}'
+)
+_FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
+_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
+REASONING_KEYS = ("reasoning", "reason", "explanation", "rationale")
+
+
+class JudgeReplyError(ValueError):
+    """A judge reply that is not a score."""
+
+
+@dataclass(frozen=True, slots=True)
+class JudgeReply:
+    """What one judge call produced: a raw score and reasoning, or an error; and its cost."""
+
+    raw: float | None
+    reasoning: str | None
+    reply: str
+    error: str | None
+    usage: Usage | None
+
+
+def parse_reply(reply: str) -> tuple[float, str | None]:
+    """The judge's (raw score, reasoning). Raises JudgeReplyError for anything else."""
+    text = reply.strip()
+    candidates = [text]
+    candidates += [m.group(1).strip() for m in _FENCE.finditer(text)]
+    for candidate in candidates:
+        try:
+            value = json.loads(candidate)
+        except ValueError:
+            continue
+        return _from_json(value)
+    if _NUMBER.fullmatch(text):
+        return _finite(float(text)), None
+    raise JudgeReplyError(
+        'expected JSON {"score": N, "reasoning": "..."}, that JSON in a ```json fence, '
+        "or a bare number"
+    )
+
+
+def _from_json(value: Any) -> tuple[float, str | None]:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _finite(float(value)), None
+    if not isinstance(value, dict):
+        raise JudgeReplyError(f"the reply is JSON {type(value).__name__}, not an object")
+    if "score" not in value:
+        raise JudgeReplyError('the reply\'s JSON has no "score"')
+    score = value["score"]
+    if isinstance(score, str) and _NUMBER.fullmatch(score.strip()):
+        score = float(score)
+    if isinstance(score, bool) or not isinstance(score, (int, float)):
+        raise JudgeReplyError(f'"score" is {json.dumps(score)[:40]}, not a number')
+    reasoning = next((value[k] for k in REASONING_KEYS if value.get(k) is not None), None)
+    return _finite(float(score)), None if reasoning is None else str(reasoning)
+
+
+def _finite(value: float) -> float:
+    if math.isnan(value) or math.isinf(value):
+        raise JudgeReplyError(f"the score {value} is not a finite number")
+    return value
+
+
+def judge_prompt(chat: ChatPromptConfig, scale: tuple[float, float]) -> Prompt:
+    """The user's prompt after our instruction for the reply format."""
+    low, high = (format_number(x) for x in scale)
+    instruction = Message("system", INSTRUCTION.format(low=low, high=high))
+    return Prompt((instruction, *chat.prompt.messages))
+
+
+def prompt_digest(prompt: Prompt) -> str:
+    """First 16 hex digits of the SHA-256 of our reply instruction and the user's template
+    (the scale is recorded on its own)."""
+    instruction = Prompt((Message("system", INSTRUCTION), *prompt.messages))
+    return instruction.sha256[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class Judge:
+    name: str
+    chat: ChatPromptConfig
+    prompt: Prompt
+    scale: tuple[float, float]
+    provider: Provider
+
+    @property
+    def fingerprint(self) -> dict[str, Any]:
+        # JSON-native values: the baseline's fingerprint is read back from JSON.
+        return {
+            "model": self.chat.model,
+            "prompt_sha256": prompt_digest(self.chat.prompt),
+            "scale": [self.scale[0], self.scale[1]],
+        } | dict(self.chat.source or {})  # a Langfuse prompt's name and version
+
+    async def __call__(self, item: Item, output: Any) -> JudgeReply:
+        try:
+            messages = self.prompt.render(item, output)
+        except TemplateError as exc:
+            return JudgeReply(None, None, "", f"cannot fill the judge prompt: {exc}", None)
+        request = ChatRequest(self.chat.model, messages, dict(self.chat.params))
+        try:
+            result = await self.provider.complete(request, kind="judge", repeat=0)
+        except ProviderError as exc:
+            return JudgeReply(None, None, "", f"the judge call failed: {exc}", None)
+        try:
+            raw, reasoning = parse_reply(result.text)
+        except JudgeReplyError as exc:
+            shown = result.text if len(result.text) <= 300 else result.text[:300] + "…"
+            error = f"the judge's reply is not a score ({exc}); it replied: {shown!r}"
+            return JudgeReply(None, None, result.text, error, result.usage)
+        return JudgeReply(raw, reasoning, result.text, None, result.usage)
+
+    def scores(self, verdict: JudgeReply) -> tuple[Score, ...]:
+        prefix = f"judge '{self.name}' ({self.chat.model})"
+        if verdict.error is not None:
+            return (
+                Score(
+                    self.name,
+                    None,
+                    raw=verdict.reply or None,
+                    scale=self.scale,
+                    comment=verdict.reply or None,
+                    error=f"{prefix}: {verdict.error}",
+                    usage=verdict.usage,
+                ),
+            )
+        value, error = normalise(verdict.raw, self.scale)
+        return (
+            Score(
+                self.name,
+                value,
+                raw=verdict.raw,
+                scale=self.scale,
+                comment=verdict.reasoning if error is None else verdict.reply,
+                error=None if error is None else f"{prefix}: the score {error}",
+                usage=verdict.usage,
+            ),
+        )
+
+
+def build_judge(config: EvaluatorConfig, provider: Provider) -> Evaluator:
+    assert config.judge is not None
+    scale = config.scale or DEFAULT_SCALE
+    name = config.name or "judge"
+    judge = Judge(name, config.judge, judge_prompt(config.judge, scale), scale, provider)
+    pass_mark = 0.5 if config.pass_mark is None else config.pass_mark
+    definition = ScoreDef(name, pass_mark, scale, "judge", judge.fingerprint)
+    return Evaluator(name, judge, judge.scores, True, (definition,))

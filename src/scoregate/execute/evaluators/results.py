@@ -1,0 +1,75 @@
+"""Turn what an evaluator returned into canonical scores.
+
+Accepted: a number, a bool, a dict (``name``, ``value``, ``comment``), an object with
+``name``/``value``/``comment`` (Langfuse's ``Evaluation``), or a list of those.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from scoregate.values.model import Score
+
+
+def normalise(raw: Any, scale: tuple[float, float] | None) -> tuple[float | None, str | None]:
+    """(canonical 0-1 value, error). A value outside its scale is an error, never clamped."""
+    if isinstance(raw, bool):
+        value = 1.0 if raw else 0.0
+        return value, None
+    if not isinstance(raw, (int, float)):
+        return (
+            None,
+            f"returned {type(raw).__name__} {str(raw)[:80]!r}; a score must be a number or a bool",
+        )
+    number = float(raw)
+    if math.isnan(number) or math.isinf(number):
+        return None, f"returned {number}; a score must be a finite number"
+    low, high = scale or (0.0, 1.0)
+    if not low <= number <= high:
+        declared = f"its scale {format_number(low)}-{format_number(high)}"
+        hint = "" if scale else " (declare 'scale: [low, high]' on the evaluator to normalise it)"
+        return None, f"value {format_number(number)} is outside {declared}{hint}"
+    return (number - low) / (high - low), None
+
+
+def format_number(x: float) -> str:
+    return f"{x:g}"
+
+
+def to_scores(
+    result: Any, default_name: str, scale: tuple[float, float] | None
+) -> tuple[Score, ...]:
+    candidates = result if isinstance(result, (list, tuple)) else [result]
+    scores = []
+    for index, candidate in enumerate(candidates):
+        name, raw, comment = _unpack(
+            candidate, default_name if index == 0 else f"{default_name}.{index}"
+        )
+        value, error = normalise(raw, scale)
+        scores.append(
+            Score(
+                name,
+                value,
+                raw=raw,
+                scale=scale,
+                comment=comment,
+                error=error and f"{name}: {error}",
+            )
+        )
+    return tuple(scores)
+
+
+def _unpack(candidate: Any, default_name: str) -> tuple[str, Any, str | None]:
+    if isinstance(candidate, Mapping):
+        comment = candidate.get("comment")
+        return str(candidate.get("name") or default_name), candidate.get("value"), _text(comment)
+    if hasattr(candidate, "value") and not isinstance(candidate, (int, float)):
+        name = getattr(candidate, "name", None) or default_name
+        return str(name), candidate.value, _text(getattr(candidate, "comment", None))
+    return default_name, candidate, None
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)

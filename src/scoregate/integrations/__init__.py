@@ -1,0 +1,1 @@
+"""Integrations: Langfuse (and the others) behind the interfaces the core defines."""

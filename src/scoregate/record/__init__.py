@@ -1,0 +1,1 @@
+"""Record: run records on disk (store), score tables, and where a run was made (git)."""

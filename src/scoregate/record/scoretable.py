@@ -1,0 +1,140 @@
+"""A run's scores as columns: what compare and the gate need, without the items themselves.
+
+A run record stores this table in its header, so comparing two records of 100,000 items
+reads a few hundred thousand numbers instead of building every item, sample and score;
+the items of the few that a report shows are read on demand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from scoregate.values.model import ItemResult, RunRecord, Usage
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreTable:
+    ids: tuple[str, ...]
+    """Item ids, in the record's order."""
+    counts: tuple[int, ...]
+    """Samples per item."""
+    values: Mapping[str, Sequence[float | None]]
+    """Per score name, the value of every sample, item after item (None: no value)."""
+    errors: frozenset[int]
+    """Flat sample positions with a task error or any evaluator error."""
+    usage: Usage
+
+    @property
+    def samples(self) -> int:
+        return len(next(iter(self.values.values()), ())) if self.values else sum(self.counts)
+
+    def spans(self) -> Iterator[tuple[int, str, int, int]]:
+        """(item position, item id, first flat sample position, sample count) per item."""
+        start = 0
+        for position, (item_id, count) in enumerate(zip(self.ids, self.counts, strict=True)):
+            yield position, item_id, start, count
+            start += count
+
+    def items_with_errors(self) -> list[int]:
+        """Item positions that have at least one errored sample, in order."""
+        if not self.errors:
+            return []
+        return [
+            p for p, _, start, n in self.spans() if any(start + k in self.errors for k in range(n))
+        ]
+
+
+def build(items: Sequence[ItemResult], names: Sequence[str] = ()) -> ScoreTable:
+    """The table of a run held in memory (one pass over its items)."""
+    values: dict[str, list[float | None]] = {name: [] for name in names}
+    ids: list[str] = []
+    counts: list[int] = []
+    errors: set[int] = set()
+    usage = Usage()
+    flat = 0
+    for result in items:
+        ids.append(result.item.id)
+        counts.append(len(result.samples))
+        for sample in result.samples:
+            if sample.usage:
+                usage += sample.usage
+            found: dict[str, float | None] = {}
+            failed = sample.error is not None
+            for score in sample.scores:
+                found[score.name] = score.value
+                failed = failed or score.error is not None
+                if score.usage:
+                    usage += score.usage
+                if score.name not in values:
+                    values[score.name] = [None] * flat
+            for name, column in values.items():
+                column.append(found.get(name))
+            if failed:
+                errors.add(flat)
+            flat += 1
+    return ScoreTable(tuple(ids), tuple(counts), values, frozenset(errors), usage)
+
+
+def of(record: RunRecord) -> ScoreTable:
+    """A record's scores as columns: stored with its items, or built from them (one pass)."""
+    return record.table or build(record.items, list(record.score_defs))
+
+
+def to_json(table: ScoreTable) -> dict[str, Any]:
+    uniform = len(set(table.counts)) <= 1
+    return {
+        "ids": list(table.ids),
+        "samples": (table.counts[0] if table.counts else 1) if uniform else list(table.counts),
+        "values": {name: list(column) for name, column in table.values.items()},
+        "errors": sorted(table.errors),
+        "usage": [
+            table.usage.prompt_tokens,
+            table.usage.completion_tokens,
+            table.usage.cost,
+            table.usage.calls,
+            table.usage.cache_hits,
+        ],
+    }
+
+
+def from_json(data: Mapping[str, Any]) -> ScoreTable:
+    ids = tuple(str(i) for i in data["ids"])
+    samples = data["samples"]
+    counts = tuple(samples) if isinstance(samples, list) else (int(samples),) * len(ids)
+    values = {str(name): column for name, column in data["values"].items()}
+    if len(counts) != len(ids) or any(len(c) != sum(counts) for c in values.values()):
+        raise ValueError("'table' does not match its items")
+    prompt, completion, cost, calls, hits = data["usage"]
+    return ScoreTable(
+        ids, counts, values, frozenset(data["errors"]), Usage(prompt, completion, cost, calls, hits)
+    )
+
+
+def finder(record: RunRecord) -> Callable[[str], ItemResult | None]:
+    """Look items up by id without reading the ones nobody asks for."""
+    table = record.table
+    if table is None:
+        by_id = {result.item.id: result for result in record.items}
+        return by_id.get
+    positions = {item_id: index for index, item_id in enumerate(table.ids)}
+    items = record.items
+
+    def find(item_id: str) -> ItemResult | None:
+        index = positions.get(item_id)
+        return None if index is None else items[index]
+
+    return find
+
+
+def with_errors(record: RunRecord) -> list[ItemResult]:
+    """Items with at least one errored sample (a task or an evaluator failed), in order."""
+    table = record.table
+    if table is None:
+        return [
+            r
+            for r in record.items
+            if any(s.error or any(x.error for x in s.scores) for s in r.samples)
+        ]
+    return [record.items[position] for position in table.items_with_errors()]

@@ -1,0 +1,176 @@
+"""GitHub Actions: the job summary, annotations and step outputs, and the sticky comment's body
+(its marker, fitted into GitHub's limit); ``integrations/github`` posts it.
+
+Everything here takes the environment as a mapping (the CLI passes ``os.environ``) so tests
+pass exactly the variables a runner would set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Literal, TextIO
+
+if TYPE_CHECKING:
+    from scoregate.values.model import Verdict
+
+# GitHub rejects an issue comment body longer than this many characters.
+COMMENT_BODY_LIMIT = 65_536
+# GitHub refuses a step summary larger than 1 MiB; keep well under it.
+STEP_SUMMARY_LIMIT = 1_000_000
+
+
+# --------------------------------------------------------------------------------------------
+# Workflow commands, step summary and outputs
+# --------------------------------------------------------------------------------------------
+
+
+def escape_data(value: str) -> str:
+    """Escape a workflow-command message (the part after ``::``)."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    """Escape a workflow-command property value (``title=...``)."""
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(level: Literal["error", "warning", "notice"], message: str, *, title: str) -> str:
+    """One workflow command line, e.g. ``::error title=qa · accuracy::dropped by 0.12``."""
+    return f"::{level} title={escape_property(title)}::{escape_data(message)}"
+
+
+def in_actions(env: Mapping[str, str]) -> bool:
+    return env.get("GITHUB_ACTIONS") == "true"
+
+
+def append_step_summary(markdown: str, *, env: Mapping[str, str]) -> bool:
+    """Append markdown to ``$GITHUB_STEP_SUMMARY``; return whether there was a file to write."""
+    path = env.get("GITHUB_STEP_SUMMARY")
+    if not in_actions(env) or not path:
+        return False
+    text = markdown if markdown.endswith("\n") else markdown + "\n"
+    if len(text.encode()) > STEP_SUMMARY_LIMIT:
+        text = _cut_at_line(text, STEP_SUMMARY_LIMIT // 4, note=_summary_cut_note())
+    with open(path, "a", encoding="utf-8") as summary:
+        summary.write(text)
+    return True
+
+
+def format_outputs(outputs: Mapping[str, str]) -> str:
+    """Step outputs in the ``$GITHUB_OUTPUT`` file syntax; multiline values use a heredoc."""
+    lines: list[str] = []
+    for key, value in outputs.items():
+        if "\n" in value or "\r" in value:
+            delimiter = f"ghadelimiter_{uuid.uuid4()}"
+            lines.extend((f"{key}<<{delimiter}", value, delimiter))
+        else:
+            lines.append(f"{key}={value}")
+    return "".join(line + "\n" for line in lines)
+
+
+def write_outputs(outputs: Mapping[str, str], *, env: Mapping[str, str]) -> bool:
+    path = env.get("GITHUB_OUTPUT")
+    if not in_actions(env) or not path:
+        return False
+    with open(path, "a", encoding="utf-8") as output_file:
+        output_file.write(format_outputs(outputs))
+    return True
+
+
+def publish_to_actions(
+    *,
+    markdown: str,
+    verdict: Verdict,
+    outputs: Mapping[str, str],
+    env: Mapping[str, str],
+    stream: TextIO,
+) -> None:
+    """Job summary, one annotation per failing (or warning) check, and the step outputs.
+
+    Outside GitHub Actions (``GITHUB_ACTIONS`` is not ``"true"``) nothing is written.
+    """
+    if not in_actions(env):
+        return
+    append_step_summary(markdown, env=env)
+    for check in verdict.checks:
+        if check.status not in ("fail", "warn"):
+            continue
+        level: Literal["error", "warning"] = "error" if check.status == "fail" else "warning"
+        title = f"{check.experiment} · {check.score or check.kind}"
+        stream.write(annotation(level, check.explanation, title=title) + "\n")
+    stream.flush()
+    write_outputs(outputs, env=env)
+
+
+# --------------------------------------------------------------------------------------------
+# The sticky comment
+# --------------------------------------------------------------------------------------------
+
+_MARKER_KEY_UNSAFE = re.compile(r"[^A-Za-z0-9._/:@=+#-]+")
+
+
+def marker_comment(key: str) -> str:
+    """The hidden line that identifies our comment: ``<!-- scoregate:KEY -->``."""
+    safe = _MARKER_KEY_UNSAFE.sub("_", key.strip()) or "default"
+    # "--" would end the HTML comment early.
+    while "--" in safe:
+        safe = safe.replace("--", "-")
+    return f"<!-- scoregate:{safe} -->"
+
+
+def default_marker_key(config: str, env: Mapping[str, str]) -> str:
+    """A key per config, workflow, job and matrix leg, so matrix jobs keep their own comment.
+
+    GitHub sets no variable for the matrix values, so the leg is told apart by the runner
+    OS and, when the workflow sets it (``SCOREGATE_MATRIX: ${{ toJSON(matrix) }}``), by a
+    short hash of the matrix values.
+    """
+    config_part = config.replace("\\", "/").removeprefix("./") or "experiments.yaml"
+    workflow = env.get("GITHUB_WORKFLOW", "")
+    job = env.get("GITHUB_JOB", "")
+    key = f"{config_part}@{workflow}/{job}" if workflow or job else config_part
+    leg = [env.get("RUNNER_OS", ""), env.get("SCOREGATE_MATRIX", "")]
+    if any(leg):
+        digest = hashlib.sha256("\0".join(leg).encode()).hexdigest()[:10]
+        key = f"{key}#{digest}"
+    return key
+
+
+def fit_comment_body(body: str, marker: str, *, limit: int = COMMENT_BODY_LIMIT) -> str:
+    """The marker line plus the body, cut at a line boundary with a note if it is too long."""
+    full = f"{marker}\n{body}"
+    if len(full) <= limit:
+        return full
+    note = (
+        f"\n\n> [!NOTE]\n> This comment was cut to fit GitHub's {limit:,}-character limit "
+        f"({len(full):,} characters). The full report is in the job summary and in "
+        "`report.md`."
+    )
+    return _cut_at_line(full, limit, note=note)
+
+
+def _summary_cut_note() -> str:
+    return "\n\n> [!NOTE]\n> The report was cut to fit GitHub's 1 MiB job-summary limit.\n"
+
+
+def _cut_at_line(text: str, limit: int, *, note: str) -> str:
+    """Keep whole lines of ``text`` and close open fences and ``<details>`` within ``limit``."""
+    budget = limit - len(note) - 200  # room for the closing tags added below
+    kept: list[str] = []
+    used = 0
+    for line in text.splitlines(keepends=True):
+        if used + len(line) > budget:
+            break
+        kept.append(line)
+        used += len(line)
+    closing = ""
+    fences = sum(1 for line in kept if line.lstrip().startswith("```"))
+    if fences % 2:
+        closing += "\n```"
+    opened = sum(line.count("<details") for line in kept)
+    closed = sum(line.count("</details>") for line in kept)
+    closing += "\n</details>" * min(max(opened - closed, 0), 20)
+    return "".join(kept).rstrip("\n") + closing + note

@@ -1,0 +1,378 @@
+"""The markdown report: the body of the PR comment and of the job summary.
+
+Verdict first, one table per experiment, failing checks with their explanation, then the
+regressed and flaky items in collapsible sections. Text from datasets and models is
+untrusted: :func:`cell` escapes it so it cannot break a table, open HTML, start a link or
+mention anyone. When the report is too long for a comment, item details are shortened
+first, then left out, and the report says so; tables are never cut.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from functools import partial
+
+from scoregate.record.scoretable import finder, with_errors
+from scoregate.report.text import (
+    aggregate_text,
+    as_text,
+    checks_counted,
+    score_value,
+    shorten,
+)
+from scoregate.values.model import (
+    Check,
+    Comparison,
+    ItemResult,
+    RunRecord,
+    ScoreComparison,
+    Verdict,
+)
+from scoregate.values.numbers import delta_text
+
+COMMENT_LIMIT = 65_536
+DEFAULT_BUDGET = 60_000
+ICONS = {"pass": "✅", "fail": "❌", "skip": "⏭️", "warn": "⚠️"}
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def cell(value: object, limit: int = 300) -> str:
+    """Untrusted text made safe for one line of markdown (a table cell or a list item)."""
+    text = shorten(as_text(value), limit)
+    text = html.escape(text, quote=False)
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = text.replace("@", "@\u200b")
+    text = re.sub(r"\r\n|\r|\n", "<br>", text)
+    return text or " "
+
+
+def _status(checks: Sequence[Check]) -> str:
+    if any(c.status == "fail" for c in checks):
+        return "fail"
+    if any(c.status == "warn" for c in checks):
+        return "warn"
+    return "pass"
+
+
+def _score_status(score: ScoreComparison, checks: Sequence[Check]) -> str:
+    mine = [c for c in checks if c.score == score.name]
+    if not mine:
+        return "—"
+    failing = [c.kind for c in mine if c.status == "fail"]
+    if failing:
+        return f"{ICONS['fail']} {', '.join(failing)}"
+    if any(c.status == "warn" for c in mine):
+        return f"{ICONS['warn']} judge changed"
+    if all(c.status == "skip" for c in mine):
+        return f"{ICONS['skip']} skipped"
+    return ICONS["pass"]
+
+
+def _summary_line(comparison: Comparison) -> str:
+    record = comparison.candidate
+    parts = [
+        f"{len(record.items)} items × {record.repeats} repeat{'s' if record.repeats > 1 else ''}"
+    ]
+    if comparison.baseline is not None:
+        base = comparison.baseline
+        commit = str(base.git.get("commit") or "")[:7]
+        parts.append(f"baseline `{base.run_id}`" + (f" ({commit})" if commit else ""))
+    else:
+        parts.append(f"no baseline ({cell(comparison.baseline_note or 'none', 200)})")
+    if (link := _langfuse_url(record)) is not None:
+        parts.append(f"[Langfuse run]({link})")
+    if comparison.baseline is not None and (link := _langfuse_url(comparison.baseline)):
+        parts.append(f"[Langfuse baseline run]({link})")
+    if comparison.sample_errors:
+        parts.append(f"{comparison.sample_errors} sample errors")
+    if comparison.new_items:
+        parts.append(f"{len(comparison.new_items)} new items")
+    if comparison.missing_items:
+        parts.append(f"{len(comparison.missing_items)} items missing from this run")
+    usage = record.usage()
+    if usage.calls or usage.cache_hits:
+        parts.append(
+            f"{usage.prompt_tokens + usage.completion_tokens:,} tokens · ${usage.cost:.4f}"
+            + (f" · {usage.cache_hits} cache hits" if usage.cache_hits else "")
+        )
+    return " · ".join(parts)
+
+
+def _langfuse_url(record: RunRecord, key: str = "url", tail: str = "") -> str | None:
+    """A Langfuse link stored in the run record (``metadata.langfuse``), if it is a plain URL."""
+    found = record.metadata.get("langfuse")
+    url = found.get(key) if isinstance(found, Mapping) else None
+    url = f"{url}{tail}" if isinstance(url, str) else ""
+    return url if re.fullmatch(r"https?://[^\s()<>\[\]]+", url) else None
+
+
+def _prompt_note(comparison: Comparison, name: str) -> str:
+    """The Langfuse prompt (name and version) a judge score came from."""
+    definition = comparison.candidate.score_defs.get(name)
+    found = (definition.fingerprint if definition else None) or {}
+    if "prompt_name" not in found:
+        return ""
+    return f"<br>prompt {cell(found['prompt_name'], 80)} v{cell(found.get('prompt_version'), 12)}"
+
+
+def _table(comparison: Comparison, checks: Sequence[Check]) -> list[str]:
+    lines = [
+        "| score | baseline | candidate | Δ [95% CI] p | pass rate | status |",
+        "|---|---:|---:|---|---:|---|",
+    ]
+    for score in comparison.scores:
+        before, now, delta = _means_and_delta(score)
+        if score.judge_changed:
+            delta += f"<br>⚠️ {cell(score.judge_changed, 200)}"
+        rate = f"{100 * score.candidate.pass_rate:.1f}%" if score.candidate else "—"
+        lines.append(
+            f"| `{score.name}`{_prompt_note(comparison, score.name)}"
+            f" | {before} | {now} | {delta} | {rate} | {_score_status(score, checks)} |"
+        )
+    for run_score in comparison.candidate.run_scores:
+        value = score_value(run_score)
+        lines.append(f"| `{run_score.name}` (run) | — | {value} | — | — | |")
+    return lines
+
+
+def _means_and_delta(score: ScoreComparison) -> tuple[str, str, str]:
+    """Baseline mean, candidate mean and delta cells. With a delta, the means are those of the
+    paired items (what the delta is the difference of); when the runs' items differ, the
+    delta cell says over how many items, and gives the means of each whole run."""
+    d = score.delta
+    if d is None or score.paired_means is None:
+        return aggregate_text(score.baseline), aggregate_text(score.candidate), "—"
+    before, now = score.paired_means
+    delta = delta_text(score)
+    whole = (score.baseline.n if score.baseline else 0, score.candidate.n if score.candidate else 0)
+    if whole != (d.n, d.n):
+        delta += (
+            f"<br>over {d.n} paired items; all items {aggregate_text(score.baseline)} → "
+            f"{aggregate_text(score.candidate)}"
+        )
+    return f"{before:.3f}", f"{now:.3f}", delta
+
+
+def _chart(comparison: Comparison) -> list[str]:
+    scores = [s for s in comparison.scores if s.candidate and s.baseline]
+    if comparison.baseline is None or not scores:
+        return []
+    names = ", ".join(f'"{s.name}"' for s in scores)
+    # The table's figures: the means of the paired items where there are some.
+    means = [
+        s.paired_means or (s.baseline.mean, s.candidate.mean)
+        for s in scores
+        if s.baseline and s.candidate
+    ]
+    base = ", ".join(f"{before:.3f}" for before, _ in means)
+    cand = ", ".join(f"{now:.3f}" for _, now in means)
+    paired = any(
+        s.delta and (s.delta.n, s.delta.n) != (s.baseline.n, s.candidate.n)
+        for s in scores
+        if s.baseline and s.candidate
+    )
+    what = "mean per score over the items in both runs" if paired else "mean per score"
+    return [
+        "```mermaid",
+        "xychart-beta",
+        f'    title "{comparison.experiment}: {what} (left bar baseline, right bar candidate)"',
+        f"    x-axis [{names}]",
+        '    y-axis "mean" 0 --> 1',
+        f"    bar [{base}]",
+        f"    bar [{cand}]",
+        "```",
+        "",
+    ]
+
+
+def _item_block(
+    item_id: str,
+    score: ScoreComparison,
+    comparison: Comparison,
+    now: ItemResult,
+    before: ItemResult | None,
+    limit: int,
+) -> list[str]:
+    sample = now.samples[0]
+    found = sample.score(score.name)
+    old = before.samples[0].score(score.name) if before else None
+    change = f"{score_value(old) if old else '—'} → {score_value(found) if found else 'error'}"
+    rows = [
+        f"**`{cell(item_id, 80)}`** · `{score.name}` {change}",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| input | {cell(now.item.input, limit)} |",
+        f"| expected | {cell(now.item.expected_output, limit)} |",
+    ]
+    if before is not None:
+        rows.append(f"| baseline output | {cell(before.samples[0].output, limit)} |")
+    rows.append(f"| candidate output | {cell(sample.output, limit)} |")
+    if sample.error:
+        rows.append(f"| error | {cell(sample.error, limit)} |")
+    if found and found.comment:
+        rows.append(f"| comment | {cell(found.comment, limit)} |")
+    if found and found.error:
+        rows.append(f"| evaluator error | {cell(found.error, limit)} |")
+    trace_id = now.item.trace_id
+    trace = trace_id and _langfuse_url(comparison.candidate, "trace_url", trace_id)
+    if trace:
+        rows.append(f"| trace | [{cell(trace_id, 80)}]({trace}) |")
+    rows.append("")
+    return rows
+
+
+def _nothing(item_id: str) -> ItemResult | None:
+    return None
+
+
+def _regressed(comparison: Comparison, limit: int, max_items: int) -> tuple[list[str], bool]:
+    pairs = [(s, i) for s in comparison.scores for i in s.regressed]
+    if not pairs:
+        return [], False
+    now = finder(comparison.candidate)
+    before = finder(comparison.baseline) if comparison.baseline else _nothing
+    lines = [
+        f"<details><summary>{len(pairs)} regressed item{'s' if len(pairs) != 1 else ''} "
+        "(passed in the baseline, fail now)</summary>",
+        "",
+    ]
+    for score, item_id in pairs[:max_items]:
+        result = now(item_id)
+        assert result is not None
+        lines += _item_block(item_id, score, comparison, result, before(item_id), limit)
+    cut = len(pairs) > max_items
+    if cut:
+        lines.append(
+            f"_{len(pairs) - max_items} more not shown here; see the run record or the JUnit report._"
+        )
+        lines.append("")
+    lines += ["</details>", ""]
+    return lines, cut
+
+
+def _errors(comparison: Comparison, limit: int, max_items: int) -> list[str]:
+    """Samples whose task or evaluator failed, with the message (a judge's raw reply too)."""
+    rows = []
+    for result in with_errors(comparison.candidate):
+        for sample in result.samples:
+            problems: list[tuple[str, str, str | None]] = (
+                [("task", sample.error, None)] if sample.error else []
+            )
+            problems += [
+                (f"`{score.name}`", score.error, score.raw if isinstance(score.raw, str) else None)
+                for score in sample.scores
+                if score.error
+            ]
+            for where, message, reply in problems:
+                shown = cell(message, limit)
+                if reply and reply not in message:
+                    shown += f"<br>reply: {cell(reply, limit)}"
+                rows.append(
+                    f"| `{cell(result.item.id, 80)}` | {sample.index} | {where} | {shown} |"
+                )
+    if not rows:
+        return []
+    lines = [
+        f"<details><summary>{len(rows)} error{'s' if len(rows) != 1 else ''} "
+        "(task or evaluator failures; they count against max_error_rate)</summary>",
+        "",
+        "| item | sample | where | error |",
+        "|---|---:|---|---|",
+        *rows[:max_items],
+    ]
+    if len(rows) > max_items:
+        lines.append(f"| … | | | {len(rows) - max_items} more in the run record |")
+    return [*lines, "", "</details>", ""]
+
+
+def _flaky(comparison: Comparison, max_items: int) -> list[str]:
+    flaky = [(s, i) for s in comparison.scores for i in s.flaky]
+    if not flaky:
+        return []
+    now = finder(comparison.candidate)
+    lines = [
+        f"<details><summary>{len(flaky)} flaky item/score pairs (pass/fail differs across repeats)"
+        "</summary>",
+        "",
+        "| item | score | per-sample values |",
+        "|---|---|---|",
+    ]
+    for score, item_id in flaky[:max_items]:
+        values = []
+        result = now(item_id)
+        assert result is not None
+        for sample in result.samples:
+            found = sample.score(score.name)
+            values.append(score_value(found) if found else "error")
+        lines.append(f"| `{cell(item_id, 80)}` | `{score.name}` | {', '.join(values)} |")
+    if len(flaky) > max_items:
+        lines.append(f"| … | | {len(flaky) - max_items} more |")
+    lines += ["", "</details>", ""]
+    return lines
+
+
+def render(verdict: Verdict, *, budget: int = DEFAULT_BUDGET, title: str = "scoregate") -> str:
+    """The whole report, within ``budget`` characters whenever the tables themselves fit."""
+    levels = ((300, 50), (120, 20), (60, 5), (0, 0))
+    text = ""
+    for limit, max_items in levels:
+        text = _render(verdict, title, limit, max_items, shortened=(limit, max_items) != levels[0])
+        if len(text) <= budget:
+            return text
+    return text
+
+
+def _render(verdict: Verdict, title: str, limit: int, max_items: int, *, shortened: bool) -> str:
+    counted = checks_counted(verdict.checks, partial(cell, limit=80))
+    if verdict.passed:
+        head = f"## {ICONS['pass']} {title}: passed — {counted}"
+    else:
+        head = f"## {ICONS['fail']} {title}: failed — {counted}"
+    lines = [head, ""]
+    if not verdict.comparisons:
+        lines.append("_No experiment ran._")
+    for comparison in verdict.comparisons:
+        checks = [c for c in verdict.checks if c.experiment == comparison.experiment]
+        status = _status(checks)
+        lines += [
+            f"### {ICONS[status]} {comparison.experiment}",
+            "",
+            f"_{_summary_line(comparison)}_",
+            "",
+            *_table(comparison, checks),
+            "",
+        ]
+        failing = [c for c in checks if c.status in ("fail", "warn")]
+        if failing:
+            lines.append("**Checks that need attention**")
+            lines.append("")
+            for check in failing:
+                where = f"`{check.score}` " if check.score else ""
+                lines.append(
+                    f"- {ICONS[check.status]} {where}{check.kind}: {cell(check.explanation, 600)}"
+                )
+            lines.append("")
+        notes = [c for c in checks if c.note and c.status not in ("fail", "warn")]
+        for check in notes:
+            lines.append(f"> ℹ️ `{check.score}` {check.kind}: {cell(check.note, 400)}")
+            lines.append("")
+        for warning in comparison.candidate.warnings:
+            lines.append(f"> ⚠️ {cell(warning, 400)}")
+            lines.append("")
+        lines += _chart(comparison)
+        if limit:
+            regressed, _ = _regressed(comparison, limit, max_items)
+            lines += regressed
+            lines += _flaky(comparison, max_items)
+            lines += _errors(comparison, limit, max_items)
+        elif any(s.regressed for s in comparison.scores):
+            lines.append("_Regressed items are listed in the JUnit report and the run record._")
+            lines.append("")
+    if shortened:
+        lines.append(
+            "_Item details were shortened to fit in a comment; the run record has them whole._"
+        )
+    return "\n".join(lines).rstrip() + "\n"
