@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from scoregate.values.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef
+from testing.agreement import assert_outputs_agree, wrote_reports
 
 SCOREGATE = Path(sys.executable).parent / "scoregate"
 
@@ -60,7 +61,9 @@ class CliResult(NamedTuple):
 def run_cli(
     *args: str | Path, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = 60
 ) -> CliResult:
-    """Run the real ``scoregate`` console script; never as if under GitHub Actions."""
+    """Run the real ``scoregate`` console script; never as if under GitHub Actions unless
+    ``env`` says so. When the command wrote reports, asserts that they, the terminal and (under
+    GitHub Actions) the step outputs and annotations agree (testing/agreement.py)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     environment.update(env or {})
     completed = subprocess.run(
@@ -72,6 +75,10 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
+    if wrote_reports(completed.stdout):
+        assert_outputs_agree(
+            completed.stdout, cwd=cwd, exit_code=completed.returncode, env=environment
+        )
     return CliResult(completed.returncode, completed.stdout, completed.stderr)
 
 

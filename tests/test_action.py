@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 from testing import fake_github as fakes
+from testing.agreement import assert_outputs_agree, wrote_reports
 from testing.fake_github import FakeGitHub
 from testing.project import run_cli
 
@@ -149,7 +150,10 @@ INPUTS = {
     "config", "experiments", "baseline", "python-version", "extra-packages", "comment",
     "job-summary", "junit", "working-directory", "fail-on-gate",
 }  # fmt: skip
-OUTPUTS = {"verdict", "exit-code", "junit", "markdown", "records"}
+OUTPUTS = {
+    "verdict", "exit-code", "junit", "markdown", "records",
+    "checks", "passed", "failed", "warned", "not-run",
+}  # fmt: skip
 
 
 def test_action_inputs_and_outputs() -> None:
@@ -331,6 +335,8 @@ class Runner:
             "GITHUB_OUTPUT": str(output),
             "GITHUB_STEP_SUMMARY": str(self.files / "summary.md"),
             "GITHUB_ACTION_PATH": str(REPO),
+            # The scoregate under test, when the tests run it from a source tree.
+            **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
             **{
                 k: EXPRESSION.sub(lambda m: self._value(m[1]), str(v))
                 for k, v in step["env"].items()
@@ -344,6 +350,9 @@ class Runner:
             command, env=env, cwd=cwd, capture_output=True, text=True, timeout=300, check=False
         )
         self.steps[step.get("id", name)] = _read_outputs(output)
+        if step.get("id") == "gate" and wrote_reports(result.stdout):
+            code = int(self.steps["gate"]["exit-code"])
+            assert_outputs_agree(result.stdout, cwd=cwd, exit_code=code, env=env)
         return result
 
 
@@ -356,6 +365,8 @@ def test_the_gate_step_runs_the_demo_and_sets_every_output(tmp_path: Path) -> No
     assert outputs["exit-code"] == "0"
     assert outputs["junit"] == ".scoregate/junit.xml"
     assert outputs["markdown"] == ".scoregate/report.md"
+    counts = {k: outputs[k] for k in ("checks", "passed", "failed", "warned", "not-run")}
+    assert counts == {"checks": "7", "passed": "7", "failed": "0", "warned": "0", "not-run": "0"}
     [record] = outputs["records"].splitlines()
     assert (runner.workspace / record).is_file()
     assert (runner.workspace / ".scoregate" / "junit.xml").is_file()
@@ -371,6 +382,7 @@ def test_a_failed_gate_fails_the_step_unless_fail_on_gate_is_off(tmp_path: Path)
     assert runner.run("Run the gate").returncode == 0  # the verdict is applied later
     assert runner.steps["gate"]["verdict"] == "fail"
     assert runner.steps["gate"]["exit-code"] == "1"
+    assert (runner.steps["gate"]["checks"], runner.steps["gate"]["failed"]) == ("6", "2")
     assert not (runner.files / "summary.md").exists()  # job-summary: false
     verdict = runner.run("Apply the verdict")
     assert verdict.returncode == 1

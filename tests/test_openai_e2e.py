@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from testing import fake_openai as fakes
+from testing.agreement import assert_outputs_agree, wrote_reports
 from testing.fake_openai import Behaviour, FakeOpenAI, InFlight, server_error
 
 fake_openai = fakes.fake_openai
@@ -102,7 +103,7 @@ def scoregate(
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "AZURE_OPENAI"))}
     base.update(server.env() if server else {})
     base.update(env or {})
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "scoregate", *args],
         cwd=root,
         env=base,
@@ -111,6 +112,9 @@ def scoregate(
         timeout=120,
         check=False,
     )
+    if wrote_reports(done.stdout):
+        assert_outputs_agree(done.stdout, cwd=root, exit_code=done.returncode, env=base)
+    return done
 
 
 def run(root: Path, server: FakeOpenAI | None, *args: str) -> subprocess.CompletedProcess[str]:

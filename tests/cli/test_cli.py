@@ -58,7 +58,8 @@ def test_run_promote_run_again_and_compare(project: Project) -> None:
     ) in out
     assert "FAILED: 1 of 3 checks failed, 2 passed." in out
     run_failures = failing_cases(project.output_dir / "junit.xml")
-    assert run_failures == ["correct: max_regressed_items", "correct: item c"]
+    # One case per check: the regressed item is named in its check's failure, not a case.
+    assert run_failures == ["correct: max_regressed_items"]
     stored = json.loads(second.read_text(encoding="utf-8"))
     assert stored["gate"]["passed"] is False
     assert stored["gate"]["baseline"] == record.run_id
@@ -121,7 +122,17 @@ def test_error_budget_exceeded_exits_3_with_the_errors_recorded(project: Project
     record = store.read_record(record_file)
     assert [r.item.id for r in record.items] == ["a", "b", "c", "d", "e"]
     assert record.items[1].samples[0].error == "RuntimeError: the task broke on b"
-    assert "max_error_rate" in failing_cases(project.output_dir / "junit.xml")
+    # The exceeded error budget is the JUnit <error> of its check, with the errors behind it.
+    assert failing_cases(project.output_dir / "junit.xml") == []
+    root = ET.parse(project.output_dir / "junit.xml").getroot()
+    errors = [(c.get("name"), c.find("error")) for c in root.iter("testcase")]
+    [(name, error)] = [(name, e) for name, e in errors if e is not None]
+    assert name == "max_error_rate"
+    assert error.get("message") == "20.0% of samples had errors (1/5); allowed 0.0%"
+    assert error.text == (
+        "20.0% of samples had errors (1/5); allowed 0.0%\nobserved: 0.2\nlimit: 0\n"
+        "1 error in the task: RuntimeError: the task broke on b"
+    )
 
     # The same errors within a budget that allows them pass.
     project.write_config(

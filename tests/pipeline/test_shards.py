@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from testing.agreement import assert_outputs_agree, wrote_reports
 
 from scoregate.pipeline import shards
 from scoregate.values.errors import ConfigError
@@ -129,7 +130,7 @@ def test_merge_matches_datasets_by_content_so_old_absolute_paths_join_new_relati
 
 
 def _cli(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    done = subprocess.run(
         [str(SCOREGATE), *map(str, args)],
         cwd=cwd,
         capture_output=True,
@@ -137,6 +138,9 @@ def _cli(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str
         timeout=120,
         check=False,
     )
+    if wrote_reports(done.stdout):
+        assert_outputs_agree(done.stdout, cwd=cwd, exit_code=done.returncode)
+    return done
 
 
 def _stable(text: str) -> str:

@@ -78,10 +78,11 @@ def test_publish_to_actions_writes_summary_annotations_and_outputs(tmp_path: Pat
     Path(env["GITHUB_STEP_SUMMARY"]).write_text("# earlier step\n", encoding="utf-8")
     verdict = Verdict(
         checks=(
-            _check("qa", "accuracy", "fail", "mean accuracy 0.50 < 0.80 (min_mean)"),
+            _check("qa", "accuracy", "fail", "mean accuracy 0.50 < 0.80 (min_mean)", kind="min"),
             _check("qa", "latency", "pass", "fine"),
             _check("summaries", None, "fail", "errors 3 > 1", kind="error_budget"),
             _check("summaries", "tone", "warn", "tone: 100% of items, 2 flaky"),
+            _check("summaries", "tone", "skip", "skipped: no baseline at b.json", kind="max_drop"),
         ),
         comparisons=(),
     )
@@ -89,25 +90,32 @@ def test_publish_to_actions_writes_summary_annotations_and_outputs(tmp_path: Pat
     publish_to_actions(
         markdown="## scoregate: ❌ failed",
         verdict=verdict,
-        outputs={
-            "verdict": "fail",
-            "exit-code": "1",
-            "records": ".scoregate/runs/qa/1.json\n.scoregate/runs/summaries/1.json",
-        },
+        outputs={"records": ".scoregate/runs/qa/1.json\n.scoregate/runs/summaries/1.json"},
         env=env,
         stream=stream,
     )
     summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
     assert summary == "# earlier step\n## scoregate: ❌ failed\n"
+    # One annotation per check that did not pass, titled like its JUnit case.
     assert stream.getvalue().splitlines() == [
-        "::error title=qa · accuracy::mean accuracy 0.50 < 0.80 (min_mean)",
+        "::error title=qa · accuracy%3A min::mean accuracy 0.50 < 0.80 (min_mean)",
         "::error title=summaries · error_budget::errors 3 > 1",
-        "::warning title=summaries · tone::tone: 100%25 of items, 2 flaky",
+        "::warning title=summaries · tone%3A threshold::tone: 100%25 of items, 2 flaky",
+        "::warning title=summaries · tone%3A max_drop::not run: no baseline at b.json",
     ]
     output = Path(env["GITHUB_OUTPUT"]).read_text(encoding="utf-8").splitlines()
-    assert output[:2] == ["verdict=fail", "exit-code=1"]
-    delimiter = output[2].removeprefix("records<<")
-    assert output[3:] == [
+    # The verdict's outputs, counted from its checks, then the paths the caller passed.
+    assert output[:7] == [
+        "verdict=fail",
+        "exit-code=1",
+        "checks=5",
+        "passed=1",
+        "failed=2",
+        "warned=1",
+        "not-run=1",
+    ]
+    delimiter = output[7].removeprefix("records<<")
+    assert output[8:] == [
         ".scoregate/runs/qa/1.json",
         ".scoregate/runs/summaries/1.json",
         delimiter,

@@ -151,3 +151,17 @@ def test_a_long_report_is_shortened_but_tables_are_kept() -> None:
         text
     )
     assert text.count("<details>") == text.count("</details>")
+
+
+def test_every_check_that_did_not_pass_is_listed_with_its_reason() -> None:
+    candidate = make_record({"a": 1.0, "b": 0.0})
+    comparison = compare(candidate, None, baseline_note="no baseline at baselines/qa.json")
+    gate = GateConfig(scores={"correct": Thresholds(min=0.9, max_drop=0.1)}, max_flaky_rate=0.2)
+    verdict = decide(evaluate(comparison, gate), [comparison])
+    lines = markdown.render(verdict).splitlines()
+    start = lines.index("**Checks that need attention**")
+    assert [line for line in lines[start:] if line.startswith("- ")] == [
+        "- ❌ `correct` min: mean 0.500 is below the minimum 0.900",
+        "- ⏭️ `correct` max_drop: skipped: no baseline at baselines/qa.json",
+        "- ⏭️ max_flaky_rate: flakiness needs repeats of 2 or more",
+    ]

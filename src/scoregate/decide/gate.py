@@ -30,8 +30,11 @@ def evaluate(
         observed: float | None,
         limit: float | None,
         explanation: str,
+        items: tuple[str, ...] = (),
     ) -> None:
-        checks.append(Check(experiment, score, kind, status, observed, limit, explanation))
+        checks.append(
+            Check(experiment, score, kind, status, observed, limit, explanation, items=items)
+        )
 
     for name, thresholds in gate.scores.items():
         score = comparison.score(name)
@@ -94,6 +97,7 @@ def evaluate(
                 gate.max_flaky_rate,
                 f"{pct(frac)} of items are flaky ({flaky}/{items}: pass/fail differs across "
                 f"repeats); allowed {pct(gate.max_flaky_rate)}",
+                comparison.flaky_items,
             )
     return tuple(checks)
 
@@ -129,9 +133,14 @@ def _score_checks(
     assert cand is not None
 
     def add(
-        kind: str, status: Status, observed: float | None, limit: float | None, why: str
+        kind: str,
+        status: Status,
+        observed: float | None,
+        limit: float | None,
+        why: str,
+        items: tuple[str, ...] = (),
     ) -> None:
-        out.append(Check(experiment, name, kind, status, observed, limit, why))
+        out.append(Check(experiment, name, kind, status, observed, limit, why, items=items))
 
     if t.min is not None:
         ok = cand.mean >= t.min
@@ -192,6 +201,7 @@ def _score_checks(
             t.max_regressed_items,
             f"{count} item{'s' if count != 1 else ''} passed in the baseline and fail now "
             f"(allowed {t.max_regressed_items}){listed}",
+            score.regressed,
         )
     return out
 
@@ -249,6 +259,7 @@ def _drop_check(experiment: str, score: ScoreComparison, t: Thresholds) -> Check
         t.max_drop,
         why,
         note,
+        score.regressed,
     )
 
 

@@ -314,10 +314,6 @@ def write_reports(
         from scoregate.report.github import publish_to_actions
 
         outputs = {
-            "verdict": "pass"
-            if verdict.passed
-            else ("error" if verdict.exit_code == 3 else "fail"),
-            "exit-code": str(verdict.exit_code),
             "junit": str(paths.junit),
             "markdown": str(paths.markdown),
             "records": "\n".join(str(p) for p in records.values()),

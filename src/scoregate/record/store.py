@@ -37,7 +37,7 @@ def new_run_id(now: datetime | None = None) -> str:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def record_path(output_dir: Path, record: RunRecord) -> Path:

@@ -80,6 +80,35 @@ def write_outputs(outputs: Mapping[str, str], *, env: Mapping[str, str]) -> bool
     return True
 
 
+def verdict_outputs(verdict: Verdict) -> dict[str, str]:
+    """The step outputs that say how the gate ended, counted from the verdict's checks."""
+    counts = verdict.counts()
+    code = verdict.exit_code
+    return {
+        "verdict": "pass" if code == 0 else ("error" if code == 3 else "fail"),
+        "exit-code": str(code),
+        "checks": str(len(verdict.checks)),
+        "passed": str(counts["pass"]),
+        "failed": str(counts["fail"]),
+        "warned": str(counts["warn"]),
+        "not-run": str(counts["skip"]),
+    }
+
+
+def check_annotations(verdict: Verdict) -> list[str]:
+    """One ``::error`` per failed check, one ``::warning`` per warning and per check not run."""
+    lines = []
+    for check in verdict.checks:
+        if check.status == "fail":
+            lines.append(annotation("error", check.explanation, title=check.title))
+        elif check.status == "warn":
+            lines.append(annotation("warning", check.explanation, title=check.title))
+        elif check.status == "skip":
+            reason = check.explanation.removeprefix("skipped: ")
+            lines.append(annotation("warning", f"not run: {reason}", title=check.title))
+    return lines
+
+
 def publish_to_actions(
     *,
     markdown: str,
@@ -88,21 +117,18 @@ def publish_to_actions(
     env: Mapping[str, str],
     stream: TextIO,
 ) -> None:
-    """Job summary, one annotation per failing (or warning) check, and the step outputs.
+    """Job summary, the checks' annotations, and the step outputs: the verdict's
+    (:func:`verdict_outputs`) followed by ``outputs`` (paths of what was written).
 
     Outside GitHub Actions (``GITHUB_ACTIONS`` is not ``"true"``) nothing is written.
     """
     if not in_actions(env):
         return
     append_step_summary(markdown, env=env)
-    for check in verdict.checks:
-        if check.status not in ("fail", "warn"):
-            continue
-        level: Literal["error", "warning"] = "error" if check.status == "fail" else "warning"
-        title = f"{check.experiment} · {check.score or check.kind}"
-        stream.write(annotation(level, check.explanation, title=title) + "\n")
+    for line in check_annotations(verdict):
+        stream.write(line + "\n")
     stream.flush()
-    write_outputs(outputs, env=env)
+    write_outputs(verdict_outputs(verdict) | dict(outputs), env=env)
 
 
 # --------------------------------------------------------------------------------------------

@@ -245,9 +245,7 @@ def _regressed(comparison: Comparison, limit: int, max_items: int) -> tuple[list
         lines += _item_block(item_id, score, comparison, result, before(item_id), limit)
     cut = len(pairs) > max_items
     if cut:
-        lines.append(
-            f"_{len(pairs) - max_items} more not shown here; see the run record or the JUnit report._"
-        )
+        lines.append(f"_{len(pairs) - max_items} more not shown here; see the run record._")
         lines.append("")
     lines += ["</details>", ""]
     return lines, cut
@@ -345,11 +343,12 @@ def _render(verdict: Verdict, title: str, limit: int, max_items: int, *, shorten
             *_table(comparison, checks),
             "",
         ]
-        failing = [c for c in checks if c.status in ("fail", "warn")]
-        if failing:
+        # Every check that did not pass, in the verdict's order: failed, warned and not run.
+        attention = [c for c in checks if c.status != "pass"]
+        if attention:
             lines.append("**Checks that need attention**")
             lines.append("")
-            for check in failing:
+            for check in attention:
                 where = f"`{check.score}` " if check.score else ""
                 lines.append(
                     f"- {ICONS[check.status]} {where}{check.kind}: {cell(check.explanation, 600)}"
@@ -369,7 +368,7 @@ def _render(verdict: Verdict, title: str, limit: int, max_items: int, *, shorten
             lines += _flaky(comparison, max_items)
             lines += _errors(comparison, limit, max_items)
         elif any(s.regressed for s in comparison.scores):
-            lines.append("_Regressed items are listed in the JUnit report and the run record._")
+            lines.append("_Regressed items are listed in the run record._")
             lines.append("")
     if shortened:
         lines.append(

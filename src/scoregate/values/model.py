@@ -245,10 +245,22 @@ class Check:
     explanation: str
     note: str | None = None
     """Something the reader should know even when the check passes (too few items)."""
+    items: tuple[str, ...] = ()
+    """The ids of the items the check is about (regressed or flaky ones), for reports to name."""
+
+    @property
+    def name(self) -> str:
+        """``correct: max_drop``, or ``max_error_rate`` for a check of the whole experiment."""
+        return f"{self.score}: {self.kind}" if self.score else self.kind
 
     @property
     def title(self) -> str:
-        return f"{self.experiment} · {self.score or self.kind}"
+        return f"{self.experiment} · {self.name}"
+
+    @property
+    def run_incomplete(self) -> bool:
+        """A failed error budget: the run could not be completed (exit 3), not a worse result."""
+        return self.status == "fail" and self.kind == "max_error_rate"
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,9 +276,16 @@ class Verdict:
     def failed_checks(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if c.status == "fail")
 
+    def counts(self) -> dict[Status, int]:
+        """How many checks ended in each status: what every report counts."""
+        found: dict[Status, int] = {"pass": 0, "fail": 0, "warn": 0, "skip": 0}
+        for check in self.checks:
+            found[check.status] += 1
+        return found
+
     @property
     def exit_code(self) -> int:
         """1 for a failed gate; 3 when errors exceeded the error budget (DESIGN.md)."""
-        if any(c.kind == "max_error_rate" for c in self.failed_checks):
+        if any(c.run_incomplete for c in self.checks):
             return 3
         return 0 if self.passed else 1
