@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from scoregate import config
+from scoregate import config, yamlcompose
 from scoregate.errors import ConfigError
 
 
@@ -119,10 +119,13 @@ def test_yaml_syntax_error_has_line_and_column(tmp_path: Path) -> None:
           - name: qa
            dataset: data.jsonl
         """
-    assert problems_of(tmp_path, text) == [
-        "experiments.yaml:4:4: YAML syntax error: expected <block end>, but found "
-        "'<block mapping start>'"
-    ]
+    # The words are the parser's: libyaml's where PyYAML has it, else PyYAML's own.
+    problem = (
+        "did not find expected '-' indicator"
+        if yamlcompose.LIBYAML
+        else "expected <block end>, but found '<block mapping start>'"
+    )
+    assert problems_of(tmp_path, text) == [f"experiments.yaml:4:4: YAML syntax error: {problem}."]
 
 
 def test_missing_environment_variable_is_named_where_it_is_used(tmp_path: Path) -> None:
@@ -288,3 +291,24 @@ def test_select_unknown_experiment_suggests(tmp_path: Path) -> None:
     assert caught.value.problems == (
         "experiments.yaml: no experiment named 'qaa' (did you mean 'qa'?); the experiments are: qa.",
     )
+
+
+def test_a_schema_file_is_read_within_the_same_limits(tmp_path: Path) -> None:
+    (tmp_path / "input.schema.yaml").write_text(
+        "type: object\nproperties: &p {a: {type: string}}\nlater: *nowhere\n", encoding="utf-8"
+    )
+    (tmp_path / "output.schema.json").write_text('{"type": "object"}', encoding="utf-8")
+    text = """\
+        version: 1
+        experiments:
+          - name: qa
+            dataset: {path: data.jsonl, input_schema: input.schema.yaml}
+            task: app:answer
+            evaluators: [{type: json_schema, schema: output.schema.json}]
+        """
+    schema_file = tmp_path / "input.schema.yaml"
+    assert problems_of(tmp_path, text) == [
+        "experiments.yaml:4:47: experiments[0].dataset.input_schema: cannot use the schema "
+        f"file: {schema_file}:3:8: the alias *nowhere names no anchor; define &nowhere before "
+        "using it."
+    ]

@@ -7,6 +7,7 @@ as ``file:line:col: key.path: what is wrong``. Core code never sees the raw mapp
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ from scoregate.langfuse.settings import (
     dataset_config,
     experiment_options,
 )
+from scoregate.limits import MAX_PROBLEMS, first_problems
+from scoregate.quoting import clip, json_quoted, quoted, shorten_message
 from scoregate.yamlsource import KeyPath, SourceDoc, format_path
 
 DEFAULT_CONCURRENCY = 8
@@ -172,7 +175,7 @@ class Config:
             return self.experiments
         known = {e.name: e for e in self.experiments}
         problems = [
-            f"{self.path}: no experiment named '{n}'{_suggest(n, known)}; "
+            f"{self.path}: no experiment named {quoted(n)}{_suggest(n, known)}; "
             f"the experiments are: {', '.join(known)}."
             for n in names
             if n not in known
@@ -205,11 +208,14 @@ def validate_document(doc: SourceDoc) -> None:
     from jsonschema import Draft202012Validator
 
     validator = Draft202012Validator(schema())
-    problems = []
+    problems: dict[str, None] = {}
     for error in validator.iter_errors(doc.data):
-        problems.extend(_describe(error, doc))
+        problems.update(dict.fromkeys(_describe(error, doc)))
+        if len(problems) > MAX_PROBLEMS:
+            break  # a config wrong everywhere: jsonschema takes ~0.5 ms per problem
     if problems:
-        raise ConfigError(sorted(dict.fromkeys(problems), key=_line_order))
+        ordered = sorted(problems, key=_line_order)
+        raise ConfigError(first_problems(ordered, doc.file))
 
 
 def _line_order(message: str) -> tuple[int, int]:
@@ -223,8 +229,10 @@ def _line_order(message: str) -> tuple[int, int]:
 def _suggest(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
     import difflib
 
+    if len(word) > 3 * max(map(len, choices), default=0):
+        return ""  # too long to be 0.6 alike; difflib would index every character of it
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return f" (did you mean {quoted(close[0])}?)" if close else ""
 
 
 def _describe(error: Any, doc: SourceDoc) -> list[str]:
@@ -238,8 +246,12 @@ def _describe(error: Any, doc: SourceDoc) -> list[str]:
             if isinstance(s, dict) and "required" in s
         ]
         if validator == "anyOf" and required_keys and isinstance(error.instance, dict):
-            found = ", ".join(f"'{k}'" for k in error.instance) or "nothing"
-            hint = "".join(_suggest(k, required_keys) for k in error.instance)[:200]
+            keys = [quoted(str(k)) for k in itertools.islice(error.instance, 5)]
+            more = len(error.instance) - len(keys)
+            found = ", ".join(keys) + (f" and {more:,} more" if more > 0 else "") or "nothing"
+            hint = "".join(
+                _suggest(str(k), required_keys) for k in itertools.islice(error.instance, 5)
+            )
             return [
                 f"{doc.where(path)}: {format_path(path)}: needs one of the keys "
                 f"{', '.join(repr(k) for k in required_keys)}; found {found}{hint}."
@@ -251,12 +263,12 @@ def _describe(error: Any, doc: SourceDoc) -> list[str]:
         allowed = list(error.schema.get("properties", {}))
         extra = [k for k in error.instance if k not in allowed]
         return [
-            f"{doc.where((*path, k), key=True)}: {format_path((*path, k))}: unknown key '{k}'"
+            f"{doc.where((*path, k), key=True)}: {format_path((*path, k))}: unknown key {quoted(k)}"
             f"{_suggest(k, allowed)}; allowed here: {', '.join(allowed)}."
             for k in extra
         ]
     if validator == "propertyNames":
-        return [f"{doc.where(path)}: {format_path(path)}: {error.message}."]
+        return [f"{doc.where(path)}: {format_path(path)}: {shorten_message(error.message)}."]
     # At the key that holds the bad value (`min:` in `min: 1.4`), as the issue shows it.
     where = doc.where(path, key=True)
     return [f"{where}: {format_path(path)}: {_message(error)}"]
@@ -264,7 +276,7 @@ def _describe(error: Any, doc: SourceDoc) -> list[str]:
 
 def _message(error: Any) -> str:
     v, value, inst = error.validator, error.validator_value, error.instance
-    shown = json.dumps(inst) if not isinstance(inst, (dict, list)) else type(inst).__name__
+    shown = json_quoted(inst) if not isinstance(inst, (dict, list)) else type(inst).__name__
     # Lazy: each message only makes sense for its own validator's value.
     messages: dict[str, Callable[[], str]] = {
         "maximum": lambda: f"{shown} is greater than {value}",
@@ -280,8 +292,11 @@ def _message(error: Any) -> str:
         "minLength": lambda: "must not be empty",
     }
     if v == "type":
-        return f"expected {_type_name(value)}, got {_type_name(type(inst).__name__)} {shown}"
-    return messages[v]() if v in messages else str(error.message)
+        got = _type_name(type(inst).__name__)
+        return f"expected {_type_name(value)}, got {got}" + (
+            "" if isinstance(inst, (dict, list)) else f" {shown}"
+        )
+    return messages[v]() if v in messages else shorten_message(str(error.message))
 
 
 def _missing(error: Any) -> str:
@@ -342,7 +357,8 @@ def _build(doc: SourceDoc, path: Path) -> Config:
         if name in seen:
             problems.append(
                 f"{doc.where((*at, 'name'))}: {format_path((*at, 'name'))}: experiment name "
-                f"'{name}' is already used by experiments[{seen[name]}]; names must be unique."
+                f"{quoted(name)} is already used by experiments[{seen[name]}]; names must be "
+                "unique."
             )
         seen[name] = index
         experiments.append(_experiment(raw, defaults, doc, at, root, problems))
@@ -502,14 +518,17 @@ def load_schema_ref(
         try:
             text = file.read_text(encoding="utf-8")
         except OSError as exc:
-            problems.append(f"{where}: cannot read schema file {file}: {exc.strerror or exc}.")
+            problems.append(
+                f"{where}: cannot read schema file {clip(str(file))}: {exc.strerror or exc}."
+            )
             return None
-        import yaml
+        from scoregate import yamlcompose
+        from scoregate.limits import MAX_CONFIG_VALUES
 
         try:
-            schema_value = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            problems.append(f"{where}: schema file {file} is not valid JSON or YAML: {exc}.")
+            schema_value = yamlcompose.load(text, str(file), max_values=MAX_CONFIG_VALUES)
+        except ConfigError as exc:
+            problems.append(f"{where}: cannot use the schema file: {exc}")
             return None
     if not isinstance(schema_value, dict):
         problems.append(f"{where}: a JSON Schema must be a mapping.")
@@ -517,7 +536,7 @@ def load_schema_ref(
     try:
         Draft202012Validator.check_schema(schema_value)
     except SchemaError as exc:
-        problems.append(f"{where}: not a valid JSON Schema: {exc.message}.")
+        problems.append(f"{where}: not a valid JSON Schema: {shorten_message(exc.message)}.")
         return None
     return schema_value
 
@@ -529,8 +548,8 @@ def _evaluator(
     scale = tuple(raw["scale"]) if "scale" in raw else None
     if scale is not None and not scale[0] < scale[1]:
         problems.append(
-            f"{doc.where((*at, 'scale'))}: {format_path((*at, 'scale'))}: the low end {scale[0]} "
-            f"must be below the high end {scale[1]}."
+            f"{doc.where((*at, 'scale'))}: {format_path((*at, 'scale'))}: the low end "
+            f"{json_quoted(scale[0])} must be below the high end {json_quoted(scale[1])}."
         )
     scale_value = (float(scale[0]), float(scale[1])) if scale else None
     pass_mark = raw.get("pass_mark")
@@ -541,7 +560,7 @@ def _evaluator(
         if not low < high:
             problems.append(
                 f"{doc.where((*judge_at, 'scale'))}: {format_path((*judge_at, 'scale'))}: the low "
-                f"end {low} must be below the high end {high}."
+                f"end {json_quoted(low)} must be below the high end {json_quoted(high)}."
             )
         chat = _chat_prompt(judge_raw, doc, judge_at, templates.JUDGE_ROOTS, problems)
         names = [n for m in chat.prompt.messages for n in templates.placeholders(m.content)]
@@ -625,8 +644,8 @@ def _gate(
         if name not in known and not dynamic:
             problems.append(
                 f"{doc.where((*at, name), key=True)}: {format_path((*at, name))}: no evaluator "
-                f"produces a score named '{name}'{_suggest(name, known)}; the scores are: "
-                f"{', '.join(known)}."
+                f"produces a score named {quoted(name)}{_suggest(name, known)}; the scores "
+                f"are: {', '.join(clip(k) for k in known)}."
             )
         scores[name] = Thresholds(
             min=t.get("min"),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scoregate.quoting import clip, quoted
 from scoregate.yamlsource import KeyPath, SourceDoc, format_path
 
 DEFAULT_RUN_NAME = "{experiment}-{branch}-{commit}-{run_id}"
@@ -100,6 +101,10 @@ def uses_langfuse(dataset: object, options: ExperimentOptions) -> bool:
     )
 
 
+def _shown(value: Any) -> str:
+    return quoted(value) if isinstance(value, str) else clip(repr(value))
+
+
 def parse_version(value: Any, where: str, problems: list[str]) -> dt.datetime | None:
     if value is None:
         return None
@@ -112,7 +117,7 @@ def parse_version(value: Any, where: str, problems: list[str]) -> dt.datetime | 
             stamp = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError:
             problems.append(
-                f"{where}: version {value!r} is not a timestamp; write it as "
+                f"{where}: version {_shown(value)} is not a timestamp; write it as "
                 "2025-01-31T12:00:00Z (UTC)."
             )
             return None
