@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from typing import Any
 
 import pytest
@@ -156,3 +157,18 @@ def test_load_is_safe_load_within_the_limits() -> None:
     assert yamlcompose.load("", "f.yaml") is None
     with pytest.raises(ConfigError):
         yamlcompose.load("a: !!python/object:os.system x\n", "f.yaml")
+
+
+def test_the_garbage_collector_runs_again_after_reading_whatever_happened() -> None:
+    assert gc.isenabled()
+    assert yamlcompose.load("a: [1, 2]\n", "f.yaml") == {"a": [1, 2]}
+    assert gc.isenabled()
+    with pytest.raises(ConfigError):
+        yamlcompose.load("[" * 101 + "]" * 101, "f.yaml")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        yamlcompose.load("a: 1\n", "f.yaml")
+        assert not gc.isenabled()  # paused by someone else: left paused
+    finally:
+        gc.enable()

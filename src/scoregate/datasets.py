@@ -163,13 +163,16 @@ def _yaml(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
         problems.append(f"{shown}: a YAML dataset must be a list of items (or items: [...]).")
         return
     constructor = SafeConstructor()
-    for child in node.value:
-        try:
-            row = yamlcompose.construct(child, shown, constructor)
-        except ConfigError as exc:
-            problems.extend(exc.problems)
-            continue
-        yield f"{shown}:{child.start_mark.line + 1}", row
+    rows: list[Row] = []
+    with yamlcompose.collector_paused():
+        for child in node.value:
+            try:
+                row = yamlcompose.construct(child, shown, constructor)
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+                continue
+            rows.append((f"{shown}:{child.start_mark.line + 1}", row))
+    yield from rows
 
 
 def _csv(text: str, shown: str, problems: list[str]) -> Iterator[Row]:

@@ -105,7 +105,8 @@ def parse(text: str, file: str, env: Mapping[str, str]) -> SourceDoc:
             f"{file}: the file is empty; it needs at least 'version: 1' and 'experiments'."
         )
     builder = _Builder(file, env)
-    data = builder.build(node, ())
+    with yamlcompose.collector_paused():
+        data = builder.build(node, ())
     if builder.problems:
         raise ConfigError(builder.problems)
     return SourceDoc(file, data, builder.values, builder.keys)
