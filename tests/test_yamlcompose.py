@@ -128,6 +128,16 @@ def test_max_values_counts_every_value_aliases_expanded(libyaml: bool) -> None:
             "per file.",
         ),
         (
+            "a: 1\nb: 'é\x07'\n",
+            "f.yaml:2:6: the character #x0007 is not allowed in YAML; delete it, or write it as "
+            'an escape ("\\x07") in a double-quoted string.',
+        ),
+        (
+            "\x00",
+            "f.yaml:1:1: the character #x0000 is not allowed in YAML; delete it, or write it as "
+            'an escape ("\\x00") in a double-quoted string.',
+        ),
+        (
             "a: !!int abc\n",
             "f.yaml:1:4: cannot read this value: invalid literal for int() with base 10: 'abc'.",
         ),

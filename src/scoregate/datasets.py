@@ -61,7 +61,7 @@ def load_items(
     if fmt is None:
         raise ConfigError(
             f"{dataset.where}: dataset {shown}: cannot tell the format from the extension "
-            f"'{path.suffix}'; use .jsonl, .json, .yaml or .csv, or set dataset.format."
+            f"{quoted(path.suffix)}; use .jsonl, .json, .yaml or .csv, or set dataset.format."
         )
     try:
         text = path.read_text(encoding="utf-8-sig")

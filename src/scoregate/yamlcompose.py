@@ -56,10 +56,16 @@ def compose(
     aliases expanded. ``libyaml=False`` reads with PyYAML's pure-Python parser, as where
     libyaml is missing.
     """
-    loader = yaml.CSafeLoader(text) if libyaml else _PythonLoader(text)
+    try:
+        # PyYAML's reader checks every character as the loader is made: inside the try.
+        loader = yaml.CSafeLoader(text) if libyaml else _PythonLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise ConfigError(_unreadable(text, file, exc, libyaml)) from None
     try:
         with collector_paused():
             return _Composer(loader, file, max_values).document()
+    except yaml.reader.ReaderError as exc:
+        raise ConfigError(_unreadable(text, file, exc, libyaml)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = str(exc.problem or exc.context or "not valid YAML")
@@ -74,6 +80,20 @@ def compose(
         raise ConfigError(f"{file}: not valid YAML: {shorten_message(str(exc))}.") from None
     finally:
         loader.dispose()
+
+
+def _unreadable(text: str, file: str, exc: yaml.reader.ReaderError, libyaml: bool) -> str:
+    """A character YAML does not allow (a control character, mostly), with its line."""
+    index = exc.position
+    if libyaml:  # libyaml counts bytes of UTF-8
+        index = len(text.encode("utf-8")[: exc.position].decode("utf-8", errors="ignore"))
+    line = text.count("\n", 0, index) + 1
+    column = index - text.rfind("\n", 0, index)
+    code = ord(text[index]) if index < len(text) else 0
+    return (
+        f"{file}:{line}:{column}: the character #x{code:04x} is not allowed in YAML; delete it, "
+        f'or write it as an escape ("\\x{code:02x}") in a double-quoted string.'
+    )
 
 
 @contextmanager
