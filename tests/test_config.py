@@ -312,3 +312,56 @@ def test_a_schema_file_is_read_within_the_same_limits(tmp_path: Path) -> None:
         f"file: {schema_file}:3:8: the alias *nowhere names no anchor; define &nowhere before "
         "using it."
     ]
+
+
+def test_merge_keys_share_settings_and_a_key_written_beside_them_wins(tmp_path: Path) -> None:
+    (tmp_path / "experiments.yaml").write_text(
+        textwrap.dedent(
+            """\
+            version: 1
+            experiments:
+              - &qa
+                name: qa
+                dataset: data.jsonl
+                task: {python: app:answer, kwargs: {model: small}}
+                evaluators: [{type: exact}]
+              - &large
+                <<: *qa
+                name: qa-large
+                task: {python: app:answer, kwargs: {model: large}}
+              - <<: [*large, *qa]
+                name: qa-large-again
+            """
+        ),
+        encoding="utf-8",
+    )
+    loaded = config.load(Path("experiments.yaml"), {})
+    assert [(e.name, dict(e.task.kwargs)) for e in loaded.experiments] == [
+        ("qa", {"model": "small"}),
+        ("qa-large", {"model": "large"}),
+        ("qa-large-again", {"model": "large"}),
+    ]
+
+
+def test_a_key_written_twice_beside_a_merge_and_a_merge_of_nothing(tmp_path: Path) -> None:
+    text = """\
+        version: 1
+        experiments:
+          - &qa {name: qa, dataset: data.jsonl, task: app:answer, evaluators: [{type: exact}]}
+          - <<: *qa
+            name: two
+            name: three
+        """
+    assert problems_of(tmp_path, text) == [
+        "experiments.yaml:6:5: experiments[1].name: duplicate key 'name'; keep one of them."
+    ]
+    text = """\
+        version: 1
+        experiments:
+          - <<: 5
+            name: qa
+        """
+    assert problems_of(tmp_path, text) == [
+        "experiments.yaml:3:9: cannot read this value: expected a mapping or list of mappings "
+        "for merging, but found scalar."
+    ]

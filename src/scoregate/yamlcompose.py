@@ -131,8 +131,23 @@ class _PythonLoader(yaml.SafeLoader):
 def construct(node: Node, file: str, constructor: SafeConstructor | None = None) -> Any:
     """The Python value of a composed node (as ``yaml.safe_load`` makes it). Raises ConfigError."""
     constructor = constructor or SafeConstructor()
-    try:
+    with _construction(node, file):
         return constructor.construct_object(node, deep=True)
+
+
+def flatten(node: MappingNode, file: str, constructor: SafeConstructor) -> None:
+    """Merge keys (``<<: *base``) of a mapping replaced by the pairs they merge, first.
+
+    Raises ConfigError (``<<: 5`` merges nothing).
+    """
+    with _construction(node, file):
+        constructor.flatten_mapping(node)
+
+
+@contextmanager
+def _construction(node: Node, file: str) -> Iterator[None]:
+    try:
+        yield
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark or node.start_mark
         problem = shorten_message(str(exc.problem or exc.context or exc))

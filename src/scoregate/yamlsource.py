@@ -23,6 +23,7 @@ from scoregate.quoting import clip, quoted
 
 KeyPath = tuple[str | int, ...]
 
+_MERGE = "tag:yaml.org,2002:merge"
 _VAR = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
 
@@ -120,6 +121,9 @@ class _Builder:
         self.keys: dict[KeyPath, Position] = {}
         self.problems: list[str] = []
         self.constructor = SafeConstructor()
+        self.merged: dict[int, int] = {}
+        """id of a mapping node → pairs its merge keys brought (flattening removes them, and an
+        aliased mapping is built once per alias)."""
 
     def _pos(self, node: yaml.Node) -> Position:
         return Position(node.start_mark.line + 1, node.start_mark.column + 1)
@@ -127,19 +131,23 @@ class _Builder:
     def build(self, node: yaml.Node, path: KeyPath) -> Any:
         self.values[path] = self._pos(node)
         if isinstance(node, yaml.MappingNode):
-            self.constructor.flatten_mapping(node)
+            merged = self._flatten(node)
             out: dict[str, Any] = {}
-            for key_node, value_node in node.value:
+            own: set[str] = set()
+            for index, (key_node, value_node) in enumerate(node.value):
                 key = self._construct(key_node)
                 if not isinstance(key, str):
                     key = str(key)
                 child = (*path, key)
-                if key in out:
-                    pos = self._pos(key_node)
-                    self.problems.append(
-                        f"{self.file}:{pos.line}:{pos.column}: {format_path(child)}: "
-                        f"duplicate key {quoted(key)}; keep one of them."
-                    )
+                # A key written next to `<<: *base` overrides the merged one; twice is a slip.
+                if index >= merged:
+                    if key in own:
+                        pos = self._pos(key_node)
+                        self.problems.append(
+                            f"{self.file}:{pos.line}:{pos.column}: {format_path(child)}: "
+                            f"duplicate key {quoted(key)}; keep one of them."
+                        )
+                    own.add(key)
                 self.keys[child] = self._pos(key_node)
                 out[key] = self.build(value_node, child)
             return out
@@ -149,6 +157,15 @@ class _Builder:
         if isinstance(value, str) and "${" in value:
             return self._interpolate(node, value, path)
         return value
+
+    def _flatten(self, node: yaml.MappingNode) -> int:
+        """Resolve the mapping's merge keys; how many of its pairs, first, they brought."""
+        merged = self.merged.get(id(node))
+        if merged is None:
+            written = sum(1 for key, _ in node.value if key.tag != _MERGE)
+            yamlcompose.flatten(node, self.file, self.constructor)
+            merged = self.merged[id(node)] = len(node.value) - written
+        return merged
 
     def _construct(self, node: yaml.Node) -> Any:
         return yamlcompose.construct(node, self.file, self.constructor)
