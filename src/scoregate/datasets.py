@@ -215,7 +215,7 @@ def _items(rows: Sequence[Row], problems: list[str]) -> tuple[Item, ...]:
             continue
         unknown = [k for k in row if k not in FIELDS]
         for key in unknown:
-            # A key three times longer than a field cannot be 0.6 alike (and costs difflib).
+            # A key of 50 characters is not 0.6 alike any field (and costs difflib to compare).
             name = str(key)
             close = (
                 difflib.get_close_matches(name, FIELDS, n=1, cutoff=0.6) if len(name) < 50 else []
@@ -240,8 +240,7 @@ def _items(rows: Sequence[Row], problems: list[str]) -> tuple[Item, ...]:
         if item_id in first_seen:
             problems.append(
                 f"{where}: duplicate item id {quoted(item_id)}, first used at "
-                f"{first_seen[item_id]}; "
-                "give each item a unique id."
+                f"{first_seen[item_id]}; give each item a unique id."
             )
             continue
         first_seen[item_id] = where
