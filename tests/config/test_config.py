@@ -305,9 +305,10 @@ def test_duplicate_yaml_key(tmp_path: Path) -> None:
 
 def test_missing_file_and_empty_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
-        config.load(Path("nowhere.yaml"), {})
+        config.load(tmp_path / "nowhere.yaml", {})
     assert caught.value.problems == (
-        "nowhere.yaml: no such file. Create a starter with 'scoregate init', or pass -c PATH.",
+        f"{tmp_path / 'nowhere.yaml'}: the config file {tmp_path / 'nowhere.yaml'} does not "
+        "exist. Create a starter with 'scoregate init', or pass -c PATH.",
     )
     assert problems_of(tmp_path, "# nothing\n") == [
         "experiments.yaml: the file is empty; it needs at least 'version: 1' and 'experiments'."

@@ -91,8 +91,10 @@ def load(
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        # Every "does not exist" names the absolute path tried (a relative -c is from the cwd).
         raise ConfigError(
-            f"{file}: no such file. Create a starter with 'scoregate init', or pass -c PATH."
+            f"{file}: the config file {os.path.abspath(path)} does not exist. Create a starter "
+            "with 'scoregate init', or pass -c PATH."
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: cannot be read: {exc}") from None
