@@ -80,6 +80,18 @@ def test_run_promote_run_again_and_compare(project: Project) -> None:
     assert code == 0, err
 
 
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_a_missing_config_file_is_named_by_its_absolute_path(tmp_path: Path, command: str) -> None:
+    """A relative -c is taken from the working folder; the message shows where that led."""
+    (tmp_path / "evals").mkdir()
+    code, out, err = run_cli(command, "-c", "nope.yaml", cwd=tmp_path / "evals")
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: nope.yaml: the config file {tmp_path / 'evals' / 'nope.yaml'} does not exist. "
+        "Create a starter with 'scoregate init', or pass -c PATH.\n"
+    )
+
+
 def test_bad_config_exits_2_and_nothing_runs_or_is_written(project: Project) -> None:
     good = project.experiment("first", task_kwargs={"sleep": 5})
     bad = project.experiment("second", dataset="missing.jsonl")

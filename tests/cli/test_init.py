@@ -118,6 +118,6 @@ def test_without_a_config_validate_points_at_init(tmp_path: Path) -> None:
     assert run_cli("validate", cwd=tmp_path) == (
         2,
         "",
-        "error: experiments.yaml: no such file. Create a starter with 'scoregate init', or "
-        "pass -c PATH.\n",
+        f"error: experiments.yaml: the config file {tmp_path / 'experiments.yaml'} does not "
+        "exist. Create a starter with 'scoregate init', or pass -c PATH.\n",
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from scoregate.config import experiments as config
-from scoregate.config import validate
+from scoregate.config import validate, yamlcompose
 from scoregate.values.errors import ConfigError
 
 
@@ -202,10 +202,13 @@ def test_yaml_syntax_error_has_line_and_column(tmp_path: Path) -> None:
           - name: qa
            dataset: data.jsonl
         """
-    assert problems_of(tmp_path, text) == [
-        "experiments.yaml:4:4: YAML syntax error: expected <block end>, but found "
-        "'<block mapping start>'"
-    ]
+    # The words are the parser's: libyaml's where PyYAML has it, else PyYAML's own.
+    problem = (
+        "did not find expected '-' indicator"
+        if yamlcompose.LIBYAML
+        else "expected <block end>, but found '<block mapping start>'"
+    )
+    assert problems_of(tmp_path, text) == [f"experiments.yaml:4:4: YAML syntax error: {problem}."]
 
 
 def test_missing_environment_variable_is_named_where_it_is_used(tmp_path: Path) -> None:
@@ -302,9 +305,10 @@ def test_duplicate_yaml_key(tmp_path: Path) -> None:
 
 def test_missing_file_and_empty_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
-        config.load(Path("nowhere.yaml"), {})
+        config.load(tmp_path / "nowhere.yaml", {})
     assert caught.value.problems == (
-        "nowhere.yaml: no such file. Create a starter with 'scoregate init', or pass -c PATH.",
+        f"{tmp_path / 'nowhere.yaml'}: the config file {tmp_path / 'nowhere.yaml'} does not "
+        "exist. Create a starter with 'scoregate init', or pass -c PATH.",
     )
     assert problems_of(tmp_path, "# nothing\n") == [
         "experiments.yaml: the file is empty; it needs at least 'version: 1' and 'experiments'."
@@ -371,3 +375,77 @@ def test_select_unknown_experiment_suggests(tmp_path: Path) -> None:
     assert caught.value.problems == (
         "experiments.yaml: no experiment named 'qaa' (did you mean 'qa'?); the experiments are: qa.",
     )
+
+
+def test_a_schema_file_is_read_within_the_same_limits(tmp_path: Path) -> None:
+    (tmp_path / "input.schema.yaml").write_text(
+        "type: object\nproperties: &p {a: {type: string}}\nlater: *nowhere\n", encoding="utf-8"
+    )
+    (tmp_path / "output.schema.json").write_text('{"type": "object"}', encoding="utf-8")
+    text = """\
+        version: 1
+        experiments:
+          - name: qa
+            dataset: {path: data.jsonl, input_schema: input.schema.yaml}
+            task: app:answer
+            evaluators: [{type: json_schema, schema: output.schema.json}]
+        """
+    schema_file = tmp_path / "input.schema.yaml"
+    assert problems_of(tmp_path, text) == [
+        "experiments.yaml:4:47: experiments[0].dataset.input_schema: cannot use the schema "
+        f"file: {schema_file}:3:8: the alias *nowhere names no anchor; define &nowhere before "
+        "using it."
+    ]
+
+
+def test_merge_keys_share_settings_and_a_key_written_beside_them_wins(tmp_path: Path) -> None:
+    (tmp_path / "experiments.yaml").write_text(
+        textwrap.dedent(
+            """\
+            version: 1
+            experiments:
+              - &qa
+                name: qa
+                dataset: data.jsonl
+                task: {python: app:answer, kwargs: {model: small}}
+                evaluators: [{type: exact}]
+              - &large
+                <<: *qa
+                name: qa-large
+                task: {python: app:answer, kwargs: {model: large}}
+              - <<: [*large, *qa]
+                name: qa-large-again
+            """
+        ),
+        encoding="utf-8",
+    )
+    loaded = config.load(Path("experiments.yaml"), {})
+    assert [(e.name, dict(e.task.kwargs)) for e in loaded.experiments] == [
+        ("qa", {"model": "small"}),
+        ("qa-large", {"model": "large"}),
+        ("qa-large-again", {"model": "large"}),
+    ]
+
+
+def test_a_key_written_twice_beside_a_merge_and_a_merge_of_nothing(tmp_path: Path) -> None:
+    text = """\
+        version: 1
+        experiments:
+          - &qa {name: qa, dataset: data.jsonl, task: app:answer, evaluators: [{type: exact}]}
+          - <<: *qa
+            name: two
+            name: three
+        """
+    assert problems_of(tmp_path, text) == [
+        "experiments.yaml:6:5: experiments[1].name: duplicate key 'name'; keep one of them."
+    ]
+    text = """\
+        version: 1
+        experiments:
+          - <<: 5
+            name: qa
+        """
+    assert problems_of(tmp_path, text) == [
+        "experiments.yaml:3:9: cannot read this value: expected a mapping or list of mappings "
+        "for merging, but found scalar."
+    ]

@@ -21,6 +21,7 @@ from scoregate.config.langfuse import (
     experiment_options,
     ref_from_yaml,
 )
+from scoregate.config.limits import MAX_CONFIG_VALUES
 from scoregate.config.model import (
     CHAT_KEYS,
     DEFAULT_BASELINE,
@@ -46,6 +47,7 @@ from scoregate.config.model import (
 from scoregate.config.validate import suggest, validate_document
 from scoregate.config.yamlsource import KeyPath, SourceDoc, format_path
 from scoregate.values.errors import ConfigError
+from scoregate.values.quoting import clip, json_quoted, quoted, shorten_message
 
 
 def load(path: Path, env: Mapping[str, str] | None = None) -> Config:
@@ -81,7 +83,8 @@ def _build(doc: SourceDoc, path: Path) -> Config:
         if name in seen:
             problems.append(
                 f"{doc.where((*at, 'name'))}: {format_path((*at, 'name'))}: experiment name "
-                f"'{name}' is already used by experiments[{seen[name]}]; names must be unique."
+                f"{quoted(name)} is already used by experiments[{seen[name]}]; names must be "
+                "unique."
             )
         seen[name] = index
         experiments.append(_experiment(raw, defaults, doc, at, root, problems))
@@ -248,14 +251,16 @@ def load_schema_ref(
             problems.append(f"{where}: {paths.missing(file, root)}.")
             return None
         except OSError as exc:
-            problems.append(f"{where}: cannot read schema file {file}: {exc.strerror or exc}.")
+            problems.append(
+                f"{where}: cannot read schema file {clip(str(file))}: {exc.strerror or exc}."
+            )
             return None
-        import yaml
+        from scoregate.config import yamlcompose
 
         try:
-            schema_value = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            problems.append(f"{where}: schema file {file} is not valid JSON or YAML: {exc}.")
+            schema_value = yamlcompose.load(text, str(file), max_values=MAX_CONFIG_VALUES)
+        except ConfigError as exc:
+            problems.append(f"{where}: cannot use the schema file: {exc}")
             return None
     if not isinstance(schema_value, dict):
         problems.append(f"{where}: a JSON Schema must be a mapping.")
@@ -263,7 +268,7 @@ def load_schema_ref(
     try:
         Draft202012Validator.check_schema(schema_value)
     except SchemaError as exc:
-        problems.append(f"{where}: not a valid JSON Schema: {exc.message}.")
+        problems.append(f"{where}: not a valid JSON Schema: {shorten_message(exc.message)}.")
         return None
     return schema_value
 
@@ -275,8 +280,8 @@ def _evaluator(
     scale = tuple(raw["scale"]) if "scale" in raw else None
     if scale is not None and not scale[0] < scale[1]:
         problems.append(
-            f"{doc.where((*at, 'scale'))}: {format_path((*at, 'scale'))}: the low end {scale[0]} "
-            f"must be below the high end {scale[1]}."
+            f"{doc.where((*at, 'scale'))}: {format_path((*at, 'scale'))}: the low end "
+            f"{json_quoted(scale[0])} must be below the high end {json_quoted(scale[1])}."
         )
     scale_value = (float(scale[0]), float(scale[1])) if scale else None
     pass_mark = raw.get("pass_mark")
@@ -287,7 +292,7 @@ def _evaluator(
         if not low < high:
             problems.append(
                 f"{doc.where((*judge_at, 'scale'))}: {format_path((*judge_at, 'scale'))}: the low "
-                f"end {low} must be below the high end {high}."
+                f"end {json_quoted(low)} must be below the high end {json_quoted(high)}."
             )
         chat = _chat_prompt(judge_raw, doc, judge_at, templates.JUDGE_ROOTS, problems)
         names = [n for m in chat.prompt.messages for n in templates.placeholders(m.content)]
@@ -372,8 +377,8 @@ def _gate(
         if name not in known and not dynamic:
             problems.append(
                 f"{doc.where((*at, name), key=True)}: {format_path((*at, name))}: no evaluator "
-                f"produces a score named '{name}'{suggest(name, known)}; the scores are: "
-                f"{', '.join(known)}."
+                f"produces a score named {quoted(name)}{suggest(name, known)}; the scores "
+                f"are: {', '.join(clip(k) for k in known)}."
             )
         scores[name] = Thresholds(
             min=t.get("min"),

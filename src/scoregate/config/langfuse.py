@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scoregate.config.yamlsource import KeyPath, SourceDoc, format_path
+from scoregate.values.quoting import clip, quoted
 
 DEFAULT_RUN_NAME = "{experiment}-{branch}-{commit}-{run_id}"
 """{run_id} keeps a rerun at the same commit from adding its items to the earlier run."""
@@ -104,6 +105,10 @@ def uses_langfuse(dataset: object, options: ExperimentOptions) -> bool:
     )
 
 
+def _shown(value: Any) -> str:
+    return quoted(value) if isinstance(value, str) else clip(repr(value))
+
+
 def parse_version(value: Any, where: str, problems: list[str]) -> dt.datetime | None:
     if value is None:
         return None
@@ -116,7 +121,7 @@ def parse_version(value: Any, where: str, problems: list[str]) -> dt.datetime | 
             stamp = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
         except ValueError:
             problems.append(
-                f"{where}: version {value!r} is not a timestamp; write it as "
+                f"{where}: version {_shown(value)} is not a timestamp; write it as "
                 "2025-01-31T12:00:00Z (UTC)."
             )
             return None

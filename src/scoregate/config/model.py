@@ -18,6 +18,7 @@ from scoregate.config.langfuse import (
 )
 from scoregate.config.validate import suggest
 from scoregate.values.errors import ConfigError
+from scoregate.values.quoting import quoted
 
 DEFAULT_CONCURRENCY = 8
 DEFAULT_TIMEOUT = 60.0
@@ -172,7 +173,7 @@ class Config:
             return self.experiments
         known = {e.name: e for e in self.experiments}
         problems = [
-            f"{self.path}: no experiment named '{n}'{suggest(n, known)}; "
+            f"{self.path}: no experiment named {quoted(n)}{suggest(n, known)}; "
             f"the experiments are: {', '.join(known)}."
             for n in names
             if n not in known

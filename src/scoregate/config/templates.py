@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scoregate.values.model import Item
+from scoregate.values.quoting import clip
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)*)\s*\}\}")
 TASK_ROOTS = ("input", "expected_output", "metadata", "id")
@@ -80,7 +81,7 @@ def check(prompt: Prompt, roots: Sequence[str]) -> list[str]:
             if root not in roots:
                 allowed = ", ".join("{{" + r + "}}" for r in roots)
                 problems.append(
-                    f"unknown placeholder {{{{{name}}}}}; the placeholders are {allowed} "
+                    f"unknown placeholder {{{{{clip(name)}}}}}; the placeholders are {allowed} "
                     "(with .field for a field of a mapping)"
                 )
     return problems

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
@@ -10,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from scoregate.config import schemacheck
+from scoregate.config.limits import MAX_PROBLEMS, first_problems
 from scoregate.config.yamlsource import KeyPath, SourceDoc, format_path
 from scoregate.values.errors import ConfigError
+from scoregate.values.quoting import json_quoted, quoted, shorten_message
 
 
 @cache
@@ -27,11 +30,14 @@ def validate_document(doc: SourceDoc) -> None:
     from jsonschema import Draft202012Validator
 
     validator = Draft202012Validator(schema())
-    problems = []
+    problems: dict[str, None] = {}
     for error in validator.iter_errors(doc.data):
-        problems.extend(_describe(error, doc))
+        problems.update(dict.fromkeys(_describe(error, doc)))
+        if len(problems) > MAX_PROBLEMS:
+            break  # a config wrong everywhere: jsonschema takes ~0.5 ms per problem
     if problems:
-        raise ConfigError(sorted(dict.fromkeys(problems), key=_line_order))
+        ordered = sorted(problems, key=_line_order)
+        raise ConfigError(first_problems(ordered, doc.file))
 
 
 def _line_order(message: str) -> tuple[int, int]:
@@ -44,12 +50,14 @@ def _line_order(message: str) -> tuple[int, int]:
 
 def suggest(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str:
     close = _closest(word, choices)
-    return f" (did you mean '{close}'?)" if close else ""
+    return f" (did you mean {quoted(close)}?)" if close else ""
 
 
 def _closest(word: str, choices: Sequence[str] | Mapping[str, Any]) -> str | None:
     import difflib
 
+    if len(word) > 3 * max(map(len, choices), default=0):
+        return None  # too long to be 0.6 alike; difflib would index every character of it
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return close[0] if close else None
 
@@ -69,8 +77,12 @@ def _describe(error: Any, doc: SourceDoc) -> list[str]:
             and isinstance(error.instance, dict)
             and not any(k in error.instance for k in required_keys)
         ):
-            found = ", ".join(f"'{k}'" for k in error.instance) or "nothing"
-            hint = "".join(suggest(k, required_keys) for k in error.instance)[:200]
+            keys = [quoted(str(k)) for k in itertools.islice(error.instance, 5)]
+            more = len(error.instance) - len(keys)
+            found = ", ".join(keys) + (f" and {more:,} more" if more > 0 else "") or "nothing"
+            hint = "".join(
+                suggest(str(k), required_keys) for k in itertools.islice(error.instance, 5)
+            )
             return [
                 f"{doc.where(path)}: {format_path(path)}: needs one of the keys "
                 f"{', '.join(repr(k) for k in required_keys)}; found {found}{hint}."
@@ -82,12 +94,12 @@ def _describe(error: Any, doc: SourceDoc) -> list[str]:
         allowed = list(error.schema.get("properties", {}))
         extra = [k for k in error.instance if k not in allowed]
         return [
-            f"{doc.where((*path, k), key=True)}: {format_path((*path, k))}: unknown key '{k}'"
+            f"{doc.where((*path, k), key=True)}: {format_path((*path, k))}: unknown key {quoted(k)}"
             f"{suggest(k, allowed)}; allowed here: {', '.join(allowed)}."
             for k in extra
         ]
     if validator == "propertyNames":
-        return [f"{doc.where(path)}: {format_path(path)}: {error.message}."]
+        return [f"{doc.where(path)}: {format_path(path)}: {shorten_message(error.message)}."]
     if validator == "required" and isinstance(error.instance, dict):
         return [_missing_key(key, path, doc) for key in _missing(error)]
     if validator == "enum" and len(path) >= 3 and path[-3::2] == ("evaluators", "type"):
@@ -129,16 +141,16 @@ def _unknown_type(error: Any) -> str:
     if not isinstance(given, str):
         return f"the evaluator type must be one of: {', '.join(types)}."
     close = _closest(given, types)
-    guess = f"; did you mean '{close}'?" if close else "."
+    guess = f"; did you mean {quoted(close)}?" if close else "."
     return (
-        f"unknown evaluator type '{given}'{guess} Types: {', '.join(types)} "
+        f"unknown evaluator type {quoted(given)}{guess} Types: {', '.join(types)} "
         "(or `python: module:function` for a function of yours)."
     )
 
 
 def _message(error: Any) -> str:
     v, value, inst = error.validator, error.validator_value, error.instance
-    shown = json.dumps(inst) if not isinstance(inst, (dict, list)) else type(inst).__name__
+    shown = json_quoted(inst) if not isinstance(inst, (dict, list)) else type(inst).__name__
     # Lazy: each message only makes sense for its own validator's value.
     messages: dict[str, Callable[[], str]] = {
         "maximum": lambda: f"{shown} is greater than {value}",
@@ -160,7 +172,7 @@ def _message(error: Any) -> str:
         return f"expected {_type_name(value)}, got {got}" + (
             "" if isinstance(inst, (dict, list)) else f" {shown}"
         )
-    return messages[v]() if v in messages else str(error.message)
+    return messages[v]() if v in messages else shorten_message(str(error.message))
 
 
 def _missing(error: Any) -> list[str]:

@@ -14,10 +14,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scoregate.config import paths
+from scoregate.config import jsonload, paths
+from scoregate.config.limits import MAX_DEPTH, MAX_PROBLEMS, first_problems
 from scoregate.config.model import DatasetConfig
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import Item
+from scoregate.values.quoting import quoted, shorten_message
 
 if TYPE_CHECKING:
     from scoregate.config.langfuse import LangfuseDatasetConfig, LiveDatasetConfig
@@ -31,6 +33,11 @@ FORMATS = {
     ".yml": "yaml",
     ".csv": "csv",
 }
+
+_TOO_DEEP = (
+    f"nested more than {MAX_DEPTH} levels deep here; scoregate reads at most {MAX_DEPTH} "
+    "levels, so write this item flatter."
+)
 
 Row = tuple[str, Any]
 """Where a row is (``file:line``) and what it holds."""
@@ -69,7 +76,7 @@ def load_items(
     if fmt is None:
         raise ConfigError(
             f"{dataset.where}: dataset {shown}: cannot tell the format from the extension "
-            f"'{path.suffix}'; use .jsonl, .json, .yaml or .csv, or set dataset.format."
+            f"{quoted(path.suffix)}; use .jsonl, .json, .yaml or .csv, or set dataset.format."
         )
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -91,15 +98,19 @@ def load_items(
         if schema is not None
     ]
     for item in items:
+        if len(problems) > MAX_PROBLEMS:
+            break  # jsonschema takes ~0.5 ms per problem: a dataset wrong everywhere stops
         for field, validator in validators:
             for error in validator.iter_errors(getattr(item, field)):
-                at = "".join(f"[{p!r}]" for p in error.absolute_path)
+                at = "".join(
+                    f"[{quoted(p) if isinstance(p, str) else p}]" for p in error.absolute_path
+                )
                 problems.append(
-                    f"{item.source}: item '{item.id}': {field}{at} does not match "
-                    f"{field}_schema: {error.message}"
+                    f"{item.source}: item {quoted(item.id)}: {field}{at} does not match "
+                    f"{field}_schema: {shorten_message(error.message)}"
                 )
     if problems:
-        raise ConfigError(problems)
+        raise ConfigError(first_problems(problems, shown))
     return items
 
 
@@ -114,14 +125,19 @@ def _jsonl(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
         if not line.strip():
             continue
         try:
-            yield f"{shown}:{number}", json.loads(line)
+            yield f"{shown}:{number}", jsonload.loads(line)
+        except jsonload.TooDeep as exc:
+            problems.append(f"{shown}:{number}:{exc.column}: the JSON is {_TOO_DEEP}")
         except json.JSONDecodeError as exc:
             problems.append(f"{shown}:{number}:{exc.colno}: not valid JSON: {exc.msg}.")
 
 
 def _json(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
     try:
-        data = json.loads(text)
+        data = jsonload.loads(text)
+    except jsonload.TooDeep as exc:
+        problems.append(f"{shown}:{exc.line}:{exc.column}: the JSON is {_TOO_DEEP}")
+        return
     except json.JSONDecodeError as exc:
         problems.append(f"{shown}:{exc.lineno}:{exc.colno}: not valid JSON: {exc.msg}.")
         return
@@ -137,25 +153,34 @@ def _json(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
 
 
 def _yaml(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
-    import yaml
+    from yaml.constructor import SafeConstructor
+    from yaml.nodes import MappingNode, SequenceNode
+
+    from scoregate.config import yamlcompose
 
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f"{shown}:{mark.line + 1}:{mark.column + 1}" if mark else shown
-        problems.append(f"{where}: YAML syntax error: {exc.problem}.")
+        node = yamlcompose.compose(text, shown)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
         return
-    if node is not None and isinstance(node, yaml.MappingNode):
+    if isinstance(node, MappingNode):
         for key, value in node.value:
             if key.value == "items":
                 node = value
-    if not isinstance(node, yaml.SequenceNode):
+    if not isinstance(node, SequenceNode):
         problems.append(f"{shown}: a YAML dataset must be a list of items (or items: [...]).")
         return
-    constructor = yaml.SafeLoader("")
-    for child in node.value:
-        yield f"{shown}:{child.start_mark.line + 1}", constructor.construct_object(child, deep=True)
+    constructor = SafeConstructor()
+    rows: list[Row] = []
+    with yamlcompose.collector_paused():
+        for child in node.value:
+            try:
+                row = yamlcompose.construct(child, shown, constructor)
+            except ConfigError as exc:
+                problems.extend(exc.problems)
+                continue
+            rows.append((f"{shown}:{child.start_mark.line + 1}", row))
+    yield from rows
 
 
 def _csv(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
@@ -172,7 +197,9 @@ def _csv(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
                 problems.append(f"{where}: the row has more cells than the header has columns.")
             elif key == "metadata" and value:
                 try:
-                    metadata.update(json.loads(value))
+                    metadata.update(jsonload.loads(value))
+                except jsonload.TooDeep:
+                    problems.append(f"{where}: the metadata cell is {_TOO_DEEP}")
                 except (json.JSONDecodeError, TypeError, ValueError):
                     problems.append(f"{where}: the metadata cell must hold a JSON object.")
             elif key in FIELDS:
@@ -196,11 +223,15 @@ def _items(rows: Sequence[Row], problems: list[str]) -> tuple[Item, ...]:
             continue
         unknown = [k for k in row if k not in FIELDS]
         for key in unknown:
-            close = difflib.get_close_matches(key, FIELDS, n=1, cutoff=0.6)
+            # A key of 50 characters is not 0.6 alike any field (and costs difflib to compare).
+            name = str(key)
+            close = (
+                difflib.get_close_matches(name, FIELDS, n=1, cutoff=0.6) if len(name) < 50 else []
+            )
             hint = (
                 f"; did you mean '{close[0]}'?" if close else f"; an item has {', '.join(FIELDS)}."
             )
-            problems.append(f"{where}: unknown field '{key}'{hint}")
+            problems.append(f"{where}: unknown field {quoted(name)}{hint}")
         if "input" not in row:
             problems.append(f"{where}: the item has no 'input'.")
             continue
@@ -216,8 +247,8 @@ def _items(rows: Sequence[Row], problems: list[str]) -> tuple[Item, ...]:
         )
         if item_id in first_seen:
             problems.append(
-                f"{where}: duplicate item id '{item_id}', first used at {first_seen[item_id]}; "
-                "give each item a unique id."
+                f"{where}: duplicate item id {quoted(item_id)}, first used at "
+                f"{first_seen[item_id]}; give each item a unique id."
             )
             continue
         first_seen[item_id] = where
