@@ -349,9 +349,9 @@ def write_reports(
     from scoregate.reports import junit, markdown, terminal
 
     body = markdown.render(verdict)
+    stdout.write(terminal.render(verdict) + "\n")  # first: shown even if a file cannot be written
     store.write_text(paths.markdown, body)
     store.write_text(paths.junit, junit.render(verdict))
-    stdout.write(terminal.render(verdict) + "\n")
     stdout.write(f"Reports: {store.shown(paths.junit)}, {store.shown(paths.markdown)}\n")
     if env.get("GITHUB_ACTIONS") == "true":
         from scoregate.reports.github import publish_to_actions
