@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from scoregate import __version__, gitinfo, paths, shards, store
+from scoregate import __version__, gitinfo, paths, preflight, shards, store
 from scoregate.compare import compare
 from scoregate.config import Config, ExperimentConfig
 from scoregate.datasets import load_items
@@ -391,6 +391,16 @@ def run(
     use_cache: bool = True,
 ) -> int:
     experiments = config.select(names)
+    reports = overrides.shard is None  # a shard run writes its run records only
+    preflight.check(
+        preflight.run_outputs(
+            paths.output_dir,
+            [e.name for e in experiments],
+            junit=paths.junit if reports else None,
+            markdown=paths.markdown if reports else None,
+            env=env,
+        )
+    )
     models = None
     if any(c.task.openai or any(e.kind == "judge" for e in c.evaluators) for c in experiments):
         from scoregate.provider import open_for_run
@@ -474,6 +484,15 @@ def merge(
     for file in record_files:
         record = store.read_record(file)
         by_experiment.setdefault(record.experiment, []).append((store.shown(file), record))
+    preflight.check(
+        preflight.run_outputs(
+            paths.output_dir,
+            list(by_experiment),
+            junit=paths.junit,
+            markdown=paths.markdown,
+            env=env,
+        )
+    )
     pairs = []
     for joined in (shards.merge(group) for group in by_experiment.values()):
         experiment = config.experiment(joined.experiment)
