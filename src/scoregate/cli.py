@@ -39,9 +39,13 @@ CONFIG_OPTION = click.option(
 
 @contextmanager
 def error_handler() -> Iterator[None]:
-    """Known errors become their message and exit code; Ctrl-C is 130; anything else is a bug."""
+    """Known errors become their message and exit code; Ctrl-C is 130, SIGTERM 143 (handled
+    as Ctrl-C, see signals.py); anything else is a bug."""
+    from scoregate.signals import interrupted_code, sigterm_as_interrupt
+
     try:
-        yield
+        with sigterm_as_interrupt():
+            yield
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
@@ -51,7 +55,7 @@ def error_handler() -> Iterator[None]:
         sys.exit(exc.return_code)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        sys.exit(130)
+        sys.exit(interrupted_code())
     except (click.exceptions.Exit, click.ClickException, SystemExit):
         raise
     except Exception as exc:
@@ -150,7 +154,7 @@ def cli() -> None:
 
     Runs the experiments of experiments.yaml, compares their scores with a baseline run and
     with thresholds, and writes JUnit XML, a markdown report and an exit code:
-    0 passed, 1 gate failed, 2 configuration error, 3 run could not complete, 130 interrupted.
+    0 passed, 1 gate failed, 2 configuration error, 3 run could not complete, 130 interrupted (143 on SIGTERM).
     """
 
 

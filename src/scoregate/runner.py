@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from scoregate import __version__, gitinfo, paths, preflight, shards, store
+from scoregate import __version__, gitinfo, paths, preflight, shards, signals, store
 from scoregate.compare import compare
 from scoregate.config import Config, ExperimentConfig
 from scoregate.datasets import load_items
@@ -433,7 +433,7 @@ def run(
         if interrupted:
             path = store.write_record(store.record_path(paths.output_dir, record), record)
             stderr.write(f"Interrupted: the finished items are kept in {store.shown(path)}.\n")
-            return 130
+            return signals.interrupted_code()
     if overrides.shard is not None:
         for record in records:
             path = store.write_record(store.record_path(paths.output_dir, record), record)
