@@ -13,6 +13,11 @@ per sample is a few function calls, not a task object per item.
 
 A failure in a task or an evaluator becomes an error on that sample; the run goes on.
 Results come back in item order, not finishing order.
+
+A call that blocks the event loop (``time.sleep`` inside ``async def``) stops every timer, so
+a watchdog thread watches the loop (``watchdog.py``): past the timeout, the blocked samples
+are timeouts, no new sample starts, and the samples not started are errors, so every sample
+still has exactly one result.
 """
 
 from __future__ import annotations
@@ -22,11 +27,15 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from scoregate.evaluators import Evaluator
 from scoregate.model import Item, ItemResult, Sample, Score, Usage
 from scoregate.tasks import PythonTask
+from scoregate.watchdog import BLOCKED, LoopBlocked, LoopWatch
+
+NOT_RUN = "the run stopped because the event loop was blocked (a blocking call inside async def?)"
 
 if TYPE_CHECKING:
     import asyncio
@@ -91,13 +100,40 @@ async def run_items(
     progress: Progress | None = None,
     executor: ThreadPoolExecutor | None = None,
     should_stop: Callable[[], str | None] | None = None,
+    on_stuck: Callable[[], None] | None = None,
 ) -> Collector:
-    """Fill ``collector`` with one sample per item × repeat; return it."""
+    """Fill ``collector`` with one sample per item × repeat; return it.
+
+    ``on_stuck``: called (from the watchdog's thread, every sample then having a result) when
+    a call blocks the event loop and cannot be interrupted; the process then exits (code 3).
+    """
+    import asyncio
+
     collector = collector or Collector(items, repeats)
     run = _Run(items, evaluators, timeout, collector, progress, should_stop, repeats)
+    stuck = None if on_stuck is None else partial(_stuck, run, on_stuck)
+    watch = LoopWatch(timeout, run.stall, stuck)
+    watch.start(asyncio.get_running_loop())
+    try:
+        await _run_on_loop(run, task, concurrency, executor)
+    finally:
+        watch.stop()
+    run.fill_blocked()
+    return collector
+
+
+def _stuck(run: _Run, on_stuck: Callable[[], None]) -> None:
+    run.fill_blocked()
+    on_stuck()
+
+
+async def _run_on_loop(
+    run: _Run, task: Task, concurrency: int, executor: ThreadPoolExecutor | None
+) -> None:
+    evaluators = run.evaluators
     if isinstance(task, PythonTask) and not task.is_async:
         await _ThreadedRun(run, task, concurrency).run()
-        return collector
+        return
     own_executor = executor is None and any(not (e.is_async or e.inline) for e in evaluators)
     if own_executor:
         from concurrent.futures import ThreadPoolExecutor
@@ -108,7 +144,6 @@ async def run_items(
     finally:
         if own_executor and executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
-    return collector
 
 
 def needs_event_loop(task: Task, evaluators: Sequence[Evaluator]) -> bool:
@@ -158,6 +193,8 @@ class _Run:
         self.pending = iter([(i, r) for i in range(len(items)) for r in range(repeats)])
         self.total = len(items) * repeats
         self.interrupted = False  # Ctrl-C: worker threads take no new sample
+        self.blocked = False  # the watchdog found the event loop blocked: no new sample
+        self.taken = 0  # samples handed out: the first ``taken`` of ``pending`` started
 
     def next(self) -> tuple[int, int] | None:
         """The next sample to run, or None when all are taken or the run must stop."""
@@ -166,9 +203,12 @@ class _Run:
             return None
         if self.should_stop is not None and collector.stop_reason is None:
             collector.stop_reason = self.should_stop()
-        if collector.stop_reason is not None:
+        if collector.stop_reason is not None or self.blocked:
             return None
-        return next(self.pending, None)
+        work = next(self.pending, None)
+        if work is not None:
+            self.taken += 1
+        return work
 
     def finish(self, index: int, repeat: int, sample: Sample) -> None:
         self.collector.samples[index][repeat] = sample
@@ -176,7 +216,31 @@ class _Run:
             self.progress.advance(errors=1 if sample.error else 0)
 
     def timed_out(self, label: str) -> str:
-        return f"{label} timed out after {self.timeout:g}s"
+        note = f": {BLOCKED}" if self.blocked else ""
+        return f"{label} timed out after {self.timeout:g}s{note}"
+
+    def stall(self) -> None:
+        """The watchdog found the event loop blocked past the timeout: start no new sample."""
+        self.blocked = True
+        if self.collector.stop_reason is None:
+            self.collector.stop_reason = (
+                f"stopped: the event loop was blocked past the {self.timeout:g}s timeout, so "
+                "no timeout could fire (a blocking call inside async def? await it, or move "
+                "it to a thread with asyncio.to_thread); the samples not started are errors"
+            )
+
+    def fill_blocked(self) -> None:
+        """After a stall, every sample without a result gets one: a timeout if it started,
+        else "not run"."""
+        if not self.blocked:
+            return
+        repeats = self.collector.repeats
+        for index, samples in enumerate(self.collector.samples):
+            for repeat, sample in enumerate(samples):
+                if sample is None:
+                    started = index * repeats + repeat < self.taken
+                    error = self.timed_out("task") if started else f"not run: {NOT_RUN}"
+                    self.finish(index, repeat, Sample(repeat, None, 0.0, error))
 
 
 def _evaluator_error(evaluator: Evaluator, exc: BaseException) -> Score:
@@ -209,7 +273,13 @@ class _AsyncRun:
         async def worker() -> None:
             while (work := state.next()) is not None:
                 index, repeat = work
-                state.finish(index, repeat, await self.sample(state.items[index], repeat))
+                started = time.perf_counter()
+                try:
+                    sample = await self.sample(state.items[index], repeat)
+                except LoopBlocked:  # in an inline evaluator: the sample timed out
+                    error = state.timed_out("sample")
+                    sample = Sample(repeat, None, time.perf_counter() - started, error)
+                state.finish(index, repeat, sample)
 
         await asyncio.gather(*(worker() for _ in range(workers)))
 
@@ -227,7 +297,7 @@ class _AsyncRun:
         try:
             async with asyncio.timeout(state.timeout):
                 result = await self._call_task(item, repeat)
-        except TimeoutError:
+        except (TimeoutError, LoopBlocked):
             return Sample(repeat, None, time.perf_counter() - started, state.timed_out("task"))
         except Exception as exc:
             return Sample(repeat, None, time.perf_counter() - started, describe(exc))
@@ -280,7 +350,7 @@ class _AsyncRun:
             async with asyncio.timeout(state.timeout):
                 raw = await evaluator.call(item, output)
             return evaluator.scores(raw)
-        except TimeoutError:
+        except (TimeoutError, LoopBlocked):
             label = f"evaluator '{evaluator.name}'"
             return (Score(evaluator.name, None, error=state.timed_out(label)),)
         except Exception as exc:
@@ -446,7 +516,7 @@ class _ThreadedRun:
         future = asyncio.run_coroutine_threadsafe(evaluator.call(item, output), self.loop)
         try:
             return evaluator.scores(future.result(self.run_state.timeout))
-        except TimeoutError:
+        except (TimeoutError, LoopBlocked):
             future.cancel()
             label = f"evaluator '{evaluator.name}'"
             return (Score(evaluator.name, None, error=self.run_state.timed_out(label)),)

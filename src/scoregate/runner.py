@@ -147,8 +147,13 @@ def execute(
     git: Mapping[str, Any],
     stream: TextIO,
     provider: Provider | None = None,
+    abandon: Callable[[RunRecord], None] | None = None,
 ) -> tuple[RunRecord, bool]:
-    """Run one experiment. Returns the record and whether it was interrupted."""
+    """Run one experiment. Returns the record and whether it was interrupted.
+
+    ``abandon``: given the record when a call blocks the event loop and cannot be stopped;
+    the process exits after it (see watchdog.py).
+    """
     experiment = prepared.experiment
     if experiment.langfuse.script is not None:
         from scoregate.langfuse.context import execute_script
@@ -169,6 +174,37 @@ def execute(
     started = store.now_iso()
     interrupted = False
     task, evaluators, timeout = prepared.task, prepared.evaluators, experiment.timeout
+
+    def build(interrupted: bool) -> RunRecord:
+        return RunRecord(
+            experiment=experiment.name,
+            run_id=store.new_run_id(),
+            items=collector.results(complete_only=interrupted),
+            score_defs=score_defs(prepared),
+            config_digest=config.digest,
+            dataset=dataset,
+            git=git,
+            started_at=started,
+            finished_at=store.now_iso(),
+            repeats=repeats,
+            shard=f"{overrides.shard[0]}/{overrides.shard[1]}" if overrides.shard else None,
+            warnings=(
+                (
+                    f"interrupted: {len(collector.results(complete_only=True))} of {len(items)} items finished",
+                )
+                if interrupted
+                else ()
+            )
+            + model_warnings(prepared, collector, provider),
+            metadata={"scoregate_version": __version__, "partial": interrupted}
+            | ({"positions": positions} if positions is not None else {}),
+        )
+
+    def stuck() -> None:
+        assert abandon is not None
+        record = build(False)
+        abandon(replace(record, metadata=dict(record.metadata) | {"partial": True}))
+
     # Start-up built modules, the config and the items: keep them out of the collector's scans.
     gc.freeze()
     try:
@@ -185,34 +221,12 @@ def execute(
                 items, task, evaluators, concurrency=concurrency, repeats=repeats,
                 timeout=timeout, collector=collector, progress=progress,
                 should_stop=provider.cost_limit(experiment.max_cost) if provider else None,
+                on_stuck=stuck if abandon is not None else None,
             )  # fmt: skip
             eventloop.run(provider.run_then_close(work) if provider else work)
     except KeyboardInterrupt:
         interrupted = True
-    record = RunRecord(
-        experiment=experiment.name,
-        run_id=store.new_run_id(),
-        items=collector.results(complete_only=interrupted),
-        score_defs=score_defs(prepared),
-        config_digest=config.digest,
-        dataset=dataset,
-        git=git,
-        started_at=started,
-        finished_at=store.now_iso(),
-        repeats=repeats,
-        shard=f"{overrides.shard[0]}/{overrides.shard[1]}" if overrides.shard else None,
-        warnings=(
-            (
-                f"interrupted: {len(collector.results(complete_only=True))} of {len(items)} items finished",
-            )
-            if interrupted
-            else ()
-        )
-        + model_warnings(prepared, collector, provider),
-        metadata={"scoregate_version": __version__, "partial": interrupted}
-        | ({"positions": positions} if positions is not None else {}),
-    )
-    return record, interrupted
+    return build(interrupted), interrupted
 
 
 def model_warnings(
@@ -423,8 +437,9 @@ def run(
     records: list[RunRecord] = []
     for item in prepared:
         record, interrupted = execute(
-            item, config, overrides=overrides, git=git, stream=stderr, provider=models
-        )
+            item, config, overrides=overrides, git=git, stream=stderr, provider=models,
+            abandon=partial(_abandon, paths.output_dir, stderr),
+        )  # fmt: skip
         if not interrupted:
             record = hooks.finish_record(
                 item, record, root=config.root, env=env, sharded=overrides.shard is not None
@@ -445,6 +460,17 @@ def run(
         return 0
     pairs = [(r, b, n) for r, (b, n) in zip(records, baselines, strict=True)]
     return gate_and_report(config, pairs, paths, env=env, stdout=stdout, label="Run record")
+
+
+def _abandon(output_dir: Path, stderr: TextIO, record: RunRecord) -> None:
+    """A call blocks the event loop and ignores every attempt to stop it: keep the record."""
+    path = store.write_record(store.record_path(output_dir, record), record)
+    stderr.write(
+        f"error: [{record.experiment}] a call inside async def blocked the event loop and "
+        "could not be interrupted, so the run ends here, without a gate or reports; the "
+        f"finished items are kept in {store.shown(path)}, the blocked and unstarted samples "
+        "as errors. Await that call, or move it to a thread with asyncio.to_thread.\n"
+    )
 
 
 def gate_and_report(
