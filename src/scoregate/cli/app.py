@@ -92,7 +92,7 @@ def cli() -> None:
 
     Runs the experiments of experiments.yaml, compares their scores with a baseline run and
     with thresholds, and writes JUnit XML, a markdown report and an exit code:
-    0 passed, 1 gate failed, 2 configuration error, 3 run could not complete, 130 interrupted.
+    0 passed, 1 gate failed, 2 configuration error, 3 run could not complete, 130 interrupted (143 on SIGTERM).
     """
 
 

@@ -36,9 +36,13 @@ CONFIG_OPTION = click.option(
 
 @contextmanager
 def error_handler() -> Iterator[None]:
-    """Known errors become their message and exit code; Ctrl-C is 130; anything else is a bug."""
+    """Known errors become their message and exit code; Ctrl-C is 130, SIGTERM 143 (handled
+    as Ctrl-C, see pipeline/signals.py); anything else is a bug."""
+    from scoregate.pipeline.signals import interrupted_code, sigterm_as_interrupt
+
     try:
-        yield
+        with sigterm_as_interrupt():
+            yield
     except ConfigError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
@@ -48,7 +52,7 @@ def error_handler() -> Iterator[None]:
         sys.exit(exc.return_code)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
-        sys.exit(130)
+        sys.exit(interrupted_code())
     except (click.exceptions.Exit, click.ClickException, SystemExit):
         raise
     except Exception as exc:

@@ -12,7 +12,7 @@ per sample is a few function calls, not a task object per item.
   evaluators in one thread hop per sample (so they never block the loop), async ones awaited.
 
 A failure in a task or an evaluator becomes an error on that sample; the run goes on.
-Results come back in item order, not finishing order.
+Results come back in item order, not finishing order. A blocked event loop: see blocked.py.
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from scoregate.execute.blocked import BlockedLoop, watching
 from scoregate.execute.evaluators.evaluator import Evaluator
 from scoregate.execute.tasks import PythonTask
+from scoregate.execute.watchdog import LoopBlocked
 from scoregate.values.model import Item, ItemResult, Sample, Score, TaskOutput
 
 if TYPE_CHECKING:
@@ -83,23 +85,26 @@ async def run_items(
     progress: Progress | None = None,
     executor: ThreadPoolExecutor | None = None,
     should_stop: Callable[[], str | None] | None = None,
+    on_stuck: Callable[[], None] | None = None,
 ) -> Collector:
-    """Fill ``collector`` with one sample per item × repeat; return it."""
+    """Fill ``collector`` with one sample per item × repeat; return it. ``on_stuck``: see
+    ``blocked.watching``."""
     collector = collector or Collector(items, repeats)
     run = _Run(items, evaluators, timeout, collector, progress, should_stop, repeats)
-    if isinstance(task, PythonTask) and not task.is_async:
-        await _ThreadedRun(run, task, concurrency).run()
-        return collector
-    own_executor = executor is None and any(not (e.is_async or e.inline) for e in evaluators)
-    if own_executor:
-        from concurrent.futures import ThreadPoolExecutor
+    with watching(run, on_stuck):
+        if isinstance(task, PythonTask) and not task.is_async:
+            await _ThreadedRun(run, task, concurrency).run()
+            return collector
+        own_executor = executor is None and any(not (e.is_async or e.inline) for e in evaluators)
+        if own_executor:
+            from concurrent.futures import ThreadPoolExecutor
 
-        executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="scoregate-eval")
-    try:
-        await _AsyncRun(run, task, executor).run(concurrency)
-    finally:
-        if own_executor and executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            executor = ThreadPoolExecutor(concurrency, thread_name_prefix="scoregate-eval")
+        try:
+            await _AsyncRun(run, task, executor).run(concurrency)
+        finally:
+            if own_executor and executor is not None:
+                executor.shutdown(wait=False, cancel_futures=True)
     return collector
 
 
@@ -128,7 +133,7 @@ def run_items_in_threads(
     return collector
 
 
-class _Run:
+class _Run(BlockedLoop):
     """What both ways of running share: the work list, the results and the bookkeeping."""
 
     def __init__(
@@ -158,17 +163,14 @@ class _Run:
             return None
         if self.should_stop is not None and collector.stop_reason is None:
             collector.stop_reason = self.should_stop()
-        if collector.stop_reason is not None:
+        if collector.stop_reason is not None or self.blocked:
             return None
-        return next(self.pending, None)
+        return self.took(next(self.pending, None))
 
     def finish(self, index: int, repeat: int, sample: Sample) -> None:
         self.collector.samples[index][repeat] = sample
         if self.progress is not None:
             self.progress.advance(errors=1 if sample.error else 0)
-
-    def timed_out(self, label: str) -> str:
-        return f"{label} timed out after {self.timeout:g}s"
 
 
 def _evaluator_error(evaluator: Evaluator, exc: BaseException) -> Score:
@@ -201,7 +203,8 @@ class _AsyncRun:
         async def worker() -> None:
             while (work := state.next()) is not None:
                 index, repeat = work
-                state.finish(index, repeat, await self.sample(state.items[index], repeat))
+                sample = self.sample(state.items[index], repeat)
+                state.finish(index, repeat, await state.unless_blocked(sample, repeat))
 
         await asyncio.gather(*(worker() for _ in range(workers)))
 
@@ -219,7 +222,7 @@ class _AsyncRun:
         try:
             async with asyncio.timeout(state.timeout):
                 result = await self._call_task(item, repeat)
-        except TimeoutError:
+        except (TimeoutError, LoopBlocked):
             return Sample(repeat, None, time.perf_counter() - started, state.timed_out("task"))
         except Exception as exc:
             return Sample(repeat, None, time.perf_counter() - started, describe(exc))
@@ -272,7 +275,7 @@ class _AsyncRun:
             async with asyncio.timeout(state.timeout):
                 raw = await evaluator.call(item, output)
             return evaluator.scores(raw)
-        except TimeoutError:
+        except (TimeoutError, LoopBlocked):
             label = f"evaluator '{evaluator.name}'"
             return (Score(evaluator.name, None, error=state.timed_out(label)),)
         except Exception as exc:
@@ -438,7 +441,7 @@ class _ThreadedRun:
         future = asyncio.run_coroutine_threadsafe(evaluator.call(item, output), self.loop)
         try:
             return evaluator.scores(future.result(self.run_state.timeout))
-        except TimeoutError:
+        except (TimeoutError, LoopBlocked):
             future.cancel()
             label = f"evaluator '{evaluator.name}'"
             return (Score(evaluator.name, None, error=self.run_state.timed_out(label)),)

@@ -30,7 +30,9 @@ from scoregate.execute.prepared import Overrides, Prepared, score_defs
 from scoregate.execute.progress import ProgressLine
 from scoregate.execute.signatures import resolve_run_evaluators
 from scoregate.execute.tasks import PythonTask, build_task
-from scoregate.pipeline import registry, shards
+from scoregate.pipeline import preflight, registry, shards, signals
+from scoregate.pipeline.abandon import keep_record
+from scoregate.pipeline.run_warnings import run_warnings
 from scoregate.record import gitinfo, store
 from scoregate.record.baselines import load_baseline
 from scoregate.values.errors import ConfigError
@@ -121,8 +123,11 @@ def execute(
     git: Mapping[str, Any],
     stream: TextIO,
     provider: Provider | None = None,
+    abandon: Callable[[RunRecord], None] | None = None,
 ) -> tuple[RunRecord, bool]:
-    """Run one experiment. Returns the record and whether it was interrupted."""
+    """Run one experiment. Returns the record and whether it was interrupted. ``abandon``:
+    given the record when the event loop stays blocked, before the process exits (abandon.py).
+    """
     experiment = prepared.experiment
     script = registry.script_runner(experiment)
     if script is not None:
@@ -142,6 +147,25 @@ def execute(
     started = store.now_iso()
     interrupted = False
     task, evaluators, timeout = prepared.task, prepared.evaluators, experiment.timeout
+
+    def build(interrupted: bool) -> RunRecord:
+        return RunRecord(
+            experiment=experiment.name,
+            run_id=store.new_run_id(),
+            items=collector.results(complete_only=interrupted),
+            score_defs=score_defs(prepared),
+            config_digest=config.digest,
+            dataset=dataset,
+            git=git,
+            started_at=started,
+            finished_at=store.now_iso(),
+            repeats=repeats,
+            shard=f"{overrides.shard[0]}/{overrides.shard[1]}" if overrides.shard else None,
+            warnings=run_warnings(prepared, collector, provider, interrupted=interrupted),
+            metadata={"scoregate_version": __version__, "partial": interrupted}
+            | ({"positions": positions} if positions is not None else {}),
+        )
+
     # Start-up built modules, the config and the items: keep them out of the collector's scans.
     gc.freeze()
     try:
@@ -158,51 +182,12 @@ def execute(
                 items, task, evaluators, concurrency=concurrency, repeats=repeats,
                 timeout=timeout, collector=collector, progress=progress,
                 should_stop=provider.cost_limit(experiment.max_cost) if provider else None,
+                on_stuck=None if abandon is None else lambda: abandon(build(False)),
             )  # fmt: skip
             eventloop.run(provider.run_then_close(work) if provider else work)
     except KeyboardInterrupt:
         interrupted = True
-    record = RunRecord(
-        experiment=experiment.name,
-        run_id=store.new_run_id(),
-        items=collector.results(complete_only=interrupted),
-        score_defs=score_defs(prepared),
-        config_digest=config.digest,
-        dataset=dataset,
-        git=git,
-        started_at=started,
-        finished_at=store.now_iso(),
-        repeats=repeats,
-        shard=f"{overrides.shard[0]}/{overrides.shard[1]}" if overrides.shard else None,
-        warnings=(
-            (
-                f"interrupted: {len(collector.results(complete_only=True))} of {len(items)} items finished",
-            )
-            if interrupted
-            else ()
-        )
-        + model_warnings(prepared, collector, provider),
-        metadata={"scoregate_version": __version__, "partial": interrupted}
-        | ({"positions": positions} if positions is not None else {}),
-    )
-    return record, interrupted
-
-
-def model_warnings(
-    prepared: Prepared, collector: Collector, provider: Provider | None
-) -> tuple[str, ...]:
-    """A max_cost stop, and models whose calls were counted at $0 for want of a price."""
-    found = [collector.stop_reason] if collector.stop_reason else []
-    if provider is not None:
-        experiment = prepared.experiment
-        models = {e.target for e in experiment.evaluators if e.kind == "judge"}
-        if experiment.task.openai is not None:
-            models.add(experiment.task.openai.model)
-        found += [
-            f"no price for model {m}: its calls are counted as $0; add it under defaults.prices"
-            for m in sorted(models & provider.unpriced)
-        ]
-    return tuple(found)
+    return build(interrupted), interrupted
 
 
 def finish(
@@ -306,9 +291,9 @@ def write_reports(
     from scoregate.report import junit, markdown, terminal
 
     body = markdown.render(verdict)
+    stdout.write(terminal.render(verdict) + "\n")  # first: shown even if a file cannot be written
     store.write_text(paths.markdown, body)
     store.write_text(paths.junit, junit.render(verdict))
-    stdout.write(terminal.render(verdict) + "\n")
     stdout.write(f"Reports: {store.shown(paths.junit)}, {store.shown(paths.markdown)}\n")
     if env.get("GITHUB_ACTIONS") == "true":
         from scoregate.report.github import publish_to_actions
@@ -344,6 +329,8 @@ def run(
     use_cache: bool = True,
 ) -> int:
     experiments = config.select(names)
+    reports = None if overrides.shard else (paths.junit, paths.markdown)  # a shard writes none
+    preflight.check_run(paths.output_dir, [e.name for e in experiments], reports, env)
     models = None
     if any(c.task.openai or any(e.kind == "judge" for e in c.evaluators) for c in experiments):
         from scoregate.execute.provider import open_for_run
@@ -362,8 +349,9 @@ def run(
     records: list[RunRecord] = []
     for item in prepared:
         record, interrupted = execute(
-            item, config, overrides=overrides, git=git, stream=stderr, provider=models
-        )
+            item, config, overrides=overrides, git=git, stream=stderr, provider=models,
+            abandon=partial(keep_record, paths.output_dir, stderr),
+        )  # fmt: skip
         if not interrupted:
             record = finish(
                 item.experiment,
@@ -376,7 +364,7 @@ def run(
         if interrupted:
             path = store.write_record(store.record_path(paths.output_dir, record), record)
             stderr.write(f"Interrupted: the finished items are kept in {store.shown(path)}.\n")
-            return 130
+            return signals.interrupted_code()
     if overrides.shard is not None:
         for record in records:
             path = store.write_record(store.record_path(paths.output_dir, record), record)
@@ -427,6 +415,7 @@ def merge(
     for file in record_files:
         record = store.read_record(file)
         by_experiment.setdefault(record.experiment, []).append((store.shown(file), record))
+    preflight.check_run(paths.output_dir, list(by_experiment), (paths.junit, paths.markdown), env)
     pairs = []
     for joined in (shards.merge(group) for group in by_experiment.values()):
         experiment = config.experiment(joined.experiment)

@@ -17,18 +17,11 @@ from pathlib import Path
 from typing import IO, Any, overload
 
 from scoregate.record import scoretable
+from scoregate.record.pathnames import shown as shown  # noqa: PLC0414 (store.shown)
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef, Usage
 
 SCHEMA_VERSION = 1
-
-
-def shown(path: Path) -> str:
-    """A path as the user would write it: relative to the working folder when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except (ValueError, OSError):
-        return str(path)
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -77,19 +70,12 @@ def _glob_escape(text: str) -> str:
 
 @contextmanager
 def atomic_writer(path: Path) -> Iterator[IO[str]]:
-    """A text file that appears at ``path`` only once completely written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.urandom(4).hex()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """A text file that appears at ``path`` only once completely written; a symlink, a
+    device or a FIFO is written through instead (writefile.py)."""
+    from scoregate.record.writefile import writer
+
+    with writer(path) as handle:
+        yield handle
 
 
 def write_text(path: Path, text: str) -> None:
