@@ -690,6 +690,9 @@ def _gate(
         e.kind in ("script", "langfuse_judges") or (e.kind == "python" and not e.name)
         for e in evaluators
     )
+    from scoregate import gateunits
+
+    problems.extend(gateunits.check(raw, evaluators, doc, at))
     scores = {}
     for name, t in raw.items():
         if name in reserved:

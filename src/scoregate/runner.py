@@ -128,9 +128,11 @@ def _run_evaluators(experiment: ExperimentConfig, config: Config) -> None:
 
 
 def score_defs(prepared: Prepared) -> dict[str, ScoreDef]:
+    """Per score name, what it means; a Python evaluator's scores under the names it returned
+    (so after the run, every name; before it, the evaluator's own)."""
     defs: dict[str, ScoreDef] = {}
     for evaluator in prepared.evaluators:
-        for definition in evaluator.defs:
+        for definition in evaluator.score_defs():
             defs[definition.name] = definition
     for name, thresholds in prepared.experiment.gate.scores.items():
         if thresholds.pass_mark is not None:
@@ -279,7 +281,7 @@ def gate_records(
         with store.paused_gc():
             comparison = compare(
                 candidate,
-                baseline,
+                hooks.in_candidate_units(baseline, candidate),
                 baseline_note=note,
                 pass_marks={
                     n: t.pass_mark for n, t in gate.scores.items() if t.pass_mark is not None

@@ -28,7 +28,7 @@ def _failing(result: ItemResult, record: RunRecord, names: list[str]) -> bool:
             found = sample.score(name)
             definition = record.score_defs.get(name)
             mark = definition.pass_mark if definition else 0.5
-            if found is None or found.value is None or found.value < mark:
+            if found is None or found.value is None or (mark is not None and found.value < mark):
                 return True
     return False
 

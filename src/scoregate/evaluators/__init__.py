@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from scoregate.config import EvaluatorConfig
 from scoregate.errors import ConfigError
 from scoregate.evaluators import builtin
+from scoregate.evaluators.naming import ScoreNames, python_def
 from scoregate.evaluators.results import to_scores
 from scoregate.model import Item, Score, ScoreDef
 from scoregate.references import import_file, resolve
@@ -26,7 +27,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class Evaluator:
     """``call(item, output)`` returns the raw result (or an awaitable when ``is_async``);
-    ``scores(raw)`` turns it into canonical scores."""
+    ``scores(raw)`` turns it into scores. ``name`` labels the evaluator in messages; its
+    scores are ``defs`` (builtins, judges) or named by what it returns (``names``)."""
 
     name: str
     call: Callable[[Item, Any], Any]
@@ -36,6 +38,11 @@ class Evaluator:
     options: Mapping[str, Any] = field(default_factory=dict)
     inline: bool = False
     """Quick and pure (the builtins): run where the output is, with no hop to a thread."""
+    names: ScoreNames | None = None
+
+    def score_defs(self) -> tuple[ScoreDef, ...]:
+        """The definitions of the scores it produces (so far, for one that names them)."""
+        return self.defs + (self.names.defs() if self.names else ())
 
 
 def build_evaluators(
@@ -112,7 +119,7 @@ def _function_name(function: Callable[..., Any]) -> str:
 def _python(function: Callable[..., Any], config: EvaluatorConfig, name: str) -> Evaluator:
     kwargs = dict(config.options)
     scale = config.scale
-    pass_mark = 0.5 if config.pass_mark is None else config.pass_mark
+    names = ScoreNames(python_def(name, scale, config.pass_mark))
 
     def call(item: Item, output: Any) -> Any:
         return function(
@@ -124,10 +131,9 @@ def _python(function: Callable[..., Any], config: EvaluatorConfig, name: str) ->
         )
 
     def scores(raw: Any) -> tuple[Score, ...]:
-        return to_scores(raw, name, scale)
+        return names.note(to_scores(raw, name, scale))
 
-    defs = (ScoreDef(name, pass_mark, scale, "python"),)
-    return Evaluator(name, call, scores, is_async(function), defs)
+    return Evaluator(name, call, scores, is_async(function), names=names)
 
 
 def _place(config: EvaluatorConfig) -> str:

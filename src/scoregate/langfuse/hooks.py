@@ -71,6 +71,16 @@ def langfuse_baseline_for(
     return record, None
 
 
+def in_candidate_units(baseline: RunRecord | None, candidate: RunRecord) -> RunRecord | None:
+    """A baseline read from Langfuse with the scales of the scores the candidate's run named
+    (its evaluators name them as they run); any other baseline as it is."""
+    if baseline is None or not baseline.run_id.startswith("langfuse:"):
+        return baseline
+    from scoregate.langfuse.units import in_candidate_units as convert
+
+    return convert(baseline, candidate.score_defs)
+
+
 def finish_record(
     prepared: Prepared,
     record: RunRecord,

@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from scoregate.errors import ConfigError
+from scoregate.evaluators.naming import python_def
 from scoregate.langfuse.baseline import LangfuseRun, list_runs, read_run
 from scoregate.langfuse.connection import Connection
 from scoregate.model import RunRecord, ScoreDef
@@ -112,15 +113,16 @@ def config_defs(experiment: ExperimentConfig) -> dict[str, ScoreDef]:
     for evaluator in experiment.evaluators:
         if evaluator.name is None or evaluator.kind == "script":
             continue
+        if evaluator.kind == "python":
+            defs[evaluator.name] = python_def(evaluator.name, evaluator.scale, evaluator.pass_mark)
+            continue
         mark = 0.5 if evaluator.pass_mark is None else evaluator.pass_mark
         kind = evaluator.target if evaluator.kind == "builtin" else evaluator.kind
         defs[evaluator.name] = ScoreDef(evaluator.name, mark, evaluator.scale, kind)
     for name, thresholds in experiment.gate.scores.items():
         if thresholds.pass_mark is not None:
             base = defs.get(name, ScoreDef(name))
-            defs[name] = ScoreDef(
-                name, thresholds.pass_mark, base.scale, base.kind, base.fingerprint
-            )
+            defs[name] = replace(base, pass_mark=thresholds.pass_mark)
     return defs
 
 
