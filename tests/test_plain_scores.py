@@ -217,3 +217,22 @@ def test_a_failing_evaluator_leaves_no_row_of_its_own(app: Project) -> None:
         "  1 error in evaluator 'length_evaluator': evaluator 'length_evaluator' failed: "
         "ValueError: no `length` for that"
     ) in out.splitlines()
+
+
+def test_merged_shards_keep_the_scores_each_shard_named(app: Project) -> None:
+    app.write(
+        f"{app.module}_per_item.py",
+        """\
+        def per_item(*, input, output, **kwargs):
+            return {"name": "len_" + input["question"], "value": len(output)}
+        """,
+    )
+    evaluators = [{"python": f"{app.module}_per_item:per_item"}]
+    app.write_config(app.experiment(evaluators=evaluators, gate={}))
+    for shard in ("1/2", "2/2"):
+        assert app.run_cli("run", "--shard", shard).code == 0
+    code, out, err = app.run_cli("merge", *app.records())
+    assert code == 0, out + err
+    merged = _record(app)
+    assert sorted(merged["score_defs"]) == [f"len_q{i}" for i in range(8)]
+    assert {d["plain"] for d in merged["score_defs"].values()} == {True}
