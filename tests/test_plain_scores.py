@@ -236,3 +236,21 @@ def test_merged_shards_keep_the_scores_each_shard_named(app: Project) -> None:
     merged = _record(app)
     assert sorted(merged["score_defs"]) == [f"len_q{i}" for i in range(8)]
     assert {d["plain"] for d in merged["score_defs"].values()} == {True}
+
+
+def test_show_lists_a_plain_score_in_its_units(app: Project) -> None:
+    app.write_config(
+        app.experiment(
+            evaluators=[_evaluator(app, "length_evaluator")], gate={}, task_kwargs={"wrong": ["q3"]}
+        )
+    )
+    assert app.run_cli("run").code == 0
+    code, out, err = app.run_cli("show", app.records()[-1], "--score", "response_length")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[1:6] == [
+        "",
+        '● q3  input: {"question": "q3"}',
+        "  expected: answer number 3 is long",
+        "  output: wrong",
+        "    response_length = 5.0",
+    ]

@@ -69,7 +69,9 @@ def render(
             for s in sample.scores:
                 if s.name not in names:
                     continue
-                text = f"{prefix}  {s.name} = {score_value(s)}"
+                definition = record.score_defs.get(s.name)
+                plain = definition is not None and definition.plain
+                text = f"{prefix}  {s.name} = {score_value(s, plain)}"
                 if s.error:
                     text += f"  error: {s.error}"
                 if s.comment:
