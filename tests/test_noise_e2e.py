@@ -185,8 +185,8 @@ def test_flaky_items_are_listed_and_not_counted_as_regressed_by_default(
     assert check["explanation"].endswith("(allowed 1): d")
     assert record["gate"]["scores"]["correct"]["flaky"] == ["c"]
     assert record["gate"]["scores"]["correct"]["regressed"] == ["d"]
-    assert "1 flaky item/score pairs (pass/fail differs across repeats)" in report
-    assert "| `c` | `correct` | 1.00, 0.00, 0.00 |" in report
+    assert "1 flaky item (pass/fail differs across repeats)" in report
+    assert "| `c` | `correct`: 1.00, 0.00, 0.00 |" in report
 
 
 def test_flaky_include_counts_flaky_items_as_regressed(with_baseline: Project) -> None:

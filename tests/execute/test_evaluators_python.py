@@ -174,7 +174,7 @@ def test_scale_normalises_and_keeps_the_raw_value(tmp_path: Path, module: str) -
     assert (found.raw, found.scale, found.error) == (8.2, (0.0, 10.0), None)
     assert score_value(found) == "0.82 (8.2/10)"
     (evaluator,) = build_evaluators([config], tmp_path)
-    assert evaluator.defs == (ScoreDef("ten_point", 0.5, (0.0, 10.0), "python"),)
+    assert evaluator.score_defs() == (ScoreDef("ten_point", 0.5, (0.0, 10.0), "python"),)
     # A scale that does not start at zero.
     (shifted,) = to_scores(3, "likert", (1.0, 5.0))
     assert shifted.value == 0.5
@@ -193,15 +193,12 @@ def test_a_value_outside_its_scale_is_an_error_not_clamped(tmp_path: Path, modul
             scale=(0.0, 10.0),
             error="eleven: value 11 is outside its scale 0-10",
         ),
-        Score(
-            "ten_point",
-            None,
-            raw=8.2,
-            error="ten_point: value 8.2 is outside its scale 0-1 (declare 'scale: [low, high]' "
-            "on the evaluator to normalise it)",
-        ),
+        # No declared scale: a plain number, as Langfuse has scores; nothing to be outside of.
+        Score("ten_point", 8.2, raw=8.2),
     )
     assert score_value(scores[0]) == "error"
+    (evaluator,) = build_evaluators([python(module, "ten_point")], tmp_path)
+    assert evaluator.score_defs() == (ScoreDef("ten_point", None, None, "python", plain=True),)
 
 
 def test_non_numbers_and_exceptions_become_score_errors(tmp_path: Path, module: str) -> None:

@@ -99,7 +99,7 @@ def test_no_html_details_or_mentions_leak_from_data() -> None:
     assert [line for line in text.splitlines() if "</details>" in line] == ["</details>"] * 2
     assert [line for line in text.splitlines() if "<details>" in line] == [
         "<details><summary>4 regressed items (passed in the baseline, fail now)</summary>",
-        "<details><summary>1 flaky item/score pairs (pass/fail differs across repeats)</summary>",
+        "<details><summary>1 flaky item (pass/fail differs across repeats)</summary>",
     ]
     assert MENTION.findall(text) == []
     assert "&lt;/details&gt;" in text
@@ -123,7 +123,7 @@ def test_newlines_become_breaks_and_long_text_is_shortened() -> None:
 
 def test_scaled_scores_show_their_raw_value() -> None:
     text = markdown.render(hostile_verdict())
-    assert "**`plain`** · `correct` 0.90 (9/10) → 0.82 (8.2/10)" in text
+    assert "**`plain`** regressed on `correct` 0.90 (9/10) → 0.82 (8.2/10)" in text
 
 
 def test_verdict_table_and_failing_checks() -> None:

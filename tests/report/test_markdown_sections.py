@@ -26,8 +26,8 @@ def test_task_and_evaluator_errors_are_listed_with_their_message() -> None:
         "<details><summary>2 errors (task or evaluator failures; they count against max_error_rate)</summary>"
         in text
     )
-    assert "| `b` | 0 | `correct` | evaluator 'correct' failed: ValueError: bad |" in text
-    assert "| `c` | 0 | task | TimeoutError: task timed out after 5s |" in text
+    assert "| `b` | 0 | `correct` | `evaluator 'correct' failed: ValueError: bad` |" in text
+    assert "| `c` | 0 | task | `TimeoutError: task timed out after 5s` |" in text
 
 
 def test_a_judge_error_shows_the_raw_reply_escaped() -> None:

@@ -154,6 +154,7 @@ def test_skipped_checks_new_and_missing_items_and_the_too_few_items_note(
         "items; all items 1.000 → 0.600",
         "  2 items are new (not in the baseline): f, new\\n\\x1b[31mred\\u202e",
         "  2 items are missing from this run (in the baseline only): d, e",
+        "  1 regressed item (passed in the baseline, fail now): a (correct)",
         "  skip max_flaky_rate: flakiness needs repeats of 2 or more",
         "  note correct.max_drop: Too few items for this tolerance: the smallest drop this "
         "dataset can detect is 0.829; about 825 items would be needed to detect 0.050",

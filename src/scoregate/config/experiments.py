@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from scoregate.config import paths, templates, yamlsource
+from scoregate.config import gateunits, paths, templates, yamlsource
 from scoregate.config.costs import Price
 from scoregate.config.langfuse import (
     LangfuseDatasetConfig,
@@ -370,6 +370,7 @@ def _gate(
         e.kind in ("script", "langfuse_judges") or (e.kind == "python" and not e.name)
         for e in evaluators
     )
+    problems.extend(gateunits.check(raw, evaluators, doc, at))
     scores = {}
     for name, t in raw.items():
         if name in reserved:

@@ -1,7 +1,12 @@
 """Pair a candidate run with its baseline by item id and summarise every score.
 
 An item's value for a score is the mean of its samples; it passes when that mean reaches
-the score's pass mark. An item is flaky when its samples disagree on pass/fail.
+the score's pass mark. An item is flaky when its samples disagree on pass/fail. A plain score
+without a pass mark (a number in its own units) has means and deltas, but no item passes,
+fails, regresses or is flaky on it.
+
+The scores compared are the candidate's. A score only the baseline has (the config no longer
+produces it) is listed as not measured now, and is not compared.
 """
 
 from __future__ import annotations
@@ -38,7 +43,7 @@ class ScoreColumn:
         return mean is not None and mean >= pass_mark
 
 
-def _pass_mark(name: str, record: RunRecord, overrides: Mapping[str, float]) -> float:
+def _pass_mark(name: str, record: RunRecord, overrides: Mapping[str, float]) -> float | None:
     if name in overrides:
         return overrides[name]
     definition = record.score_defs.get(name)
@@ -46,14 +51,17 @@ def _pass_mark(name: str, record: RunRecord, overrides: Mapping[str, float]) -> 
 
 
 def score_names(record: RunRecord, table: ScoreTable | None = None) -> list[str]:
-    """The record's declared scores, then any other score its samples carry."""
+    """The record's declared scores, then any other score its samples carry a value of (a
+    column of errors only, under an evaluator's name that is not a score's, is left out)."""
     names = dict.fromkeys(record.score_defs)
-    names.update(dict.fromkeys((table or scoretable.of(record)).values))
+    for name, values in (table or scoretable.of(record)).values.items():
+        if name not in names and any(v is not None for v in values):
+            names[name] = None
     return list(names)
 
 
 def columns(
-    table: ScoreTable, names: list[str], pass_marks: Mapping[str, float]
+    table: ScoreTable, names: list[str], pass_marks: Mapping[str, float | None]
 ) -> dict[str, ScoreColumn]:
     """Per score, each item's mean over its samples, and the flaky items."""
     out = {}
@@ -76,7 +84,7 @@ def columns(
                 means[item_id] = None
                 continue
             means[item_id] = math.fsum(found) / len(found)
-            if len({v >= mark for v in found}) > 1:
+            if mark is not None and len({v >= mark for v in found}) > 1:
                 flaky.add(item_id)
         out[name] = ScoreColumn(means, frozenset(flaky), missing)
     return out
@@ -88,15 +96,23 @@ def _median(values: list[float]) -> float:
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def aggregate(column: ScoreColumn, pass_mark: float) -> Aggregate | None:
+def aggregate(column: ScoreColumn, pass_mark: float | None) -> Aggregate | None:
     values = [v for v in column.means.values() if v is not None]
     if not values:
         return None
     n = len(values)
     mean = math.fsum(values) / n
-    passed = sum(1 for v in values if v >= pass_mark)
+    rate = None if pass_mark is None else sum(1 for v in values if v >= pass_mark) / n
     stdev = math.sqrt(math.fsum((v - mean) ** 2 for v in values) / (n - 1)) if n > 1 else 0.0
-    return Aggregate(n=n, mean=mean, median=_median(values), stdev=stdev, pass_rate=passed / n)
+    return Aggregate(n=n, mean=mean, median=_median(values), stdev=stdev, pass_rate=rate)
+
+
+def _plain(name: str, candidate: RunRecord, baseline: RunRecord | None) -> bool:
+    """A number in its own units, as the candidate (else the baseline) defines the score."""
+    definition = candidate.score_defs.get(name) or (
+        baseline.score_defs.get(name) if baseline else None
+    )
+    return definition.plain if definition else False
 
 
 def judge_difference(candidate: ScoreDef | None, baseline: ScoreDef | None) -> str | None:
@@ -126,8 +142,9 @@ def compare(
     cand_table = scoretable.of(candidate)
     base_table = scoretable.of(baseline) if baseline is not None else None
     names = score_names(candidate, cand_table)
-    if baseline is not None:
-        names += [n for n in score_names(baseline, base_table) if n not in names]
+    unmeasured = (
+        [n for n in score_names(baseline, base_table) if n not in names] if baseline else []
+    )
     marks = {name: _pass_mark(name, candidate, overrides) for name in names}
     cand_columns = columns(cand_table, names, marks)
     base_columns = columns(base_table, names, marks) if base_table is not None else {}
@@ -152,7 +169,7 @@ def compare(
                 deltas.append(now - before)
                 paired_before.append(before)
                 paired_now.append(now)
-            if item_id in flaky and not count_flaky:
+            if mark is None or (item_id in flaky and not count_flaky):
                 continue
             was_passing = before >= mark
             is_passing = now is not None and now >= mark
@@ -180,6 +197,8 @@ def compare(
                 )
                 if deltas
                 else None,
+                plain=_plain(name, candidate, baseline),
+                pass_mark=mark,
             )
         )
     samples = sum(cand_table.counts)
@@ -195,4 +214,5 @@ def compare(
         samples=samples,
         sample_errors=errors,
         flaky_items=tuple(flaky_items),
+        unmeasured=tuple(unmeasured),
     )

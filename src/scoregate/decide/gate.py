@@ -13,8 +13,9 @@ from collections.abc import Sequence
 
 from scoregate.config.model import GateConfig, Thresholds
 from scoregate.decide import stats
+from scoregate.values.figures import figure
 from scoregate.values.model import Check, Comparison, Score, ScoreComparison, Status, Verdict
-from scoregate.values.numbers import delta_text, ids, num, pct
+from scoregate.values.numbers import delta_text, ids, pct
 
 
 def evaluate(
@@ -110,6 +111,7 @@ def _run_score_checks(experiment: str, score: Score, t: Thresholds) -> list[Chec
     if t.min is None:
         return []
     ok = score.value >= t.min
+    plain = score.scale is None  # a run evaluator's number, in its own units
     return [
         Check(
             experiment,
@@ -118,8 +120,8 @@ def _run_score_checks(experiment: str, score: Score, t: Thresholds) -> list[Chec
             "pass" if ok else "fail",
             score.value,
             t.min,
-            f"run-level value {num(score.value)} is {'at or above' if ok else 'below'} "
-            f"the minimum {num(t.min)}",
+            f"run-level value {figure(score.value, plain)} is "
+            f"{'at or above' if ok else 'below'} the minimum {figure(t.min, plain)}",
         )
     ]
 
@@ -142,6 +144,7 @@ def _score_checks(
     ) -> None:
         out.append(Check(experiment, name, kind, status, observed, limit, why, items=items))
 
+    plain = score.plain
     if t.min is not None:
         ok = cand.mean >= t.min
         add(
@@ -149,9 +152,17 @@ def _score_checks(
             "pass" if ok else "fail",
             cand.mean,
             t.min,
-            f"mean {num(cand.mean)} is {'at or above' if ok else 'below'} the minimum {num(t.min)}",
+            f"mean {figure(cand.mean, plain)} is {'at or above' if ok else 'below'} the minimum "
+            f"{figure(t.min, plain)}",
         )
-    if t.min_pass_rate is not None:
+    if score.pass_mark is None:
+        for kind, limit in (
+            ("min_pass_rate", t.min_pass_rate),
+            ("max_regressed_items", t.max_regressed_items),
+        ):
+            if limit is not None:
+                add(kind, "fail", None, limit, no_pass_mark(name))
+    elif t.min_pass_rate is not None and cand.pass_rate is not None:
         ok = cand.pass_rate >= t.min_pass_rate
         passed = round(cand.pass_rate * cand.n)
         add(
@@ -168,7 +179,7 @@ def _score_checks(
             ("max_drop", t.max_drop),
             ("max_regressed_items", t.max_regressed_items),
         )
-        if limit is not None
+        if limit is not None and (kind == "max_drop" or score.pass_mark is not None)
     ]
     if not needs_baseline:
         return out
@@ -190,7 +201,7 @@ def _score_checks(
         return out
     if t.max_drop is not None:
         out.append(_drop_check(experiment, score, t))
-    if t.max_regressed_items is not None:
+    if t.max_regressed_items is not None and score.pass_mark is not None:
         count = len(score.regressed)
         ok = count <= t.max_regressed_items
         listed = f": {ids(score.regressed)}" if count else ""
@@ -204,6 +215,15 @@ def _score_checks(
             score.regressed,
         )
     return out
+
+
+def no_pass_mark(name: str) -> str:
+    """Why a plain score without a pass mark has no pass rate and no regressed items."""
+    return (
+        f"'{name}' has no pass mark: it is a plain number (its evaluator declares no scale), so "
+        f"no item passes or fails on it; set pass_mark, in its units, on its evaluator or under "
+        f"gate.{name}"
+    )
 
 
 def drop_fails(
@@ -230,24 +250,26 @@ def _drop_check(experiment: str, score: ScoreComparison, t: Thresholds) -> Check
     drop = -d.mean_delta
     failed = drop_fails(d.mean_delta, d.p_worse, t.max_drop, t.significance)
     shown = delta_text(score)
+    allowed = figure(t.max_drop, score.plain)
     if failed:
-        why = f"mean changed by {shown} over {d.n} paired items: a drop larger than the allowed {num(t.max_drop)}"
+        why = f"mean changed by {shown} over {d.n} paired items: a drop larger than the allowed {allowed}"
         why += " and significant" if t.significance is not None else ""
         if t.significance is not None:
             why += f" (p < {t.significance:g})"
     elif drop > t.max_drop and t.significance is not None:
         why = (
             f"mean changed by {shown} over {d.n} paired items: larger than the allowed "
-            f"{num(t.max_drop)} but not significant (p ≥ {t.significance:g}); within noise"
+            f"{allowed} but not significant (p ≥ {t.significance:g}); within noise"
         )
     else:
-        why = f"mean changed by {shown} over {d.n} paired items; allowed drop {num(t.max_drop)}"
+        why = f"mean changed by {shown} over {d.n} paired items; allowed drop {allowed}"
     note = None
     if t.significance is not None and t.max_drop > 0 and d.mde is not None and d.mde > t.max_drop:
         needed = stats.items_needed(d.sd_delta or 0.0, t.max_drop, alpha=t.significance)
         note = (
             f"Too few items for this tolerance: the smallest drop this dataset can detect is "
-            f"{num(d.mde)}; about {needed} items would be needed to detect {num(t.max_drop)}"
+            f"{figure(d.mde, score.plain)}; about {needed} items would be needed to detect "
+            f"{allowed}"
         )
         why += f". {note}"
     return Check(

@@ -28,9 +28,11 @@ class Overrides:
 
 
 def score_defs(prepared: Prepared) -> dict[str, ScoreDef]:
+    """Per score name, what it means; a Python evaluator's scores under the names it returned
+    (so after the run, every name; before it, the evaluator's own)."""
     defs: dict[str, ScoreDef] = {}
     for evaluator in prepared.evaluators:
-        for definition in evaluator.defs:
+        for definition in evaluator.score_defs():
             defs[definition.name] = definition
     for name, thresholds in prepared.experiment.gate.scores.items():
         if thresholds.pass_mark is not None:

@@ -33,7 +33,9 @@ RUN_SINKS = {"langfuse": f"{_LANGFUSE}:RECORDING"}
 """Besides the run record file the pipeline always writes."""
 SCRIPT_RUNNERS = {"langfuse": f"{_LANGFUSE}:SCRIPTS"}
 RUN_REFERENCES = {"langfuse": "scoregate.integrations.langfuse.runs"}
-"""``SCHEME:...`` arguments of show, compare and baseline promote, and the ``runs`` command."""
+"""``SCHEME:...`` arguments of show, compare and baseline promote, and the ``runs`` command;
+also what puts a baseline read from the source (its run id ``SCHEME:...``) in the candidate's
+units before the two are compared."""
 PULL_REQUEST_COMMENTS = {"github": "scoregate.integrations.github.comment:post_sticky_comment"}
 """``scoregate comment``: create or update the sticky comment."""
 
@@ -116,6 +118,21 @@ def read_runs(
     from scoregate.record import store
 
     return [store.read_record(Path(text)) for text in texts]
+
+
+def in_candidate_units(baseline: RunRecord | None, candidate: RunRecord) -> RunRecord | None:
+    """``baseline`` as its source reads it in the units of the candidate's scores (Langfuse keeps
+    each score as the number returned, and the candidate's evaluators name and scale them as
+    they run); a run record file, or no baseline, as it is."""
+    if baseline is None:
+        return None
+    for scheme in RUN_REFERENCES:
+        if baseline.run_id.startswith(f"{scheme}:"):
+            converted: RunRecord = references(scheme).in_candidate_units(
+                baseline, candidate.score_defs
+            )
+            return converted
+    return baseline
 
 
 def post_sticky_comment(host: str = "github") -> Any:

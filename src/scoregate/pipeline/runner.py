@@ -221,7 +221,7 @@ def gate_records(
         with store.paused_gc():
             comparison = compare(
                 candidate,
-                baseline,
+                registry.in_candidate_units(baseline, candidate),
                 baseline_note=note,
                 pass_marks={
                     n: t.pass_mark for n, t in gate.scores.items() if t.pass_mark is not None

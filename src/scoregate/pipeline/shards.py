@@ -127,8 +127,11 @@ def merge(records: Sequence[tuple[str, RunRecord]]) -> RunRecord:
     metadata["merged_from"] = [r.run_id for _, r in records]
     # Keep a dataset path from the config's folder when a shard has one (an old one may not).
     dataset = next((r.dataset for _, r in records if not _absolute(r.dataset)), first.dataset)
+    # Evaluators name their scores as they run: a shard may hold a score another did not.
+    score_defs = {name: d for _, r in records for name, d in r.score_defs.items()}
     return replace(
         first,
+        score_defs=score_defs,
         dataset=dataset,
         run_id=store.new_run_id(),
         items=tuple(result for _, result in positioned),

@@ -172,6 +172,7 @@ def header_dict(
                     "scale": list(d.scale) if d.scale else None,
                     "kind": d.kind,
                     "fingerprint": dict(d.fingerprint) if d.fingerprint else None,
+                    "plain": d.plain or None,
                 }
             )
             for name, d in record.score_defs.items()
@@ -379,10 +380,12 @@ def record_from_dict(
     defs = {
         name: ScoreDef(
             name,
-            d.get("pass_mark", 0.5),
+            # A plain score without a pass mark has none; records before plain scores had 0.5.
+            d.get("pass_mark", None if d.get("plain") else 0.5),
             _scale(d.get("scale")),
             d.get("kind", "python"),
             d.get("fingerprint"),
+            bool(d.get("plain", False)),
         )
         for name, d in data.get("score_defs", {}).items()
     }

@@ -147,6 +147,9 @@ def properties(comparison: Comparison) -> dict[str, str]:
     for score in comparison.scores:
         if score.delta is not None:
             props[f"delta.{score.name}"] = delta_text(score)
+    if comparison.unmeasured:
+        # Scores of the baseline no evaluator produced now: named, never compared or checked.
+        props["scoregate.not_measured_now"] = ", ".join(comparison.unmeasured)
     return props
 
 

@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 
 from scoregate.record.scoretable import finder, with_errors
+from scoregate.report.codespan import code
+from scoregate.report.items import counted, flaky_items, regressed_items
 from scoregate.report.text import (
     aggregate_text,
     as_text,
@@ -22,6 +24,7 @@ from scoregate.report.text import (
     score_value,
     shorten,
 )
+from scoregate.values.figures import figure
 from scoregate.values.model import (
     Check,
     Comparison,
@@ -56,8 +59,8 @@ def _status(checks: Sequence[Check]) -> str:
     return "pass"
 
 
-def _score_status(score: ScoreComparison, checks: Sequence[Check]) -> str:
-    mine = [c for c in checks if c.score == score.name]
+def _score_status(name: str, checks: Sequence[Check]) -> str:
+    mine = [c for c in checks if c.score == name]
     if not mine:
         return "—"
     failing = [c.kind for c in mine if c.status == "fail"]
@@ -78,7 +81,10 @@ def _summary_line(comparison: Comparison) -> str:
     if comparison.baseline is not None:
         base = comparison.baseline
         commit = str(base.git.get("commit") or "")[:7]
-        parts.append(f"baseline `{base.run_id}`" + (f" ({commit})" if commit else ""))
+        parts.append(
+            f"baseline {code(base.run_id, 120, in_table=False)}"
+            + (f" ({commit})" if commit else "")
+        )
     else:
         parts.append(f"no baseline ({cell(comparison.baseline_note or 'none', 200)})")
     if (link := _langfuse_url(record)) is not None:
@@ -126,15 +132,31 @@ def _table(comparison: Comparison, checks: Sequence[Check]) -> list[str]:
         before, now, delta = _means_and_delta(score)
         if score.judge_changed:
             delta += f"<br>⚠️ {cell(score.judge_changed, 200)}"
-        rate = f"{100 * score.candidate.pass_rate:.1f}%" if score.candidate else "—"
+        rate = score.candidate.pass_rate if score.candidate else None
+        shown_rate = "—" if rate is None else f"{100 * rate:.1f}%"
         lines.append(
-            f"| `{score.name}`{_prompt_note(comparison, score.name)}"
-            f" | {before} | {now} | {delta} | {rate} | {_score_status(score, checks)} |"
+            f"| {code(score.name, 100)}{_prompt_note(comparison, score.name)}"
+            f" | {before} | {now} | {delta} | {shown_rate} | {_score_status(score.name, checks)} |"
         )
     for run_score in comparison.candidate.run_scores:
-        value = score_value(run_score)
-        lines.append(f"| `{run_score.name}` (run) | — | {value} | — | — | |")
+        value = score_value(run_score, plain=run_score.scale is None)
+        status = _score_status(run_score.name, checks)
+        lines.append(f"| {code(run_score.name, 100)} (run) | — | {value} | — | — | {status} |")
     return lines
+
+
+def _unmeasured(comparison: Comparison) -> list[str]:
+    """Scores of the baseline the config no longer produces: named once, never compared."""
+    names = comparison.unmeasured
+    if not names:
+        return []
+    shown = ", ".join(code(name, 100, in_table=False) for name in names)
+    return [
+        f"> Not measured now: {shown} (in the baseline only: no evaluator produced "
+        f"{'it' if len(names) == 1 else 'them'} in this run, so there is nothing to compare or "
+        "check).",
+        "",
+    ]
 
 
 def _means_and_delta(score: ScoreComparison) -> tuple[str, str, str]:
@@ -142,21 +164,23 @@ def _means_and_delta(score: ScoreComparison) -> tuple[str, str, str]:
     paired items (what the delta is the difference of); when the runs' items differ, the
     delta cell says over how many items, and gives the means of each whole run."""
     d = score.delta
+    plain = score.plain
     if d is None or score.paired_means is None:
-        return aggregate_text(score.baseline), aggregate_text(score.candidate), "—"
+        return aggregate_text(score.baseline, plain), aggregate_text(score.candidate, plain), "—"
     before, now = score.paired_means
     delta = delta_text(score)
     whole = (score.baseline.n if score.baseline else 0, score.candidate.n if score.candidate else 0)
     if whole != (d.n, d.n):
         delta += (
-            f"<br>over {d.n} paired items; all items {aggregate_text(score.baseline)} → "
-            f"{aggregate_text(score.candidate)}"
+            f"<br>over {d.n} paired items; all items {aggregate_text(score.baseline, plain)} → "
+            f"{aggregate_text(score.candidate, plain)}"
         )
-    return f"{before:.3f}", f"{now:.3f}", delta
+    return figure(before, plain), figure(now, plain), delta
 
 
 def _chart(comparison: Comparison) -> list[str]:
-    scores = [s for s in comparison.scores if s.candidate and s.baseline]
+    """Baseline and candidate means of the 0-1 scores (plain numbers have units of their own)."""
+    scores = [s for s in comparison.scores if s.candidate and s.baseline and not s.plain]
     if comparison.baseline is None or not scores:
         return []
     names = ", ".join(f'"{s.name}"' for s in scores)
@@ -189,20 +213,27 @@ def _chart(comparison: Comparison) -> list[str]:
 
 def _item_block(
     item_id: str,
-    score: ScoreComparison,
+    scores: Sequence[ScoreComparison],
     comparison: Comparison,
     now: ItemResult,
     before: ItemResult | None,
     limit: int,
 ) -> list[str]:
+    """One regressed item: each score it regressed on with its change, then its text."""
     sample = now.samples[0]
-    found = sample.score(score.name)
-    old = before.samples[0].score(score.name) if before else None
-    change = f"{score_value(old) if old else '—'} → {score_value(found) if found else 'error'}"
+    changes = []
+    for score in scores:
+        found = sample.score(score.name)
+        old = before.samples[0].score(score.name) if before else None
+        was = score_value(old, score.plain) if old else "—"
+        changes.append(
+            f"{code(score.name, 100, in_table=False)} {was} → "
+            f"{score_value(found, score.plain) if found else 'error'}"
+        )
     rows = [
-        f"**`{cell(item_id, 80)}`** · `{score.name}` {change}",
+        f"**{code(item_id, 80, in_table=False)}** regressed on {' · '.join(changes)}",
         "",
-        "| | |",
+        "| field | value |",
         "|---|---|",
         f"| input | {cell(now.item.input, limit)} |",
         f"| expected | {cell(now.item.expected_output, limit)} |",
@@ -211,11 +242,14 @@ def _item_block(
         rows.append(f"| baseline output | {cell(before.samples[0].output, limit)} |")
     rows.append(f"| candidate output | {cell(sample.output, limit)} |")
     if sample.error:
-        rows.append(f"| error | {cell(sample.error, limit)} |")
-    if found and found.comment:
-        rows.append(f"| comment | {cell(found.comment, limit)} |")
-    if found and found.error:
-        rows.append(f"| evaluator error | {cell(found.error, limit)} |")
+        rows.append(f"| error | {code(sample.error, limit)} |")
+    for score in scores:
+        found = sample.score(score.name)
+        label = code(score.name, 100) if len(scores) > 1 else ""
+        if found and found.comment:
+            rows.append(f"| comment {label} | {cell(found.comment, limit)} |")
+        if found and found.error:
+            rows.append(f"| evaluator error {label} | {code(found.error, limit)} |")
     trace_id = now.item.trace_id
     trace = trace_id and _langfuse_url(comparison.candidate, "trace_url", trace_id)
     if trace:
@@ -229,23 +263,24 @@ def _nothing(item_id: str) -> ItemResult | None:
 
 
 def _regressed(comparison: Comparison, limit: int, max_items: int) -> tuple[list[str], bool]:
-    pairs = [(s, i) for s in comparison.scores for i in s.regressed]
-    if not pairs:
+    """Each regressed item once, with the scores it regressed on."""
+    regressed = regressed_items(comparison)
+    if not regressed:
         return [], False
     now = finder(comparison.candidate)
     before = finder(comparison.baseline) if comparison.baseline else _nothing
     lines = [
-        f"<details><summary>{len(pairs)} regressed item{'s' if len(pairs) != 1 else ''} "
+        f"<details><summary>{counted(len(regressed), 'regressed item')} "
         "(passed in the baseline, fail now)</summary>",
         "",
     ]
-    for score, item_id in pairs[:max_items]:
+    for item_id, scores in regressed[:max_items]:
         result = now(item_id)
         assert result is not None
-        lines += _item_block(item_id, score, comparison, result, before(item_id), limit)
-    cut = len(pairs) > max_items
+        lines += _item_block(item_id, scores, comparison, result, before(item_id), limit)
+    cut = len(regressed) > max_items
     if cut:
-        lines.append(f"_{len(pairs) - max_items} more not shown here; see the run record._")
+        lines.append(f"_{len(regressed) - max_items} more not shown here; see the run record._")
         lines.append("")
     lines += ["</details>", ""]
     return lines, cut
@@ -260,17 +295,19 @@ def _errors(comparison: Comparison, limit: int, max_items: int) -> list[str]:
                 [("task", sample.error, None)] if sample.error else []
             )
             problems += [
-                (f"`{score.name}`", score.error, score.raw if isinstance(score.raw, str) else None)
+                (
+                    code(score.name, 100),
+                    score.error,
+                    score.raw if isinstance(score.raw, str) else None,
+                )
                 for score in sample.scores
                 if score.error
             ]
             for where, message, reply in problems:
-                shown = cell(message, limit)
+                shown = code(message, limit)
                 if reply and reply not in message:
                     shown += f"<br>reply: {cell(reply, limit)}"
-                rows.append(
-                    f"| `{cell(result.item.id, 80)}` | {sample.index} | {where} | {shown} |"
-                )
+                rows.append(f"| {code(result.item.id, 80)} | {sample.index} | {where} | {shown} |")
     if not rows:
         return []
     lines = [
@@ -287,27 +324,31 @@ def _errors(comparison: Comparison, limit: int, max_items: int) -> list[str]:
 
 
 def _flaky(comparison: Comparison, max_items: int) -> list[str]:
-    flaky = [(s, i) for s in comparison.scores for i in s.flaky]
+    """Each flaky item once, with the per-sample values of every score it is flaky on."""
+    flaky = flaky_items(comparison)
     if not flaky:
         return []
     now = finder(comparison.candidate)
     lines = [
-        f"<details><summary>{len(flaky)} flaky item/score pairs (pass/fail differs across repeats)"
-        "</summary>",
+        f"<details><summary>{counted(len(flaky), 'flaky item')} (pass/fail differs across "
+        "repeats)</summary>",
         "",
-        "| item | score | per-sample values |",
-        "|---|---|---|",
+        "| item | per-sample values |",
+        "|---|---|",
     ]
-    for score, item_id in flaky[:max_items]:
-        values = []
+    for item_id, scores in flaky[:max_items]:
         result = now(item_id)
         assert result is not None
-        for sample in result.samples:
-            found = sample.score(score.name)
-            values.append(score_value(found) if found else "error")
-        lines.append(f"| `{cell(item_id, 80)}` | `{score.name}` | {', '.join(values)} |")
+        shown = []
+        for score in scores:
+            values = []
+            for sample in result.samples:
+                found = sample.score(score.name)
+                values.append(score_value(found, score.plain) if found else "error")
+            shown.append(f"{code(score.name, 100)}: {', '.join(values)}")
+        lines.append(f"| {code(item_id, 80)} | {'<br>'.join(shown)} |")
     if len(flaky) > max_items:
-        lines.append(f"| … | | {len(flaky) - max_items} more |")
+        lines.append(f"| … | {len(flaky) - max_items} more |")
     lines += ["", "</details>", ""]
     return lines
 
@@ -342,6 +383,7 @@ def _render(verdict: Verdict, title: str, limit: int, max_items: int, *, shorten
             "",
             *_table(comparison, checks),
             "",
+            *_unmeasured(comparison),
         ]
         # Every check that did not pass, in the verdict's order: failed, warned and not run.
         attention = [c for c in checks if c.status != "pass"]
@@ -349,14 +391,15 @@ def _render(verdict: Verdict, title: str, limit: int, max_items: int, *, shorten
             lines.append("**Checks that need attention**")
             lines.append("")
             for check in attention:
-                where = f"`{check.score}` " if check.score else ""
+                where = f"{code(check.score, 100, in_table=False)} " if check.score else ""
                 lines.append(
                     f"- {ICONS[check.status]} {where}{check.kind}: {cell(check.explanation, 600)}"
                 )
             lines.append("")
         notes = [c for c in checks if c.note and c.status not in ("fail", "warn")]
         for check in notes:
-            lines.append(f"> ℹ️ `{check.score}` {check.kind}: {cell(check.note, 400)}")
+            where = f"{code(check.score, 100, in_table=False)} " if check.score else ""
+            lines.append(f"> ℹ️ {where}{check.kind}: {cell(check.note, 400)}")
             lines.append("")
         for warning in comparison.candidate.warnings:
             lines.append(f"> ⚠️ {cell(warning, 400)}")

@@ -28,7 +28,7 @@ def _failing(result: ItemResult, record: RunRecord, names: list[str]) -> bool:
             found = sample.score(name)
             definition = record.score_defs.get(name)
             mark = definition.pass_mark if definition else 0.5
-            if found is None or found.value is None or found.value < mark:
+            if found is None or found.value is None or (mark is not None and found.value < mark):
                 return True
     return False
 
@@ -69,7 +69,9 @@ def render(
             for s in sample.scores:
                 if s.name not in names:
                     continue
-                text = f"{prefix}  {s.name} = {score_value(s)}"
+                definition = record.score_defs.get(s.name)
+                plain = definition is not None and definition.plain
+                text = f"{prefix}  {s.name} = {score_value(s, plain)}"
                 if s.error:
                     text += f"  error: {s.error}"
                 if s.comment:

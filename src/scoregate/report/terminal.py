@@ -11,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
+from scoregate.report.items import counted, regressed_items
 from scoregate.report.text import aggregate_text, checks_counted, error_summary, one_line
+from scoregate.values.figures import figure
 from scoregate.values.model import Check, Comparison, ScoreComparison, Verdict
 from scoregate.values.numbers import delta_text
 
@@ -44,7 +46,13 @@ def _experiment(comparison: Comparison, checks: Sequence[Check]) -> list[str]:
         f"{comparison.sample_errors} errors, baseline {base}"
     ]
     lines += [_score_line(score) for score in comparison.scores]
+    if comparison.unmeasured:
+        lines.append(
+            f"  not measured now (in the baseline only; not compared or checked): "
+            f"{_ids(comparison.unmeasured)}"
+        )
     lines += _item_changes(comparison)
+    lines += _regressed(comparison)
     for check in checks:
         if check.status != "pass":
             lines.append(
@@ -66,20 +74,39 @@ def _score_line(score: ScoreComparison) -> str:
     those of the paired items, the ones the delta is the difference of."""
     name = one_line(score.name, 60)
     d = score.delta
+    plain = score.plain
     if d is None or score.paired_means is None:
-        line = f"  {name:<20} {aggregate_text(score.baseline):>7} → {aggregate_text(score.candidate):<7}"
+        before_text = aggregate_text(score.baseline, plain)
+        line = f"  {name:<20} {before_text:>7} → {aggregate_text(score.candidate, plain):<7}"
         if score.baseline and score.candidate:
             line += " no item has a value in both runs"
         return line.rstrip()
     before, now = score.paired_means
-    line = f"  {name:<20} {before:>7.3f} → {now:<7.3f} {delta_text(score)}"
+    line = f"  {name:<20} {figure(before, plain):>7} → {figure(now, plain):<7} {delta_text(score)}"
     whole = (score.baseline.n if score.baseline else 0, score.candidate.n if score.candidate else 0)
     if whole != (d.n, d.n):
         line += (
-            f" · {d.n} paired items; all items {aggregate_text(score.baseline)} → "
-            f"{aggregate_text(score.candidate)}"
+            f" · {d.n} paired items; all items {aggregate_text(score.baseline, plain)} → "
+            f"{aggregate_text(score.candidate, plain)}"
         )
     return line
+
+
+def _regressed(comparison: Comparison) -> list[str]:
+    """``3 regressed items (passed in the baseline, fail now): b (correct, similar), c (correct)``."""
+    regressed = regressed_items(comparison)
+    if not regressed:
+        return []
+    shown = [
+        f"{one_line(item_id, 60)} ({', '.join(one_line(s.name, 40) for s in scores)})"
+        for item_id, scores in regressed[:SHOWN_IDS]
+    ]
+    more = len(regressed) - SHOWN_IDS
+    return [
+        f"  {counted(len(regressed), 'regressed item')} (passed in the baseline, fail now): "
+        + ", ".join(shown)
+        + (f" and {more} more" if more > 0 else "")
+    ]
 
 
 def _ids(ids: Sequence[str]) -> str:

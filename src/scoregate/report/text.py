@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scoregate.record.scoretable import with_errors
+from scoregate.values.figures import figure
 from scoregate.values.model import Aggregate, Check, RunRecord, Score
 
 _UNREACHABLE = re.compile(r"cannot connect to (https?://[^\s()]+)")
@@ -56,10 +57,13 @@ def as_text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=repr)
 
 
-def score_value(score: Score) -> str:
-    """``0.82 (8.2/10)`` when a score has a declared scale, else ``0.82``."""
+def score_value(score: Score, plain: bool = False) -> str:
+    """``0.82 (8.2/10)`` when a score has a declared scale, else ``0.82``; a plain number
+    as it is (``42.0``)."""
     if score.value is None:
         return "error"
+    if plain:
+        return figure(score.value, plain=True)
     shown = f"{score.value:.2f}"
     if score.scale and isinstance(score.raw, (int, float)) and not isinstance(score.raw, bool):
         low, high = score.scale
@@ -68,10 +72,10 @@ def score_value(score: Score) -> str:
     return shown
 
 
-def aggregate_text(agg: Aggregate | None) -> str:
+def aggregate_text(agg: Aggregate | None, plain: bool = False) -> str:
     if agg is None:
         return "—"
-    return f"{agg.mean:.3f}"
+    return figure(agg.mean, plain)
 
 
 def mean_text(mean: float | None) -> str:

@@ -128,13 +128,19 @@ class ScoreDef:
 
     ``fingerprint`` identifies the judge (model, prompt digest, scale); scores whose
     fingerprints differ are not comparable.
+
+    A ``plain`` score is a number in its own units (a Python evaluator with no declared scale,
+    as Langfuse has scores): no scale check, and items pass or fail only when it has a pass
+    mark (then value >= pass mark, in its units). Any other score is canonical 0-1.
     """
 
     name: str
-    pass_mark: float = 0.5
+    pass_mark: float | None = 0.5
+    """None: no item passes or fails on this score (a plain score without a pass mark)."""
     scale: tuple[float, float] | None = None
     kind: str = "python"
     fingerprint: Mapping[str, Any] | None = None
+    plain: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +191,8 @@ class Aggregate:
     mean: float
     median: float
     stdev: float
-    pass_rate: float
+    pass_rate: float | None
+    """None when the score has no pass mark."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +211,9 @@ class ScoreComparison:
     paired_means: tuple[float, float] | None = None
     """(baseline, candidate) means over the items of ``delta`` only: the figures the delta is
     the difference of, which differ from the means of each whole run when items differ."""
+    plain: bool = False
+    """A number in its own units, not a canonical 0-1 score (see ScoreDef)."""
+    pass_mark: float | None = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +230,9 @@ class Comparison:
     samples: int
     sample_errors: int
     flaky_items: tuple[str, ...] = ()
+    unmeasured: tuple[str, ...] = ()
+    """Scores of the baseline that no evaluator produced in this run (the config dropped
+    them): shown as not measured now, never compared or checked."""
 
     @property
     def error_rate(self) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from scoregate.values.figures import signed
 from scoregate.values.model import ScoreComparison
 
 
@@ -23,14 +24,13 @@ def ids(items: Sequence[str], limit: int = 5) -> str:
 
 
 def delta_text(score: ScoreComparison) -> str:
-    """``-0.031 [-0.058, -0.004] p=0.02``: the paired delta with its interval and p-value."""
+    """``-0.031 [-0.058, -0.004] p=0.02``: the paired delta with its interval and p-value (in
+    the score's units for a plain number: ``+2.5 [...]``)."""
     d = score.delta
     if d is None:
         return ""
     p = f"p={d.p_worse:.2g}" if d.p_worse >= 0.001 else "p<0.001"
-    return f"{_signed(d.mean_delta)} [{_signed(d.ci_low)}, {_signed(d.ci_high)}] {p}"
-
-
-def _signed(x: float) -> str:
-    """``+0.031``; a value that rounds to zero is ``+0.000``, never ``-0.000``."""
-    return f"{round(x, 3) + 0.0:+.3f}"
+    plain = score.plain
+    return (
+        f"{signed(d.mean_delta, plain)} [{signed(d.ci_low, plain)}, {signed(d.ci_high, plain)}] {p}"
+    )

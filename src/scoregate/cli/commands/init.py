@@ -83,8 +83,9 @@ def answer(*, item, **kwargs):
 CHECKS = '''\
 """Python evaluators: called as evaluator(*, input, output, expected_output, metadata, **kwargs).
 
-Return a number from 0 to 1 (or declare `scale: [low, high]` on the evaluator), a bool, or a
-dict {"name": ..., "value": ..., "comment": ...}.
+Return a bool (pass/fail), a number (in its own units; declare `scale: [low, high]` on the
+evaluator to make it 0-1, or give a `pass_mark` in its units), or a dict
+{"name": ..., "value": ..., "comment": ...}; the score is named by its "name".
 """
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from scoregate.config.model import EvaluatorConfig
 from scoregate.execute.evaluators import builtin
 from scoregate.execute.evaluators.evaluator import Evaluator
+from scoregate.execute.evaluators.naming import ScoreNames, python_def
 from scoregate.execute.evaluators.results import to_scores
 from scoregate.execute.references import import_file, resolve
 from scoregate.execute.signatures import check_evaluator, is_async
@@ -97,7 +98,7 @@ def _function_name(function: Callable[..., Any]) -> str:
 def _python(function: Callable[..., Any], config: EvaluatorConfig, name: str) -> Evaluator:
     kwargs = dict(config.options)
     scale = config.scale
-    pass_mark = 0.5 if config.pass_mark is None else config.pass_mark
+    names = ScoreNames(python_def(name, scale, config.pass_mark))
 
     def call(item: Item, output: Any) -> Any:
         return function(
@@ -109,10 +110,9 @@ def _python(function: Callable[..., Any], config: EvaluatorConfig, name: str) ->
         )
 
     def scores(raw: Any) -> tuple[Score, ...]:
-        return to_scores(raw, name, scale)
+        return names.note(to_scores(raw, name, scale))
 
-    defs = (ScoreDef(name, pass_mark, scale, "python"),)
-    return Evaluator(name, call, scores, is_async(function), defs)
+    return Evaluator(name, call, scores, is_async(function), names=names)
 
 
 def _place(config: EvaluatorConfig) -> str:

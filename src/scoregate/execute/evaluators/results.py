@@ -14,7 +14,9 @@ from scoregate.values.model import Score
 
 
 def normalise(raw: Any, scale: tuple[float, float] | None) -> tuple[float | None, str | None]:
-    """(canonical 0-1 value, error). A value outside its scale is an error, never clamped."""
+    """(value, error). On a declared scale the value is canonical 0-1, and one outside the
+    scale is an error, never clamped; without a scale it is the number itself (a bool is 1 or
+    0), as Langfuse has scores."""
     if isinstance(raw, bool):
         value = 1.0 if raw else 0.0
         return value, None
@@ -26,11 +28,12 @@ def normalise(raw: Any, scale: tuple[float, float] | None) -> tuple[float | None
     number = float(raw)
     if math.isnan(number) or math.isinf(number):
         return None, f"returned {number}; a score must be a finite number"
-    low, high = scale or (0.0, 1.0)
+    if scale is None:
+        return number, None
+    low, high = scale
     if not low <= number <= high:
         declared = f"its scale {format_number(low)}-{format_number(high)}"
-        hint = "" if scale else " (declare 'scale: [low, high]' on the evaluator to normalise it)"
-        return None, f"value {format_number(number)} is outside {declared}{hint}"
+        return None, f"value {format_number(number)} is outside {declared}"
     return (number - low) / (high - low), None
 
 

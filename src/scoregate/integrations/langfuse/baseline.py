@@ -3,7 +3,8 @@
 Read through the SDK's experiments API: ``api.experiments.list`` (fields core, metadata,
 scores) and ``api.experiments.list_items`` (fields core, dataset, io, scores). Items pair with
 the candidate by dataset item id. Raw score values are normalised with the candidate's score
-definitions (scale), so a run recorded by scoregate or by Langfuse's own runner compares alike.
+definitions (scale), so a run recorded by scoregate or by Langfuse's own runner compares alike;
+a score they do not define is a plain number (see ``units``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from scoregate.config.langfuse import PROMOTED_SCORE, LangfuseBaselineConfig
 from scoregate.execute.evaluators.results import normalise
 from scoregate.integrations.langfuse.connection import Connection
+from scoregate.integrations.langfuse.units import undefined
 from scoregate.values.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef
 
 EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
@@ -212,6 +214,14 @@ def read_run(
         and not isinstance(value, str)
         and (s := _score(_RunScore(name, value), defs.get(name))) is not None
     )
+    booleans: dict[str, bool] = {}
+    for result in items:
+        for sample in result.samples:
+            for score in sample.scores:
+                if score.name not in defs:
+                    seen = booleans.get(score.name, True)
+                    booleans[score.name] = seen and isinstance(score.raw, bool)
+    defs.update({name: undefined(name, boolean) for name, boolean in booleans.items()})
     meta = run.metadata
     git = {k: meta[k] for k in ("commit", "branch", "pr") if meta.get(k) not in (None, "")}
     return RunRecord(

@@ -14,7 +14,7 @@ import concurrent.futures
 import inspect
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -22,6 +22,7 @@ from scoregate import __version__
 from scoregate.execute import eventloop
 from scoregate.execute.engine import Collector, run_items
 from scoregate.execute.evaluators.evaluator import Evaluator
+from scoregate.execute.evaluators.naming import ScoreNames, python_def
 from scoregate.execute.evaluators.results import to_scores
 from scoregate.execute.references import import_file
 from scoregate.execute.signatures import experiment_by_keyword, is_async
@@ -78,10 +79,12 @@ def evaluator_from_function(function: Callable[..., Any]) -> Evaluator:
             metadata=dict(item.metadata),
         )
 
-    def scores(raw: Any) -> tuple[Score, ...]:
-        return to_scores(raw, name, None)
+    names = ScoreNames(python_def(name, None, None))
 
-    return Evaluator(name, call, scores, is_async(function), (ScoreDef(name, 0.5),))
+    def scores(raw: Any) -> tuple[Score, ...]:
+        return names.note(to_scores(raw, name, None))
+
+    return Evaluator(name, call, scores, is_async(function), names=names)
 
 
 def _as_item(raw: Any, index: int) -> Item:
@@ -165,7 +168,7 @@ class _Call:
     name: str
     results: tuple[ItemResult, ...]
     run_scores: tuple[Score, ...]
-    evaluator_names: tuple[str, ...]
+    score_defs: tuple[ScoreDef, ...]
 
 
 @dataclass
@@ -219,7 +222,8 @@ def make_context(run: ScriptRun, *, client: Any, metadata: Mapping[str, str]) ->
             _run_coroutine(work)
             results = collector.results()
             run_scores = run_level_scores(list(run_evaluators), results)
-            run.calls.append(_Call(name, results, run_scores, tuple(e.name for e in ours)))
+            defs = tuple(d for e in ours for d in e.score_defs())
+            run.calls.append(_Call(name, results, run_scores, defs))
             return ExperimentResult(
                 name=name,
                 run_name=run_name or name,
@@ -313,11 +317,11 @@ def execute_script(
             else:
                 items.append(result)
         run_scores.extend(call.run_scores)
-        for name in call.evaluator_names:
-            defs.setdefault(name, ScoreDef(name, 0.5))
+        for definition in call.score_defs:
+            defs.setdefault(definition.name, definition)
     for name, thresholds in experiment.gate.scores.items():
         if thresholds.pass_mark is not None and name in defs:
-            defs[name] = ScoreDef(name, thresholds.pass_mark)
+            defs[name] = replace(defs[name], pass_mark=thresholds.pass_mark)
     record = RunRecord(
         experiment=experiment.name,
         run_id=store.new_run_id(),

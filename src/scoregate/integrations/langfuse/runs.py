@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from scoregate.execute.evaluators.naming import python_def
 from scoregate.integrations.langfuse.baseline import LangfuseRun, list_runs, read_run
 from scoregate.integrations.langfuse.connection import Connection
+from scoregate.integrations.langfuse.units import in_candidate_units as _in_candidate_units
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import RunRecord, ScoreDef
 
@@ -112,15 +114,16 @@ def config_defs(experiment: ExperimentConfig) -> dict[str, ScoreDef]:
     for evaluator in experiment.evaluators:
         if evaluator.name is None or evaluator.kind == "script":
             continue
+        if evaluator.kind == "python":
+            defs[evaluator.name] = python_def(evaluator.name, evaluator.scale, evaluator.pass_mark)
+            continue
         mark = 0.5 if evaluator.pass_mark is None else evaluator.pass_mark
         kind = evaluator.target if evaluator.kind == "builtin" else evaluator.kind
         defs[evaluator.name] = ScoreDef(evaluator.name, mark, evaluator.scale, kind)
     for name, thresholds in experiment.gate.scores.items():
         if thresholds.pass_mark is not None:
             base = defs.get(name, ScoreDef(name))
-            defs[name] = ScoreDef(
-                name, thresholds.pass_mark, base.scale, base.kind, base.fingerprint
-            )
+            defs[name] = replace(base, pass_mark=thresholds.pass_mark)
     return defs
 
 
@@ -258,3 +261,9 @@ def read_runs(
         else:
             records.append(load_record(ref, config=config, experiment_hint=hint, env=env))
     return records
+
+
+def in_candidate_units(baseline: RunRecord, candidate: Mapping[str, ScoreDef]) -> RunRecord:
+    """A run read from Langfuse with the candidate's definition of each score it read without
+    one (``units.py``); ``pipeline/registry.py`` calls it before comparing."""
+    return _in_candidate_units(baseline, candidate)
