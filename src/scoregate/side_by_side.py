@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from scoregate import scoretable
 from scoregate.compare import aggregate, columns, score_names
 from scoregate.model import RunRecord
+from scoregate.reports.text import one_line
 
 
 def score_means(record: RunRecord) -> dict[str, float | None]:
@@ -37,6 +38,10 @@ def _cell(value: float | None) -> str:
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Aligned columns; a cell (a run's or a score's name may come from Langfuse) is shown on
+    one line, its control characters escaped."""
+    header = [one_line(c, 80) for c in header]
+    rows = [[one_line(c, 80) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
     lines = []
     for index, row in enumerate((header, *rows)):

@@ -80,7 +80,9 @@ def test_report_validates_and_counts_match(schema: xmlschema.XMLSchema) -> None:
     assert int(suite.get("skipped", "-1")) == 1
 
 
-def test_text_xml_cannot_hold_is_dropped_and_the_rest_kept(schema: xmlschema.XMLSchema) -> None:
+def test_text_xml_cannot_hold_is_shown_escaped_and_the_rest_kept(
+    schema: xmlschema.XMLSchema,
+) -> None:
     xml = junit.render(hostile_verdict())
     for forbidden in ("\ud800", "\x00", "\x1b", "\x07", "\ufffe", "\uffff"):
         assert forbidden not in xml
@@ -90,8 +92,12 @@ def test_text_xml_cannot_hold_is_dropped_and_the_rest_kept(schema: xmlschema.XML
     assert failure is not None
     assert failure.get("message") == "item a passed 'correct' in the baseline and fails now"
     detail = failure.text or ""
-    assert "candidate output: lone nul esc[31m red[0m bell ]]> </failure> & <b> end" in detail
-    assert "comment: lone nul esc[31m red" in detail
+    shown = (
+        "lone\\ud800 nul\\x00 esc\\x1b[31m red\\x1b[0m bell\\x07 ]]> </failure> & <b>"
+        "\\ufffe\\uffff end"
+    )
+    assert f"candidate output: {shown}" in detail
+    assert f"comment: {shown}" in detail
     assert "baseline output: output of a" in detail
     assert 'input: {"question": "q a"}' in detail
 

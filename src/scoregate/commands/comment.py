@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from scoregate.errors import ScoregateError
+from scoregate.outstream import write_command
 from scoregate.reports.github import (
     annotation,
     append_step_summary,
@@ -73,4 +74,6 @@ def comment(markdown_path: Path, marker: str | None, config: str) -> None:
             env=env,
         )
         if in_actions(env):
-            click.echo(annotation("warning", outcome.reason, title="scoregate comment"))
+            write_command(
+                sys.stdout, annotation("warning", outcome.reason, title="scoregate comment")
+            )

@@ -18,8 +18,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
-from scoregate import __version__
+from scoregate import __version__, scrub
 from scoregate.errors import ConfigError, RunError
+from scoregate.outstream import write_command
+from scoregate.reports.safe import visible
 
 if TYPE_CHECKING:
     from scoregate.model import Verdict
@@ -53,7 +55,7 @@ class CommentOutcome:
 
     def describe(self) -> str:
         where = f" on pull request #{self.pull_request}" if self.pull_request else ""
-        link = f": {self.url}" if self.url else ""
+        link = f": {visible(self.url)}" if self.url else ""
         if self.status == "posted":
             return f"scoregate: posted a new comment{where}{link}"
         if self.status == "updated":
@@ -92,7 +94,8 @@ def append_step_summary(markdown: str, *, env: Mapping[str, str]) -> bool:
     path = env.get("GITHUB_STEP_SUMMARY")
     if not in_actions(env) or not path:
         return False
-    text = markdown if markdown.endswith("\n") else markdown + "\n"
+    text = scrub.for_env(env).text(markdown)
+    text = text if text.endswith("\n") else text + "\n"
     if len(text.encode()) > STEP_SUMMARY_LIMIT:
         text = _cut_at_line(text, STEP_SUMMARY_LIMIT // 4, note=_summary_cut_note())
     with open(path, "a", encoding="utf-8") as summary:
@@ -117,7 +120,7 @@ def write_outputs(outputs: Mapping[str, str], *, env: Mapping[str, str]) -> bool
     if not in_actions(env) or not path:
         return False
     with open(path, "a", encoding="utf-8") as output_file:
-        output_file.write(format_outputs(outputs))
+        output_file.write(scrub.for_env(env).text(format_outputs(outputs)))
     return True
 
 
@@ -141,7 +144,7 @@ def publish_to_actions(
             continue
         level: Literal["error", "warning"] = "error" if check.status == "fail" else "warning"
         title = f"{check.experiment} · {check.score or check.kind}"
-        stream.write(annotation(level, check.explanation, title=title) + "\n")
+        write_command(stream, annotation(level, check.explanation, title=title))
     stream.flush()
     write_outputs(outputs, env=env)
 
@@ -291,10 +294,11 @@ def _json(raw: bytes) -> Any:
         return None
 
 
-def _message(response: _Response) -> str:
+def _message(response: _Response, scrubber: scrub.Scrubber) -> str:
+    """GitHub's message, which may echo the request: scrubbed, shortened, on one line."""
     payload = response.payload
     if isinstance(payload, dict) and isinstance(payload.get("message"), str):
-        return f"HTTP {response.status}: {payload['message']}"
+        return f"HTTP {response.status}: {visible(scrubber.reply(payload['message']))}"
     return f"HTTP {response.status}"
 
 
@@ -373,9 +377,11 @@ def post_sticky_comment(
     repo_path = "/".join(urllib.parse.quote(part, safe="") for part in repository.split("/"))
     base = f"{client.api_url}/repos/{repo_path}/issues"
 
+    scrubber = scrub.for_env(env)
+
     def refused(response: _Response, action: str) -> CommentOutcome:
         why = (
-            f"{_message(response)} when trying to {action}. The token cannot write to "
+            f"{_message(response, scrubber)} when trying to {action}. The token cannot write to "
             f"{repository}: a pull request from a fork gets a read-only token; give the job "
             "`permissions: pull-requests: write`, or read the job summary instead."
         )
@@ -385,10 +391,12 @@ def post_sticky_comment(
     def fail(response: _Response, action: str) -> GitHubError:
         if response.status == 401:
             return GitHubError(
-                f"GitHub rejected the credentials ({_message(response)}) when trying to "
+                f"GitHub rejected the credentials ({_message(response, scrubber)}) when trying to "
                 f"{action}; check GITHUB_TOKEN."
             )
-        return GitHubError(f"GitHub answered {_message(response)} when trying to {action}.")
+        return GitHubError(
+            f"GitHub answered {_message(response, scrubber)} when trying to {action}."
+        )
 
     existing: Mapping[str, Any] | None = None
     url: str | None = f"{base}/{number}/comments?per_page={PER_PAGE}"
@@ -404,7 +412,7 @@ def post_sticky_comment(
                 break
         url = _next_link(response.headers)
 
-    full_body = fit_comment_body(body, marker_line)
+    full_body = fit_comment_body(scrubber.text(body), marker_line)
     status: OutcomeStatus
     if existing is not None:
         comment_id = int(existing["id"])

@@ -1,6 +1,6 @@
 """JUnit XML through the junit-xml package: a suite per experiment, a case per check,
-and a case per regressed item. Characters XML cannot hold are dropped by junit-xml's own
-cleaning, so untrusted text never breaks the file."""
+and a case per regressed item. Characters XML cannot hold are shown as escapes (``\\x1b``,
+see :mod:`scoregate.reports.junit_text`), so untrusted text never breaks the file."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from scoregate.gate import delta_text
 from scoregate.model import Check, Comparison, Verdict
+from scoregate.reports import junit_text
 from scoregate.reports.text import as_text, shorten
 from scoregate.scoretable import finder
 
@@ -130,6 +131,7 @@ def render(verdict: Verdict, *, metadata: Mapping[str, str] | None = None) -> st
                 timestamp=comparison.candidate.started_at or None,
             )
         )
+    junit_text.make_safe(suites)
     xml: str = to_xml_report_string(suites, prettyprint=False, encoding="utf-8")
     return _schema_valid(xml)
 
