@@ -237,7 +237,7 @@ class FakeGitHub:
                     del self._faults[index]
                     message = "Server Error"
                     if echo:
-                        message += f"; request headers: {json.dumps(dict(headers))}"
+                        message += f"; request headers: {json.dumps(dict(headers), sort_keys=True)}"
                     return _Answer(status, {"message": message}, validate=False)
         auth = headers.get("Authorization", "")
         scheme, _, credential = auth.partition(" ")

@@ -430,7 +430,7 @@ class FakeLangfuse:
             headers = {"Retry-After": faults.retry_after} if faults.retry_after else {}
             message = f"Injected failure ({faults.status})"
             if faults.echo_headers:
-                message += f"; request headers: {json.dumps(incoming.headers)}"
+                message += f"; request headers: {json.dumps(incoming.headers, sort_keys=True)}"
             return faults.status, {"message": message}, headers
         if not self._authorized(incoming.headers.get("authorization", "")):
             return 401, ApiError(401, _BAD_KEYS).body(), {}
