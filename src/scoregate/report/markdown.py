@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 
 from scoregate.record.scoretable import finder, with_errors
+from scoregate.report.safe import markdown_text
 from scoregate.report.text import (
     aggregate_text,
     as_text,
@@ -39,13 +40,26 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def cell(value: object, limit: int = 300) -> str:
-    """Untrusted text made safe for one line of markdown (a table cell or a list item)."""
-    text = shorten(as_text(value), limit)
+    """Untrusted text made safe for one line of markdown (a table cell or a list item): no
+    secret, control or bidi character, HTML, link, autolink or mention."""
+    text = markdown_text(shorten(as_text(value), limit))
     text = html.escape(text, quote=False)
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = text.replace("@", "@\u200b")
     text = re.sub(r"\r\n|\r|\n", "<br>", text)
     return text or " "
+
+
+def code(value: object, limit: int, *, in_table: bool = False) -> str:
+    """Untrusted text as an inline code span that shows it as it is: no backtick in it can
+    close the span, no line break can end the line, and in a table no ``|`` starts a cell."""
+    text = markdown_text(shorten(as_text(value), limit))
+    text = re.sub(r"[\r\n\t]+", " ", text)
+    if in_table:
+        text = text.replace("|", "\\|")
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def _status(checks: Sequence[Check]) -> str:
@@ -78,7 +92,7 @@ def _summary_line(comparison: Comparison) -> str:
     if comparison.baseline is not None:
         base = comparison.baseline
         commit = str(base.git.get("commit") or "")[:7]
-        parts.append(f"baseline `{base.run_id}`" + (f" ({commit})" if commit else ""))
+        parts.append(f"baseline {code(base.run_id, 120)}" + (f" ({commit})" if commit else ""))
     else:
         parts.append(f"no baseline ({cell(comparison.baseline_note or 'none', 200)})")
     if (link := _langfuse_url(record)) is not None:
@@ -200,7 +214,7 @@ def _item_block(
     old = before.samples[0].score(score.name) if before else None
     change = f"{score_value(old) if old else '—'} → {score_value(found) if found else 'error'}"
     rows = [
-        f"**`{cell(item_id, 80)}`** · `{score.name}` {change}",
+        f"**{code(item_id, 80)}** · `{score.name}` {change}",
         "",
         "| | |",
         "|---|---|",
@@ -269,7 +283,8 @@ def _errors(comparison: Comparison, limit: int, max_items: int) -> list[str]:
                 if reply and reply not in message:
                     shown += f"<br>reply: {cell(reply, limit)}"
                 rows.append(
-                    f"| `{cell(result.item.id, 80)}` | {sample.index} | {where} | {shown} |"
+                    f"| {code(result.item.id, 80, in_table=True)} | {sample.index} | {where} "
+                    f"| {shown} |"
                 )
     if not rows:
         return []
@@ -305,7 +320,9 @@ def _flaky(comparison: Comparison, max_items: int) -> list[str]:
         for sample in result.samples:
             found = sample.score(score.name)
             values.append(score_value(found) if found else "error")
-        lines.append(f"| `{cell(item_id, 80)}` | `{score.name}` | {', '.join(values)} |")
+        lines.append(
+            f"| {code(item_id, 80, in_table=True)} | `{score.name}` | {', '.join(values)} |"
+        )
     if len(flaky) > max_items:
         lines.append(f"| … | | {len(flaky) - max_items} more |")
     lines += ["", "</details>", ""]
