@@ -104,7 +104,7 @@ class FakeGitHub:
         self._comments: dict[int, dict[str, Any]] = {}
         self._issue_of: dict[int, int] = {}
         self._next_id = 1000
-        self._faults: list[tuple[int, str | None]] = []
+        self._faults: list[tuple[int, str | None, bool]] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
@@ -152,13 +152,17 @@ class FakeGitHub:
                 if self._issue_of[cid] == issue_number
             ]
 
-    def fail_next(self, status: int, times: int = 1, *, method: str | None = None) -> None:
-        """Answer the next ``times`` requests (of ``method``, if given) with ``status``.
+    def fail_next(
+        self, status: int, times: int = 1, *, method: str | None = None, echo_headers: bool = False
+    ) -> None:
+        """Answer the next ``times`` requests (of ``method``, if given) with ``status``;
+        ``echo_headers`` puts every request header (Authorization too) in the message, as a
+        careless proxy would.
 
         Deliberate faults are not validated against the OpenAPI description.
         """
         with self._lock:
-            self._faults.extend([(status, method)] * times)
+            self._faults.extend([(status, method, echo_headers)] * times)
 
     def event_env(
         self,
@@ -228,10 +232,13 @@ class FakeGitHub:
         query = dict(urllib.parse.parse_qsl(split.query))
         path = split.path
         with self._lock:
-            for index, (status, only) in enumerate(self._faults):
+            for index, (status, only, echo) in enumerate(self._faults):
                 if only in (None, method):
                     del self._faults[index]
-                    return _Answer(status, {"message": "Server Error"}, validate=False)
+                    message = "Server Error"
+                    if echo:
+                        message += f"; request headers: {json.dumps(dict(headers), sort_keys=True)}"
+                    return _Answer(status, {"message": message}, validate=False)
         auth = headers.get("Authorization", "")
         scheme, _, credential = auth.partition(" ")
         if scheme.lower() not in ("bearer", "token") or credential != self.token:

@@ -85,7 +85,15 @@ class Disconnect:
     """Close the connection without answering (the SDK sees a connection error)."""
 
 
-Behaviour = Completion | ErrorResponse | RawResponse | Slow | Disconnect
+@dataclass(frozen=True)
+class EchoHeaders:
+    """Echo every request header, ``Authorization`` too, as a careless proxy or a debugging
+    server would: in an error message with ``status``, or as the completion's text with 200."""
+
+    status: int = 400
+
+
+Behaviour = Completion | ErrorResponse | RawResponse | Slow | Disconnect | EchoHeaders
 Responder = Callable[[dict[str, Any]], "Behaviour | str"]
 
 
@@ -106,6 +114,11 @@ def not_json_completion(text: str = "I think the answer deserves a 7 out of 10."
 
 def slow(seconds: float, then: Behaviour | None = None) -> Slow:
     return Slow(seconds=seconds, then=then)
+
+
+def echo_headers(status: int = 400) -> EchoHeaders:
+    """An answer that carries the request's headers (see :class:`EchoHeaders`)."""
+    return EchoHeaders(status)
 
 
 class InFlight:
@@ -407,6 +420,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_error(behaviour)
         elif isinstance(behaviour, RawResponse):
             self._send(behaviour.status, behaviour.body, behaviour.content_type, behaviour.headers)
+        elif isinstance(behaviour, EchoHeaders):
+            echoed = "request headers: " + json.dumps(dict(self.headers.items()))
+            if behaviour.status == 200:
+                self._answer(Completion(content=echoed), body)
+            else:
+                self._send_error(ErrorResponse(behaviour.status, echoed, "invalid_request_error"))
         else:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)

@@ -48,6 +48,7 @@ class _Faults:
     reads_only: bool = True
     path_prefix: str = ""
     retry_after: str | None = None
+    echo_headers: bool = False
 
 
 @dataclass(frozen=True)
@@ -198,11 +199,16 @@ class FakeLangfuse:
         reads_only: bool = True,
         path_prefix: str = "",
         retry_after: str | None = None,
+        echo_headers: bool = False,
     ) -> None:
         """Answers the next `count` matching requests (GETs only unless reads_only=False) with
-        `status`; `retry_after` sets a Retry-After header on those answers."""
+        `status`; `retry_after` sets a Retry-After header on those answers; `echo_headers`
+        puts every request header (Authorization too) in the error message, as a careless
+        proxy would."""
         with self._lock:
-            self._faults = _Faults(count, status, reads_only, path_prefix, retry_after)
+            self._faults = _Faults(
+                count, status, reads_only, path_prefix, retry_after, echo_headers
+            )
 
     # ---- seeding --------------------------------------------------------------------------
 
@@ -422,7 +428,10 @@ class FakeLangfuse:
         faults = self._take_fault(incoming.method, incoming.path)
         if faults is not None:
             headers = {"Retry-After": faults.retry_after} if faults.retry_after else {}
-            return faults.status, {"message": f"Injected failure ({faults.status})"}, headers
+            message = f"Injected failure ({faults.status})"
+            if faults.echo_headers:
+                message += f"; request headers: {json.dumps(incoming.headers, sort_keys=True)}"
+            return faults.status, {"message": message}, headers
         if not self._authorized(incoming.headers.get("authorization", "")):
             return 401, ApiError(401, _BAD_KEYS).body(), {}
         route, params = find_route(incoming.method, incoming.path)

@@ -79,6 +79,12 @@ def test_report_validates_and_has_one_case_per_check(schema: xmlschema.XMLSchema
     assert int(suite.get("skipped", "-1")) == 1
 
 
+SHOWN = (
+    "lone\\ud800 nul\\x00 esc\\x1b[31m red\\x1b[0m bell\\x07 ]]> </failure> & <b>\\ufffe\\uffff end"
+)
+"""HOSTILE as the report shows it: what XML cannot hold, as escapes."""
+
+
 def test_a_failing_check_names_its_items_with_their_details(schema: xmlschema.XMLSchema) -> None:
     xml = junit.render(hostile_verdict())
     for forbidden in ("\ud800", "\x00", "\x1b", "\x07", "\ufffe", "\uffff"):
@@ -94,8 +100,8 @@ def test_a_failing_check_names_its_items_with_their_details(schema: xmlschema.XM
         "observed: 2\nlimit: 0\nitems (2): a, b",
         'item a\n  input: {"question": "q a"}\n  expected: answer a\n'
         "  baseline output: output of a\n"
-        "  candidate output: lone nul esc[31m red[0m bell ]]> </failure> & <b> end\n"
-        "  comment: lone nul esc[31m red[0m bell ]]> </failure> & <b> end",
+        f"  candidate output: {SHOWN}\n"
+        f"  comment: {SHOWN}",
         'item b\n  input: {"question": "q b"}\n  expected: answer b\n'
         "  baseline output: output of b\n  candidate output: plain",
     ]

@@ -105,7 +105,7 @@ def test_no_html_details_or_mentions_leak_from_data() -> None:
     assert "&lt;/details&gt;" in text
     assert "@\u200boctocat" in text
     assert "[link](" not in text
-    assert "\\[link\\](https://evil.example)" in text
+    assert "\\[link\\](https:\u200d//evil.example)" in text  # a zero-width joiner: no autolink
     assert "\\`code\\`" in text
 
 

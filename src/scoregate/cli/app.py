@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 import click
 
 from scoregate import __version__
+from scoregate.cli import outstream
 from scoregate.cli.options import CONFIG_OPTION, LazyPath, error_handler
 from scoregate.values.errors import ConfigError
 
@@ -444,5 +445,6 @@ def terminal_width() -> int:
 
 
 def main() -> NoReturn:
+    outstream.install(os.environ)  # secrets scrubbed, untrusted text inert, from here on
     cli.main(prog_name="scoregate", terminal_width=terminal_width())
     sys.exit(0)  # pragma: no cover - click exits itself

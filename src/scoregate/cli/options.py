@@ -37,18 +37,22 @@ CONFIG_OPTION = click.option(
 @contextmanager
 def error_handler() -> Iterator[None]:
     """Known errors become their message and exit code; Ctrl-C is 130, SIGTERM 143 (handled
-    as Ctrl-C, see pipeline/signals.py); anything else is a bug."""
+    as Ctrl-C, see pipeline/signals.py); anything else is a bug.
+
+    A message may quote untrusted text (an item id, a server's reply): it is printed on one
+    line, its control characters escaped."""
     from scoregate.pipeline.signals import interrupted_code, sigterm_as_interrupt
+    from scoregate.report.safe import visible
 
     try:
         with sigterm_as_interrupt():
             yield
     except ConfigError as exc:
         for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
+            click.echo(f"error: {visible(problem)}", err=True)
         sys.exit(exc.return_code)
     except ScoregateError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {visible(str(exc))}", err=True)
         sys.exit(exc.return_code)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
@@ -59,18 +63,23 @@ def error_handler() -> Iterator[None]:
         import traceback
         from pathlib import Path
 
+        from scoregate.values import scrub
+
         log = Path(".scoregate") / "crash.log"
         try:
             log.parent.mkdir(parents=True, exist_ok=True)
             log.write_text(
-                f"scoregate {__version__}, Python {sys.version}\n{traceback.format_exc()}",
+                scrub.text(
+                    f"scoregate {__version__}, Python {sys.version}\n{traceback.format_exc()}"
+                ),
                 encoding="utf-8",
             )
             where = f" Details: {log}."
         except OSError:
             where = ""
         click.echo(
-            f"error: unexpected error: {type(exc).__name__}: {exc}.{where} Please report it.",
+            f"error: unexpected error: {type(exc).__name__}: {visible(str(exc))}.{where} "
+            "Please report it.",
             err=True,
         )
         sys.exit(3)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from scoregate.values import scrub
 from scoregate.values.errors import RunError
 
 CACHE_VERSION = 1
@@ -108,6 +109,7 @@ class ResultCache:
             return None
 
     def put(self, key: str, kind: str, call: CachedCall) -> None:
+        """Store ``call``, without the process's secrets (a model may echo a key)."""
         value = json.dumps(
             {
                 "text": call.text,
@@ -117,6 +119,7 @@ class ResultCache:
             },
             ensure_ascii=False,
         )
+        value = scrub.text(value)
         with self._lock:
             self._connect().execute(
                 "INSERT OR REPLACE INTO calls (key, kind, value, created_at) VALUES (?, ?, ?, ?)",

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from scoregate.config.costs import PriceTable, price_table
 from scoregate.config.model import Config, OpenAISettings
 from scoregate.execute.cache import CachedCall, ResultCache, cache_key
+from scoregate.values import scrub
 from scoregate.values.errors import RunError
 from scoregate.values.model import Usage
 
@@ -253,7 +254,8 @@ class Provider:
                 raise self._failure(
                     request,
                     attempt,
-                    f"the answer is not a chat completion ({type(exc).__name__}: {str(exc)[:200]})",
+                    "the answer is not a chat completion "
+                    f"({type(exc).__name__}: {self._scrubber.reply(str(exc), 200)})",
                 ) from None
             await asyncio.sleep(wait if wait is not None else self.backoff.delay(attempt, self.rng))
         raise AssertionError("unreachable")  # pragma: no cover
@@ -261,7 +263,7 @@ class Provider:
     def _read(self, response: Any, model: str) -> tuple[str, str, int, int]:
         choices = getattr(response, "choices", None)
         if not choices:
-            shown = str(response)[:200]
+            shown = self._scrubber.reply(str(response), 200)
             raise ProviderError(
                 f"model {model} at {self.endpoint}: the answer is not a chat completion: {shown!r}"
             )
@@ -282,19 +284,18 @@ class Provider:
         if not message:
             message = exc.message
         request_id = exc.response.headers.get("x-request-id")
-        rid = f" (request {request_id})" if request_id else ""
-        return f"HTTP {exc.status_code}: {message}{rid}"
+        rid = f" (request {self._scrubber.reply(request_id, 100)})" if request_id else ""
+        # The server's message may echo the request (its headers too): scrubbed, then cut.
+        return f"HTTP {exc.status_code}: {self._scrubber.reply(str(message))}{rid}"
 
     def _failure(self, request: ChatRequest, attempts: int, detail: str) -> ProviderError:
         tries = f" after {attempts} attempts" if attempts > 1 else ""
-        return ProviderError(self._scrub(f"model {request.model}{tries}: {detail}"))
+        return ProviderError(self._scrubber.text(f"model {request.model}{tries}: {detail}"))
 
-    def _scrub(self, text: str) -> str:
-        for name in ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN"):
-            secret = self.env.get(name)
-            if secret and len(secret) >= 6:
-                text = text.replace(secret, "***")
-        return text
+    @property
+    def _scrubber(self) -> scrub.Scrubber:
+        """The process's secrets and the provider's environment's (OPENAI_API_KEY ...)."""
+        return scrub.for_env(self.env)
 
     # --- lifetime ---------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from typing import IO, Any, overload
 
 from scoregate.record import scoretable
 from scoregate.record.pathnames import shown as shown  # noqa: PLC0414 (store.shown)
+from scoregate.values import scrub
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef, Usage
 
@@ -79,8 +80,9 @@ def atomic_writer(path: Path) -> Iterator[IO[str]]:
 
 
 def write_text(path: Path, text: str) -> None:
+    """Write ``text`` atomically, without the process's secrets (:mod:`scoregate.values.scrub`)."""
     with atomic_writer(path) as handle:
-        handle.write(text)
+        handle.write(scrub.text(text))
 
 
 # One encoder for every line: json.dumps builds a new one per call when given options.
@@ -191,15 +193,17 @@ def write_record(path: Path, record: RunRecord, extra: Mapping[str, Any] | None 
 
     Layout: the header (everything but the items, with the score table) on the first line,
     then one item per line, so a reader can take the header alone and the items it needs.
+    Each line is scrubbed of the process's secrets (the scrubber leaves JSON valid).
     """
-    header = _dumps(header_dict(record, scoretable.of(record), extra))
+    scrubber = scrub.current()
+    header = scrubber.text(_dumps(header_dict(record, scoretable.of(record), extra)))
     with atomic_writer(path) as out:
         out.write(header[:-1])
         out.write(',"items":[\n')
         for index, result in enumerate(record.items):
             if index:
                 out.write(",\n")
-            out.write(_dumps(item_dict(result)))
+            out.write(scrubber.text(_dumps(item_dict(result))))
         out.write("\n]}\n")
     return path
 

@@ -13,6 +13,8 @@ import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Literal, TextIO
 
+from scoregate.values import scrub
+
 if TYPE_CHECKING:
     from scoregate.values.model import Verdict
 
@@ -42,6 +44,17 @@ def annotation(level: Literal["error", "warning", "notice"], message: str, *, ti
     return f"::{level} title={escape_property(title)}::{escape_data(message)}"
 
 
+def write_command(stream: TextIO, line: str) -> None:
+    """Write scoregate's own workflow command ``line`` to ``stream``: through the stream's
+    ``write_command`` when it has one (the CLI's guarded stdout, ``cli/outstream.py``, which
+    breaks every other command), else as it is."""
+    own = getattr(stream, "write_command", None)
+    if callable(own):
+        own(line)
+    else:
+        stream.write(line.removesuffix("\n") + "\n")
+
+
 def in_actions(env: Mapping[str, str]) -> bool:
     return env.get("GITHUB_ACTIONS") == "true"
 
@@ -51,7 +64,8 @@ def append_step_summary(markdown: str, *, env: Mapping[str, str]) -> bool:
     path = env.get("GITHUB_STEP_SUMMARY")
     if not in_actions(env) or not path:
         return False
-    text = markdown if markdown.endswith("\n") else markdown + "\n"
+    text = scrub.for_env(env).text(markdown)
+    text = text if text.endswith("\n") else text + "\n"
     if len(text.encode()) > STEP_SUMMARY_LIMIT:
         text = _cut_at_line(text, STEP_SUMMARY_LIMIT // 4, note=_summary_cut_note())
     with open(path, "a", encoding="utf-8") as summary:
@@ -76,7 +90,7 @@ def write_outputs(outputs: Mapping[str, str], *, env: Mapping[str, str]) -> bool
     if not in_actions(env) or not path:
         return False
     with open(path, "a", encoding="utf-8") as output_file:
-        output_file.write(format_outputs(outputs))
+        output_file.write(scrub.for_env(env).text(format_outputs(outputs)))
     return True
 
 
@@ -126,7 +140,7 @@ def publish_to_actions(
         return
     append_step_summary(markdown, env=env)
     for line in check_annotations(verdict):
-        stream.write(line + "\n")
+        write_command(stream, line)
     stream.flush()
     write_outputs(verdict_outputs(verdict) | dict(outputs), env=env)
 

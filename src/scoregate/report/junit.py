@@ -4,8 +4,9 @@ check of the verdict, so a CI's test view agrees with the exit code.
 A case fails exactly when its check failed; the items a check is about (regressed, flaky) are
 named in its failure, never as failing cases of their own. A check not run is ``<skipped>``;
 a warning passes with its text in ``system-out``; an exceeded error budget (exit 3) is an
-``<error>`` with the most common sample errors. Characters XML cannot hold are dropped by
-junit-xml's own cleaning, so untrusted text never breaks the file.
+``<error>`` with the most common sample errors. Characters XML cannot hold are shown as
+escapes (``\\x1b``, see :mod:`scoregate.report.junit_text`), so untrusted text never breaks
+the file.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import datetime
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from scoregate.record.scoretable import finder
+from scoregate.report import junit_text
 from scoregate.report.text import as_text, error_summary, shorten
 from scoregate.values.model import Check, Comparison, RunRecord, Verdict
 from scoregate.values.numbers import delta_text
@@ -192,6 +194,7 @@ def render(verdict: Verdict, *, metadata: Mapping[str, str] | None = None) -> st
             )
         )
         times.append(duration(record) if record else 0.0)
+    junit_text.make_safe(suites)
     xml: str = to_xml_report_string(suites, prettyprint=False, encoding="utf-8")
     return _schema_valid(xml, times)
 

@@ -17,6 +17,7 @@ from functools import partial
 from scoregate.record.scoretable import finder, with_errors
 from scoregate.report.codespan import code
 from scoregate.report.items import counted, flaky_items, regressed_items
+from scoregate.report.safe import markdown_text
 from scoregate.report.text import (
     aggregate_text,
     as_text,
@@ -42,8 +43,9 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def cell(value: object, limit: int = 300) -> str:
-    """Untrusted text made safe for one line of markdown (a table cell or a list item)."""
-    text = shorten(as_text(value), limit)
+    """Untrusted text made safe for one line of markdown (a table cell or a list item): no
+    secret, control or bidi character, HTML, link, autolink or mention."""
+    text = markdown_text(shorten(as_text(value), limit))
     text = html.escape(text, quote=False)
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = text.replace("@", "@\u200b")

@@ -1,9 +1,12 @@
-"""``scoregate show``: a run's items in the terminal, the low scorers first."""
+"""``scoregate show``: a run's items in the terminal, the low scorers first.
+
+Ids, inputs, outputs, errors and comments are untrusted: each is shown on its line through
+:func:`~scoregate.report.text.one_line`, its control characters and escape sequences escaped."""
 
 from __future__ import annotations
 
 from scoregate.decide.compare import score_names
-from scoregate.report.text import as_text, score_value, shorten
+from scoregate.report.text import as_text, one_line, score_value
 from scoregate.values.model import ItemResult, RunRecord
 
 
@@ -52,29 +55,31 @@ def render(
         results = [r for r in results if (v := _lowest(r, names)) is not None and v < below]
     results.sort(key=lambda r: (_lowest(r, names), r.item.id))
     lines = [
-        f"{record.experiment} run {record.run_id}: {len(record.items)} items, "
+        f"{one_line(record.experiment, 200)} run {one_line(record.run_id, 200)}: "
+        f"{len(record.items)} items, "
         f"showing {min(len(results), limit)} of {len(results)} "
         f"(lowest {'/'.join(names)} first)"
     ]
     for result in results[:limit]:
         lines.append("")
-        lines.append(f"● {result.item.id}  input: {shorten(as_text(result.item.input), 200)}")
-        lines.append(f"  expected: {shorten(as_text(result.item.expected_output), 200)}")
+        item = result.item
+        lines.append(f"● {one_line(item.id, 200)}  input: {one_line(as_text(item.input), 200)}")
+        lines.append(f"  expected: {one_line(as_text(item.expected_output), 200)}")
         for sample in result.samples:
             prefix = f"  [{sample.index}] " if len(result.samples) > 1 else "  "
             if sample.error:
-                lines.append(f"{prefix}error: {sample.error}")
+                lines.append(f"{prefix}error: {one_line(sample.error, 1000)}")
                 continue
-            lines.append(f"{prefix}output: {shorten(as_text(sample.output), 200)}")
+            lines.append(f"{prefix}output: {one_line(as_text(sample.output), 200)}")
             for s in sample.scores:
                 if s.name not in names:
                     continue
                 definition = record.score_defs.get(s.name)
                 plain = definition is not None and definition.plain
-                text = f"{prefix}  {s.name} = {score_value(s, plain)}"
+                text = f"{prefix}  {one_line(s.name, 100)} = {score_value(s, plain)}"
                 if s.error:
-                    text += f"  error: {s.error}"
+                    text += f"  error: {one_line(s.error, 1000)}"
                 if s.comment:
-                    text += f"  — {shorten(s.comment, 300)}"
+                    text += f"  — {one_line(s.comment, 300)}"
                 lines.append(text)
     return "\n".join(lines)

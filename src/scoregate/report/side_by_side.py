@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from scoregate.decide.compare import aggregate, columns, score_names
 from scoregate.record import scoretable
+from scoregate.report.text import one_line
 from scoregate.values.model import RunRecord
 
 
@@ -37,6 +38,10 @@ def _cell(value: float | None) -> str:
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Aligned columns; a cell (a run's or a score's name may come from Langfuse) is shown on
+    one line, its control characters escaped."""
+    header = [one_line(c, 80) for c in header]
+    rows = [[one_line(c, 80) for c in row] for row in rows]
     widths = [max(len(row[i]) for row in (header, *rows)) for i in range(len(header))]
     lines = []
     for index, row in enumerate((header, *rows)):

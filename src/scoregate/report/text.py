@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scoregate.record.scoretable import with_errors
+from scoregate.values import scrub
 from scoregate.values.figures import figure
 from scoregate.values.model import Aggregate, Check, RunRecord, Score
 
@@ -21,6 +22,9 @@ _VOLATILE = re.compile(r"\d{4,}|[0-9a-f]{8,}")
 
 
 def shorten(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters (the last one ``…``), its secrets scrubbed first
+    so that no piece of one is left at the cut."""
+    text = scrub.text(text)
     if len(text) <= limit:
         return text
     return text[: max(limit - 1, 0)] + "…"
@@ -33,7 +37,9 @@ def _escape(char: str) -> str:
 def one_line(text: str, limit: int) -> str:
     """Untrusted text made safe for one terminal line: control and format characters (newline,
     ESC, bidi overrides) are shown as escapes (``\\n``, ``\\x1b``, ``\\u202e``); text longer
-    than ``limit`` characters is cut, never inside an escape, and ends with ``…``."""
+    than ``limit`` characters is cut, never inside an escape, and ends with ``…``. Secrets
+    are scrubbed before the cut."""
+    text = scrub.text(text)
     pieces: list[str] = []
     size = 0
     for position, char in enumerate(text):

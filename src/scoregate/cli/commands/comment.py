@@ -15,6 +15,7 @@ from scoregate.report.github import (
     append_step_summary,
     default_marker_key,
     in_actions,
+    write_command,
 )
 from scoregate.values.errors import ScoregateError
 
@@ -74,4 +75,6 @@ def comment(markdown_path: Path, marker: str | None, config: str) -> None:
             env=env,
         )
         if in_actions(env):
-            click.echo(annotation("warning", outcome.reason, title="scoregate comment"))
+            write_command(
+                sys.stdout, annotation("warning", outcome.reason, title="scoregate comment")
+            )

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from scoregate import __version__
+from scoregate.report.safe import visible
+from scoregate.values import scrub
 from scoregate.values.errors import ConfigError, RunError
 
 if TYPE_CHECKING:
@@ -49,7 +51,7 @@ class CommentOutcome:
 
     def describe(self) -> str:
         where = f" on pull request #{self.pull_request}" if self.pull_request else ""
-        link = f": {self.url}" if self.url else ""
+        link = f": {visible(self.url)}" if self.url else ""
         if self.status == "posted":
             return f"scoregate: posted a new comment{where}{link}"
         if self.status == "updated":
@@ -133,10 +135,11 @@ def _json(raw: bytes) -> Any:
         return None
 
 
-def _message(response: _Response) -> str:
+def _message(response: _Response, scrubber: scrub.Scrubber) -> str:
+    """GitHub's message, which may echo the request: scrubbed, shortened, on one line."""
     payload = response.payload
     if isinstance(payload, dict) and isinstance(payload.get("message"), str):
-        return f"HTTP {response.status}: {payload['message']}"
+        return f"HTTP {response.status}: {visible(scrubber.reply(payload['message']))}"
     return f"HTTP {response.status}"
 
 
@@ -215,9 +218,11 @@ def post_sticky_comment(
     repo_path = "/".join(urllib.parse.quote(part, safe="") for part in repository.split("/"))
     base = f"{client.api_url}/repos/{repo_path}/issues"
 
+    scrubber = scrub.for_env(env)
+
     def refused(response: _Response, action: str) -> CommentOutcome:
         why = (
-            f"{_message(response)} when trying to {action}. The token cannot write to "
+            f"{_message(response, scrubber)} when trying to {action}. The token cannot write to "
             f"{repository}: a pull request from a fork gets a read-only token; give the job "
             "`permissions: pull-requests: write`, or read the job summary instead."
         )
@@ -227,10 +232,12 @@ def post_sticky_comment(
     def fail(response: _Response, action: str) -> GitHubError:
         if response.status == 401:
             return GitHubError(
-                f"GitHub rejected the credentials ({_message(response)}) when trying to "
+                f"GitHub rejected the credentials ({_message(response, scrubber)}) when trying to "
                 f"{action}; check GITHUB_TOKEN."
             )
-        return GitHubError(f"GitHub answered {_message(response)} when trying to {action}.")
+        return GitHubError(
+            f"GitHub answered {_message(response, scrubber)} when trying to {action}."
+        )
 
     existing: Mapping[str, Any] | None = None
     url: str | None = f"{base}/{number}/comments?per_page={PER_PAGE}"
@@ -246,7 +253,7 @@ def post_sticky_comment(
                 break
         url = _next_link(response.headers)
 
-    full_body = fit_comment_body(body, marker_line)
+    full_body = fit_comment_body(scrubber.text(body), marker_line)
     status: OutcomeStatus
     if existing is not None:
         comment_id = int(existing["id"])

@@ -2,7 +2,8 @@
 
 Credentials come only from ``LANGFUSE_PUBLIC_KEY``, ``LANGFUSE_SECRET_KEY`` and
 ``LANGFUSE_BASE_URL`` (or the older ``LANGFUSE_HOST``). Every failure becomes a ``RunError``
-(exit 3) whose message names the host and what failed; the secret key is never printed.
+(exit 3) whose message names the host and what failed; neither key, nor the Basic credential
+they make together, is ever printed (:mod:`scoregate.values.scrub`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from scoregate.report.safe import visible
+from scoregate.values import scrub
 from scoregate.values.errors import RunError
 
 if TYPE_CHECKING:
@@ -46,17 +49,25 @@ class Credentials:
         return cls(env["LANGFUSE_PUBLIC_KEY"], env["LANGFUSE_SECRET_KEY"], host)
 
 
-def _scrub(text: str, secret: str) -> str:
-    return text.replace(secret, "***") if secret else text
+def _scrubber(credentials: Credentials) -> scrub.Scrubber:
+    """The process's scrubber, and the keys: alone, and as the Basic credential they make."""
+    keys = scrub.Scrubber.of(
+        (credentials.public_key, credentials.secret_key),
+        [(credentials.public_key, credentials.secret_key)],
+    )
+    return scrub.current().plus(keys)
 
 
-def describe_failure(exc: BaseException) -> str:
-    """What went wrong with a request, in a few words, from the SDK's exception."""
+def describe_failure(exc: BaseException, scrubber: scrub.Scrubber | None = None) -> str:
+    """What went wrong with a request, in a few words, from the SDK's exception. The server's
+    message may echo the request (its Authorization header too): it is scrubbed, cut to a few
+    hundred characters and kept on one line."""
+    scrubber = scrubber or scrub.current()
     status = getattr(exc, "status_code", None)
     if status is not None:
         body = getattr(exc, "body", None)
         message = body.get("message") if isinstance(body, dict) else body
-        detail = f": {str(message)[:200]}" if message else ""
+        detail = f": {visible(scrubber.reply(str(message), 200))}" if message else ""
         if status == 401:
             return f"the keys were rejected (HTTP 401{detail})"
         if status == 403:
@@ -66,11 +77,11 @@ def describe_failure(exc: BaseException) -> str:
         return f"HTTP {status}{detail}"
     name = type(exc).__name__
     if name in ("ConnectError", "ConnectTimeout"):
-        return f"cannot connect ({name}: {exc})"
+        return f"cannot connect ({name}: {visible(scrubber.reply(str(exc)))})"
     if "Timeout" in name:
         return f"timed out ({name})"
     text = str(exc).strip()
-    return f"{name}: {text[:300]}" if text else name
+    return f"{name}: {visible(scrubber.reply(text))}" if text else name
 
 
 class Connection:
@@ -83,7 +94,7 @@ class Connection:
         self.host = credentials.host
 
     def error(self, what: str, exc: BaseException) -> RunError:
-        reason = _scrub(describe_failure(exc), self.credentials.secret_key)
+        reason = describe_failure(exc, _scrubber(self.credentials))
         return RunError(f"Langfuse at {self.host}: {what} failed: {reason}.")
 
     def read(self, what: str, call: Callable[[], T]) -> T:
@@ -149,7 +160,7 @@ def open_connection(credentials: Credentials, *, timeout: float = 20.0) -> Conne
         projects = client.api.projects.get(request_options={"max_retries": 1})
     except Exception as exc:
         client.shutdown()
-        reason = _scrub(describe_failure(exc), credentials.secret_key)
+        reason = describe_failure(exc, _scrubber(credentials))
         hint = (
             " Check LANGFUSE_PUBLIC_KEY and LANGFUSE_SECRET_KEY, and that they belong to this host."
             if getattr(exc, "status_code", None) in (401, 403)
