@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import re
 
+from scoregate.report.safe import markdown_text
 from scoregate.report.text import as_text, one_line
 
 _TICKS = re.compile(r"`+")
 
 
 def code(value: object, limit: int = 300, *, in_table: bool = True) -> str:
-    text = one_line(as_text(value), limit) if limit else ""
+    # GitHub does not autolink inside a code span, but the text may be copied out of it: URLs
+    # are broken there too, as everywhere else in the markdown.
+    text = markdown_text(one_line(as_text(value), limit)) if limit else ""
     if in_table:
         text = text.replace("|", "\\|")
     if not text.strip():
