@@ -76,6 +76,11 @@ def test_a_judge_over_the_real_replies_recovers_every_labelled_score_and_no_othe
             assert score["value"] == row["label"] / 10
             recovered += 1
     assert (recovered, refused) == (107, 28)
+    assert scores["r001"]["error"] == (
+        "judge 'correctness' (smollm2): the judge's reply is not a score (the reply echoes a "
+        "rubric (10 = fully correct), not a score); it replied: "
+        "'10 = fully correct; 0 = wrong or off topic.'"
+    )
     # The reasoning is kept, inner quotes and all (line 37 of replies.jsonl).
     (n,) = [n for n, row in enumerate(labels()) if row["line"] == 37]
     assert scores[f"r{n:03d}"]["comment"] == (

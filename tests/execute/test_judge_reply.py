@@ -66,11 +66,11 @@ def test_what_is_read(reply: str, score: float, reasoning: str | None, rule: str
         ("", "the reply is empty"),
         (
             "10 = fully correct; 0 = wrong or off topic.",
-            "the reply echoes a rubric (10 = f...), not a score",
+            "the reply echoes a rubric (10 = fully correct), not a score",
         ),
         (
             "The answer is: 10 = fully correct; 3 = wrong.",
-            "the reply echoes a rubric (10 = f...), not a score",
+            "the reply echoes a rubric (10 = fully correct), not a score",
         ),
         ('{"score": 3, "score": 7}', 'the reply\'s JSON has "score" twice'),
         ('{"score": 3, "reasoning": "I said "score": 7"}', 'the reply has "score" twice'),

@@ -40,7 +40,7 @@ _LOOSE = re.compile(
 )
 _SCORE_KEY = re.compile(r'"score"\s*:', re.IGNORECASE)
 # "10 = fully correct", "0 = wrong": a number given a meaning is a rubric, not a verdict.
-_RUBRIC = re.compile(rf"(?<![\w.+\-*/]){_NUM}\s*=\s*[A-Za-z]")
+_RUBRIC = re.compile(rf"(?<![\w.+\-*/]){_NUM}\s*=\s*[A-Za-z][^;,.\n]*")
 _LABELLED = re.compile(
     rf"\**(?:the\s+)?score\s*(?:is\s*|[:=]\s*)?\**\s*({_NUM})\s*(?:(?:/|out\s+of)\s*({_NUM}))?\s*\.?",
     re.IGNORECASE,
@@ -128,7 +128,9 @@ def _loose_json(text: str, scale: Scale) -> Reading | None:
 def _rubric(text: str, scale: Scale) -> Reading | None:
     match = _RUBRIC.search(text)
     if match is not None:
-        raise JudgeReplyError(f"the reply echoes a rubric ({match.group(0)}...), not a score")
+        shown = match.group(0).strip()
+        shown = shown if len(shown) <= 40 else shown[:40] + "…"
+        raise JudgeReplyError(f"the reply echoes a rubric ({shown}), not a score")
     return None
 
 
