@@ -207,7 +207,8 @@ def test_a_judge_reply_that_is_not_json_is_a_judge_error_with_the_reply_kept(
     assert by_id["es"]["raw"] == "I would say this deserves a solid seven."
     assert by_id["es"]["error"] == (
         "judge 'correctness' (gpt-4o-mini): the judge's reply is not a score (expected JSON "
-        '{"score": N, "reasoning": "..."}, that JSON in a ```json fence, or a bare number); '
+        '{"score": N, "reasoning": "..."}, that JSON in a ```json fence, "score: N", "N/TOP", '
+        '"N out of TOP" or a bare number); '
         "it replied: 'I would say this deserves a solid seven.'"
     )
     assert by_id["fr"]["value"] == 0.9

@@ -49,7 +49,7 @@ def test_accepted_replies(reply: str, expected: tuple[float, str | None]) -> Non
         ('{"score": "high"}', '"score" is "high", not a number'),
         ('{"score": true}', '"score" is true, not a number'),
         ('["score", 7]', "JSON list, not an object"),
-        ("", "expected JSON"),
+        ("", "the reply is empty"),
         ("NaN", "not a finite number"),
     ],
 )
@@ -124,7 +124,8 @@ def test_a_reply_that_is_not_json_is_a_judge_error_with_the_raw_reply(
     assert result.raw == result.comment == "I think the answer deserves a 7 out of 10."
     assert result.error == (
         "judge 'quality' (gpt-4o-mini): the judge's reply is not a score (expected JSON "
-        '{"score": N, "reasoning": "..."}, that JSON in a ```json fence, or a bare number); '
+        '{"score": N, "reasoning": "..."}, that JSON in a ```json fence, "score: N", "N/TOP", '
+        '"N out of TOP" or a bare number); '
         "it replied: 'I think the answer deserves a 7 out of 10.'"
     )
     assert result.usage is not None and result.usage.calls == 1
@@ -134,11 +135,11 @@ def test_a_score_outside_the_scale_is_an_error(fake_openai: FakeOpenAI, provider
     fake_openai.enqueue('{"score": 11, "reasoning": "Great!"}')
     result = score(judge(provider), provider)
     assert result.value is None
-    assert (
-        result.error
-        == "judge 'quality' (gpt-4o-mini): the score value 11 is outside its scale 0-10"
+    assert result.error == (
+        "judge 'quality' (gpt-4o-mini): the judge's reply is not a score (the score 11 is "
+        'outside the judge\'s scale 0-10); it replied: \'{"score": 11, "reasoning": "Great!"}\''
     )
-    assert result.comment == '{"score": 11, "reasoning": "Great!"}'
+    assert result.raw == result.comment == '{"score": 11, "reasoning": "Great!"}'
 
 
 def test_a_failed_call_is_a_judge_error_with_the_providers_message(

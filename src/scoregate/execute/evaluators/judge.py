@@ -1,8 +1,9 @@
 """LLM judges: a model scores each output on a declared scale, normalised to 0-1.
 
-The judge is asked for ``{"score": N, "reasoning": "..."}``. Accepted replies: that JSON, the
-same JSON inside a code fence, or a bare number. Anything else is a judge error that keeps the
-raw reply, never a silent 0. The reasoning becomes the score's comment.
+The judge is asked for ``{"score": N, "reasoning": "..."}``; judge_reply.py reads its reply as
+far as it is unambiguous (that JSON, loosely written too, fenced, ``score: 7``, ``7/10``, a bare
+number). Anything else is a judge error that keeps the raw reply, never a silent 0. The
+reasoning becomes the score's comment.
 
 Each judge score carries a fingerprint (model, SHA-256 of the prompt template, scale): a
 baseline scored by another judge is not compared as if the app had changed.
@@ -10,32 +11,23 @@ baseline scored by another judge is not compared as if the app had changed.
 
 from __future__ import annotations
 
-import json
-import math
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from scoregate.config.model import ChatPromptConfig, EvaluatorConfig
 from scoregate.config.templates import Message, Prompt, TemplateError
 from scoregate.execute.evaluators.evaluator import Evaluator
+from scoregate.execute.evaluators.judge_reply import JudgeReplyError, Scale, read_reply
 from scoregate.execute.evaluators.results import format_number, normalise
 from scoregate.execute.provider import ChatRequest, Provider, ProviderError
 from scoregate.values.model import Item, Score, ScoreDef, Usage
 
-DEFAULT_SCALE = (0.0, 10.0)
+DEFAULT_SCALE: Scale = (0.0, 10.0)
 INSTRUCTION = (
     "You are an impartial evaluator. Reply with only a JSON object and nothing else: "
     '{{"score": <a number from {low} to {high}, higher is better>, '
     '"reasoning": "<one or two sentences>"}}'
 )
-_FENCE = re.compile(r"```(?:json|JSON)?\s*\n?(.*?)```", re.DOTALL)
-_NUMBER = re.compile(r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)")
-REASONING_KEYS = ("reasoning", "reason", "explanation", "rationale")
-
-
-class JudgeReplyError(ValueError):
-    """A judge reply that is not a score."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,45 +41,11 @@ class JudgeReply:
     usage: Usage | None
 
 
-def parse_reply(reply: str) -> tuple[float, str | None]:
-    """The judge's (raw score, reasoning). Raises JudgeReplyError for anything else."""
-    text = reply.strip()
-    candidates = [text]
-    candidates += [m.group(1).strip() for m in _FENCE.finditer(text)]
-    for candidate in candidates:
-        try:
-            value = json.loads(candidate)
-        except ValueError:
-            continue
-        return _from_json(value)
-    if _NUMBER.fullmatch(text):
-        return _finite(float(text)), None
-    raise JudgeReplyError(
-        'expected JSON {"score": N, "reasoning": "..."}, that JSON in a ```json fence, '
-        "or a bare number"
-    )
-
-
-def _from_json(value: Any) -> tuple[float, str | None]:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _finite(float(value)), None
-    if not isinstance(value, dict):
-        raise JudgeReplyError(f"the reply is JSON {type(value).__name__}, not an object")
-    if "score" not in value:
-        raise JudgeReplyError('the reply\'s JSON has no "score"')
-    score = value["score"]
-    if isinstance(score, str) and _NUMBER.fullmatch(score.strip()):
-        score = float(score)
-    if isinstance(score, bool) or not isinstance(score, (int, float)):
-        raise JudgeReplyError(f'"score" is {json.dumps(score)[:40]}, not a number')
-    reasoning = next((value[k] for k in REASONING_KEYS if value.get(k) is not None), None)
-    return _finite(float(score)), None if reasoning is None else str(reasoning)
-
-
-def _finite(value: float) -> float:
-    if math.isnan(value) or math.isinf(value):
-        raise JudgeReplyError(f"the score {value} is not a finite number")
-    return value
+def parse_reply(reply: str, scale: Scale = DEFAULT_SCALE) -> tuple[float, str | None]:
+    """The judge's (raw score, reasoning), read by judge_reply's rules. Raises
+    JudgeReplyError for anything else."""
+    reading = read_reply(reply, scale)
+    return reading.score, reading.reasoning
 
 
 def judge_prompt(chat: ChatPromptConfig, scale: tuple[float, float]) -> Prompt:
@@ -132,7 +90,7 @@ class Judge:
         except ProviderError as exc:
             return JudgeReply(None, None, "", f"the judge call failed: {exc}", None)
         try:
-            raw, reasoning = parse_reply(result.text)
+            raw, reasoning = parse_reply(result.text, self.scale)
         except JudgeReplyError as exc:
             shown = result.text if len(result.text) <= 300 else result.text[:300] + "…"
             error = f"the judge's reply is not a score ({exc}); it replied: {shown!r}"
