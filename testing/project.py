@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from scoregate.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef
+from scoregate.model import ErrorKind, Item, ItemResult, RunRecord, Sample, Score, ScoreDef
 
 SCOREGATE = Path(sys.executable).parent / "scoregate"
 
@@ -156,11 +156,13 @@ def make_record(
     outputs: Mapping[str, Any] | None = None,
     comments: Mapping[str, str] | None = None,
     task_errors: Mapping[str, str] | None = None,
+    error_kind: ErrorKind = "app",
 ) -> RunRecord:
     """A run record with one item per key of ``values`` and one score.
 
     A number is one sample; a list is one sample per value (repeats); None is a sample whose
-    evaluator failed; an item in ``task_errors`` has one sample whose task failed.
+    evaluator failed; an item in ``task_errors`` has one sample whose task failed. Every error
+    is of ``error_kind`` (``infra``: lost to an outage).
     """
     results = []
     for item_id, value in values.items():
@@ -169,7 +171,8 @@ def make_record(
         for index, v in enumerate(per_sample):
             output = (outputs or {}).get(item_id, f"output of {item_id}")
             if item_id in (task_errors or {}):
-                samples.append(Sample(index, None, 0.01, (task_errors or {})[item_id]))
+                error = (task_errors or {})[item_id]
+                samples.append(Sample(index, None, 0.01, error, error_kind=error_kind))
                 continue
             found = Score(
                 score,
@@ -177,6 +180,7 @@ def make_record(
                 raw=v,
                 comment=(comments or {}).get(item_id),
                 error=None if v is not None else f"evaluator '{score}' failed: ValueError: bad",
+                error_kind=error_kind,
             )
             samples.append(Sample(index, output, 0.01, None, (found,)))
         item = Item(item_id, {"question": f"q {item_id}"}, f"answer {item_id}")

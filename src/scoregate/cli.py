@@ -107,6 +107,26 @@ def _run_files(
     return files
 
 
+NO_BASELINE_OPTION = click.option(
+    "--no-baseline",
+    is_flag=True,
+    help="Gate without a baseline on purpose (a first run, to promote): its checks are not run.",
+)
+ALLOW_PARTIAL_OPTION = click.option(
+    "--allow-partial",
+    is_flag=True,
+    help="Let an interrupted run or baseline pass (gated on what finished).",
+)
+
+
+def _gate_options(baseline: Path | None, no_baseline: bool, allow_partial: bool) -> Any:
+    from scoregate import runner
+
+    if baseline is not None and no_baseline:
+        raise ConfigError("--baseline and --no-baseline contradict each other; give one of them.")
+    return runner.GateOptions(no_baseline=no_baseline, allow_partial=allow_partial)
+
+
 OUTPUT_DIR_LOOKUP = click.option(
     "--output-dir",
     type=_LazyPath(file_okay=False),
@@ -204,6 +224,8 @@ def cli() -> None:
     is_flag=True,
     help="Call the model for every prompt task and judge, ignoring the result cache.",
 )
+@NO_BASELINE_OPTION
+@ALLOW_PARTIAL_OPTION
 def run(
     config_path: Path,
     experiments: tuple[str, ...],
@@ -215,6 +237,8 @@ def run(
     repeats: int | None,
     shard: str | None,
     no_cache: bool,
+    no_baseline: bool,
+    allow_partial: bool,
 ) -> None:
     """Run the experiments, compare with the baseline, gate, and write the reports."""
     with error_handler():
@@ -231,6 +255,7 @@ def run(
             paths=paths,
             overrides=runner.Overrides(concurrency, repeats, shard_slice),
             use_cache=not no_cache,
+            options=_gate_options(baseline, no_baseline, allow_partial),
         )
     sys.exit(code)
 
@@ -296,12 +321,14 @@ def schema() -> None:
     help="Where run ids are looked up, and compare/ holds the reports "
     "[defaults.output_dir, .scoregate].",
 )
+@ALLOW_PARTIAL_OPTION
 def compare_command(
     runs: tuple[str, ...],
     config_path: Path,
     junit_path: Path | None,
     markdown_path: Path | None,
     output_dir: Path | None,
+    allow_partial: bool,
 ) -> None:
     """Gate CANDIDATE against BASELINE without rerunning, with the same reports and exit code.
 
@@ -328,7 +355,7 @@ def compare_command(
         config = _load(config_path)
         files = _run_files(runs, config_path, output_dir, config)
         cand, base = read_runs(files, config=config)
-        verdict = runner.gate_records(config, [(cand, base, None)])
+        verdict = runner.gate_records(config, [(cand, base, None)], allow_partial=allow_partial)
         out = (output_dir or config.output_dir) / "compare"
         paths = runner.report_paths(out, None, junit_path, markdown_path)
         from pathlib import Path
@@ -349,6 +376,8 @@ def compare_command(
 @click.option("--junit", "junit_path", type=_LazyPath(dir_okay=False))
 @click.option("--markdown", "markdown_path", type=_LazyPath(dir_okay=False))
 @click.option("--output-dir", type=_LazyPath(file_okay=False))
+@NO_BASELINE_OPTION
+@ALLOW_PARTIAL_OPTION
 def merge(
     records: tuple[Path, ...],
     config_path: Path,
@@ -356,6 +385,8 @@ def merge(
     junit_path: Path | None,
     markdown_path: Path | None,
     output_dir: Path | None,
+    no_baseline: bool,
+    allow_partial: bool,
 ) -> None:
     """Join the shard run records of one run (from 'run --shard'), then gate and report."""
     with error_handler():
@@ -363,7 +394,13 @@ def merge(
 
         config = _load(config_path)
         paths = runner.report_paths(config.output_dir, output_dir, junit_path, markdown_path)
-        code = runner.merge(config, record_files=records, baseline=baseline, paths=paths)
+        code = runner.merge(
+            config,
+            record_files=records,
+            baseline=baseline,
+            paths=paths,
+            options=_gate_options(baseline, no_baseline, allow_partial),
+        )
     sys.exit(code)
 
 

@@ -2,12 +2,17 @@
 
 An item's value for a score is the mean of its samples; it passes when that mean reaches
 the score's pass mark. An item is flaky when its samples disagree on pass/fail.
+
+A candidate sample whose task or evaluator raised (an app error) counts as the worst value,
+0, for each score it has no value of: the app failed there, so the item can regress and the
+paired drop sees it. A sample lost to an outage (``error_kind: infra``) has no value: it is
+left out, and an item left with no sample is left out of the pairs.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from scoregate import scoretable, stats
@@ -31,6 +36,10 @@ class ScoreColumn:
     """Items whose samples disagree on pass/fail."""
     missing: int
     """Samples without a value for this score."""
+    zeroed: int = 0
+    """Samples with an app error counted as 0 for this score."""
+    lost: frozenset[str] = frozenset()
+    """Items without a value because their samples were lost to an outage."""
 
     def passed(self, item_id: str, pass_mark: float) -> bool:
         mean = self.means.get(item_id)
@@ -51,21 +60,58 @@ def score_names(record: RunRecord, table: ScoreTable | None = None) -> list[str]
     return list(names)
 
 
+def _errors_counted(
+    table: ScoreTable, name: str, values: Sequence[float | None]
+) -> tuple[Sequence[float | None], int, set[int]]:
+    """``values`` with each app-errored sample's missing value as 0; how many; the positions
+    lost to an outage instead."""
+    outages = table.outages(name)
+    patched: list[float | None] | None = None
+    lost: set[int] = set()
+    zeroed = 0
+    for position in table.errors:
+        if values[position] is not None:
+            continue
+        if position in outages:
+            lost.add(position)
+            continue
+        if patched is None:
+            patched = list(values)
+        patched[position] = 0.0
+        zeroed += 1
+    return (values if patched is None else patched), zeroed, lost
+
+
 def columns(
-    table: ScoreTable, names: list[str], pass_marks: Mapping[str, float]
+    table: ScoreTable,
+    names: list[str],
+    pass_marks: Mapping[str, float],
+    *,
+    count_errors: bool = False,
 ) -> dict[str, ScoreColumn]:
-    """Per score, each item's mean over its samples, and the flaky items."""
+    """Per score, each item's mean over its samples, and the flaky items. ``count_errors``
+    (the candidate): an app-errored sample counts as 0, one lost to an outage is left out."""
     out = {}
     single = all(count == 1 for count in table.counts)
     for name in names:
         values = table.values.get(name)
-        if values is None:
+        if values is None:  # a score only the other run has
             out[name] = ScoreColumn(dict.fromkeys(table.ids), frozenset(), sum(table.counts))
             continue
         missing = sum(1 for v in values if v is None)
+        zeroed, lost = 0, set[int]()
+        if count_errors and table.errors:
+            values, zeroed, lost = _errors_counted(table, name, values)
         if single:
-            out[name] = ScoreColumn(dict(zip(table.ids, values, strict=True)), frozenset(), missing)
+            out[name] = ScoreColumn(
+                dict(zip(table.ids, values, strict=True)),
+                frozenset(),
+                missing,
+                zeroed,
+                frozenset(table.ids[p] for p in lost),
+            )
             continue
+        lost_items: set[str] = set()
         means: dict[str, float | None] = {}
         flaky: set[str] = set()
         mark = pass_marks[name]
@@ -73,11 +119,13 @@ def columns(
             found = [v for v in values[start : start + count] if v is not None]
             if not found:
                 means[item_id] = None
+                if lost and any(p in lost for p in range(start, start + count)):
+                    lost_items.add(item_id)
                 continue
             means[item_id] = math.fsum(found) / len(found)
             if len({v >= mark for v in found}) > 1:
                 flaky.add(item_id)
-        out[name] = ScoreColumn(means, frozenset(flaky), missing)
+        out[name] = ScoreColumn(means, frozenset(flaky), missing, zeroed, frozenset(lost_items))
     return out
 
 
@@ -120,15 +168,17 @@ def compare(
     pass_marks: Mapping[str, float] | None = None,
     alpha: float = 0.05,
     count_flaky: bool = False,
+    baseline_required: bool = False,
 ) -> Comparison:
     overrides = pass_marks or {}
     cand_table = scoretable.of(candidate)
     base_table = scoretable.of(baseline) if baseline is not None else None
     names = score_names(candidate, cand_table)
+    baseline_names = set(score_names(baseline, base_table)) if baseline is not None else set()
     if baseline is not None:
-        names += [n for n in score_names(baseline, base_table) if n not in names]
+        names += [n for n in baseline_names if n not in names]
     marks = {name: _pass_mark(name, candidate, overrides) for name in names}
-    cand_columns = columns(cand_table, names, marks)
+    cand_columns = columns(cand_table, names, marks, count_errors=True)
     base_columns = columns(base_table, names, marks) if base_table is not None else {}
     candidate_ids = set(cand_table.ids)
     baseline_ids = set(base_table.ids) if base_table is not None else set()
@@ -143,9 +193,13 @@ def compare(
         regressed, improved, deltas = [], [], []
         paired_before, paired_now = [], []
         before_means = base.means if base else {}
+        left_out = 0
         for item_id, now in cand.means.items():
             before = before_means.get(item_id)
             if before is None:
+                continue
+            if now is None and item_id in cand.lost:
+                left_out += 1  # lost to an outage: neither regressed nor paired
                 continue
             if now is not None:
                 deltas.append(now - before)
@@ -179,6 +233,9 @@ def compare(
                 )
                 if deltas
                 else None,
+                counted_as_zero=cand.zeroed,
+                left_out=left_out,
+                in_baseline=baseline is None or name in baseline_names,
             )
         )
     samples = sum(cand_table.counts)
@@ -194,4 +251,5 @@ def compare(
         samples=samples,
         sample_errors=errors,
         flaky_items=tuple(flaky_items),
+        baseline_required=baseline_required,
     )

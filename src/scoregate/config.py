@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from scoregate import paths, schemacheck, templates, yamlsource
+from scoregate import baselinepaths, paths, schemacheck, templates, yamlsource
 from scoregate.costs import Price
 from scoregate.errors import ConfigError
 from scoregate.langfuse.prompts import PromptRef, ref_from_yaml
@@ -36,6 +36,7 @@ DEFAULT_MAX_CONCURRENT_CALLS = 8
 DEFAULT_CALL_TIMEOUT = 60.0
 DEFAULT_MAX_ATTEMPTS = 4
 DEFAULT_JUDGE_SCALE = (0.0, 10.0)
+DEFAULT_MIN_OVERLAP = 0.5
 CHAT_KEYS = ("model", "prompt", "messages", "scale")
 
 
@@ -127,6 +128,8 @@ class Thresholds:
     significance: float | None = DEFAULT_SIGNIFICANCE
     """None when significance is off: max_drop is then the plain check."""
     where: str = ""
+    key: str = ""
+    """The key path (``experiments[0].gate.correct``), for messages."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,8 @@ class GateConfig:
     count_flaky_as_regressed: bool = False
     significance: float | None = DEFAULT_SIGNIFICANCE
     judge_changed_fails: bool = False
+    min_overlap: float = DEFAULT_MIN_OVERLAP
+    """Fail when fewer items than this share of the smaller run are in both runs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +158,10 @@ class ExperimentConfig:
     description: str = ""
     where: str = ""
     max_cost: float | None = None
+    baseline_given: str | None = None
+    """Where the config names the baseline (``experiments.yaml:3:13: defaults.baseline``); None
+    when it does not, and the default ``baselines/{experiment}.json`` applies. Only then may a
+    run pass without a baseline."""
     langfuse: ExperimentOptions = field(default_factory=ExperimentOptions)
     """Recording, a Langfuse baseline, an experiment(context) script, run evaluators."""
 
@@ -398,10 +407,16 @@ def _build(doc: SourceDoc, path: Path) -> Config:
     root = path.resolve().parent
     defaults: dict[str, Any] = data.get("defaults", {})
     problems: list[str] = []
+    if isinstance(defaults.get("baseline"), str):  # once, not once per experiment
+        at: KeyPath = ("defaults", "baseline")
+        problems.extend(
+            f"{doc.where(at)}: {format_path(at)}: {problem}"
+            for problem in baselinepaths.unknown_placeholders(defaults["baseline"])
+        )
     experiments = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(data["experiments"]):
-        at: KeyPath = ("experiments", index)
+        at = ("experiments", index)
         name = raw["name"]
         if name in seen:
             problems.append(
@@ -494,8 +509,19 @@ def _experiment(
     )
     options = experiment_options(raw, defaults, doc, at, root)
     baseline_setting = setting("baseline", DEFAULT_BASELINE)
+    baseline_at = (*at, "baseline") if "baseline" in raw else ("defaults", "baseline")
+    baseline_given = (
+        f"{doc.where(baseline_at)}: {format_path(baseline_at)}"
+        if "baseline" in raw or "baseline" in defaults
+        else None
+    )
+    if "baseline" in raw and isinstance(baseline_setting, str):
+        problems.extend(
+            f"{baseline_given}: {problem}"
+            for problem in baselinepaths.unknown_placeholders(baseline_setting)
+        )
     baseline = (
-        baseline_setting.replace("{experiment}", raw["name"])
+        baselinepaths.fill(baseline_setting, raw["name"])
         if isinstance(baseline_setting, str)
         else None
     )
@@ -527,6 +553,7 @@ def _experiment(
         where=doc.where(at),
         max_cost=None if max_cost is None else float(max_cost),
         langfuse=options,
+        baseline_given=baseline_given,
     )
 
 
@@ -681,7 +708,14 @@ def _gate(
     evaluators: Sequence[EvaluatorConfig],
     problems: list[str],
 ) -> GateConfig:
-    reserved = {"max_error_rate", "max_flaky_rate", "flaky", "significance", "judge_changed"}
+    reserved = {
+        "max_error_rate",
+        "max_flaky_rate",
+        "flaky",
+        "significance",
+        "judge_changed",
+        "min_overlap",
+    }
     significance = _significance(
         raw.get("significance", defaults.get("significance")), DEFAULT_SIGNIFICANCE
     )
@@ -708,6 +742,7 @@ def _gate(
             pass_mark=t.get("pass_mark"),
             significance=_significance(t.get("significance"), significance),
             where=doc.where((*at, name), key=True),
+            key=format_path((*at, name)),
         )
     return GateConfig(
         scores=scores,
@@ -716,4 +751,5 @@ def _gate(
         count_flaky_as_regressed=raw.get("flaky", defaults.get("flaky", "exclude")) == "include",
         significance=significance,
         judge_changed_fails=raw.get("judge_changed", "warn") == "fail",
+        min_overlap=float(raw.get("min_overlap", defaults.get("min_overlap", DEFAULT_MIN_OVERLAP))),
     )

@@ -18,14 +18,17 @@ Results come back in item order, not finishing order.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from scoregate import interrupts
+from scoregate.errors import ServiceUnavailable
 from scoregate.evaluators import Evaluator
-from scoregate.model import Item, ItemResult, Sample, Score, Usage
+from scoregate.model import ErrorKind, Item, ItemResult, Sample, Score, Usage
 from scoregate.tasks import PythonTask
 
 if TYPE_CHECKING:
@@ -52,7 +55,32 @@ Task = PythonTask | AsyncTask
 
 def describe(exc: BaseException) -> str:
     text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    shown = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    if isinstance(exc, SystemExit):
+        return f"{shown} (the code called sys.exit())"
+    return shown
+
+
+def kind_of(exc: BaseException) -> ErrorKind:
+    """``infra`` for an outage of a service scoregate calls (the model server), else ``app``."""
+    return "infra" if isinstance(exc, ServiceUnavailable) else "app"
+
+
+def failed_on_its_own(exc: BaseException) -> bool:
+    """Whether ``exc``, raised by a task or an evaluator, is that code's failure on one sample.
+
+    Anything it raises is, ``SystemExit`` and ``KeyboardInterrupt`` included, except what
+    stops the run itself: a real Ctrl-C, and the cancellation of the run's own coroutines."""
+    if interrupts.is_signal(exc):
+        return False
+    asyncio = sys.modules.get("asyncio")  # never imported for a run without an event loop
+    if asyncio is not None and isinstance(exc, asyncio.CancelledError):
+        try:
+            task = asyncio.current_task()
+        except RuntimeError:  # a worker thread: the run's machinery cancelled what it waited on
+            return False
+        return task is not None and not task.cancelling()
+    return True
 
 
 class Progress(Protocol):
@@ -69,6 +97,15 @@ class Collector:
     def __post_init__(self) -> None:
         self.samples: list[list[Sample | None]] = [[None] * self.repeats for _ in self.items]
         self.stop_reason: str | None = None
+
+    def missing(self) -> list[str]:
+        """``item id #repeat`` of every sample that has no result, in order."""
+        return [
+            f"{item.id} #{repeat}"
+            for item, samples in zip(self.items, self.samples, strict=True)
+            for repeat, sample in enumerate(samples)
+            if sample is None
+        ]
 
     def results(self, *, complete_only: bool = False) -> tuple[ItemResult, ...]:
         out = []
@@ -181,15 +218,27 @@ class _Run:
 
 def _evaluator_error(evaluator: Evaluator, exc: BaseException) -> Score:
     return Score(
-        evaluator.name, None, error=f"evaluator '{evaluator.name}' failed: {describe(exc)}"
+        evaluator.name,
+        None,
+        error=f"evaluator '{evaluator.name}' failed: {describe(exc)}",
+        error_kind=kind_of(exc),
     )
 
 
 def _evaluate_sync(evaluator: Evaluator, item: Item, output: Any) -> tuple[Score, ...]:
     try:
         return evaluator.scores(evaluator.call(item, output))
-    except Exception as exc:
+    except BaseException as exc:
+        if not failed_on_its_own(exc):
+            raise
         return (_evaluator_error(evaluator, exc),)
+
+
+def _timed_out(run: _Run, evaluator: Evaluator) -> Score:
+    """A judge's timeout is its server's outage; a Python evaluator's, its own failure."""
+    label = f"evaluator '{evaluator.name}'"
+    kind: ErrorKind = "infra" if evaluator.remote else "app"
+    return Score(evaluator.name, None, error=run.timed_out(label), error_kind=kind)
 
 
 class _AsyncRun:
@@ -228,9 +277,15 @@ class _AsyncRun:
             async with asyncio.timeout(state.timeout):
                 result = await self._call_task(item, repeat)
         except TimeoutError:
-            return Sample(repeat, None, time.perf_counter() - started, state.timed_out("task"))
-        except Exception as exc:
-            return Sample(repeat, None, time.perf_counter() - started, describe(exc))
+            # A prompt task is a model call: its timeout is the server's; a Python task's, its own.
+            kind: ErrorKind = "app" if isinstance(self.task, PythonTask) else "infra"
+            latency = time.perf_counter() - started
+            return Sample(repeat, None, latency, state.timed_out("task"), error_kind=kind)
+        except BaseException as exc:
+            if not failed_on_its_own(exc):
+                raise
+            latency = time.perf_counter() - started
+            return Sample(repeat, None, latency, describe(exc), error_kind=kind_of(exc))
         latency = time.perf_counter() - started
         output = result.output
         found: dict[str, tuple[Score, ...]] = {}
@@ -264,10 +319,7 @@ class _AsyncRun:
         except TimeoutError:
             for evaluator in self.blocking:
                 if evaluator.name not in progress:
-                    label = f"evaluator '{evaluator.name}'"
-                    progress[evaluator.name] = (
-                        Score(evaluator.name, None, error=state.timed_out(label)),
-                    )
+                    progress[evaluator.name] = (_timed_out(state, evaluator),)
         return dict(progress)
 
     async def _evaluate_async(
@@ -281,9 +333,10 @@ class _AsyncRun:
                 raw = await evaluator.call(item, output)
             return evaluator.scores(raw)
         except TimeoutError:
-            label = f"evaluator '{evaluator.name}'"
-            return (Score(evaluator.name, None, error=state.timed_out(label)),)
-        except Exception as exc:
+            return (_timed_out(state, evaluator),)
+        except BaseException as exc:
+            if not failed_on_its_own(exc):
+                raise
             return (_evaluator_error(evaluator, exc),)
 
 
@@ -383,9 +436,8 @@ class _ThreadedRun:
                 if slot.phase == "task":
                     sample = Sample(slot.repeat, None, now - slot.since, state.timed_out("task"))
                 else:
-                    error = Score(
-                        slot.phase, None, error=state.timed_out(f"evaluator '{slot.phase}'")
-                    )
+                    evaluator = next(e for e in state.evaluators if e.name == slot.phase)
+                    error = _timed_out(state, evaluator)
                     sample = Sample(
                         slot.repeat, slot.output, slot.task_latency, None, (*slot.scores, error)
                     )
@@ -425,8 +477,11 @@ class _ThreadedRun:
         started = slot.since
         try:
             output = task.function(item=item, **task.kwargs)
-        except Exception as exc:
-            return Sample(slot.repeat, None, time.perf_counter() - started, describe(exc))
+        except BaseException as exc:
+            # A worker thread never receives Ctrl-C (signals go to the main thread): whatever
+            # the task raised, SystemExit and KeyboardInterrupt included, is its own failure.
+            latency = time.perf_counter() - started
+            return Sample(slot.repeat, None, latency, describe(exc), error_kind=kind_of(exc))
         latency = time.perf_counter() - started
         slot.output, slot.task_latency = output, latency
         scores: tuple[Score, ...] = ()
@@ -443,12 +498,29 @@ class _ThreadedRun:
         import asyncio
 
         assert self.loop is not None
-        future = asyncio.run_coroutine_threadsafe(evaluator.call(item, output), self.loop)
+        future = asyncio.run_coroutine_threadsafe(
+            _contained(evaluator.call(item, output)), self.loop
+        )
         try:
-            return evaluator.scores(future.result(self.run_state.timeout))
+            raw, failure = future.result(self.run_state.timeout)
+            if failure is not None:
+                return (_evaluator_error(evaluator, failure),)
+            return evaluator.scores(raw)
         except TimeoutError:
             future.cancel()
-            label = f"evaluator '{evaluator.name}'"
-            return (Score(evaluator.name, None, error=self.run_state.timed_out(label)),)
-        except Exception as exc:
+            return (_timed_out(self.run_state, evaluator),)
+        except BaseException as exc:
+            if not failed_on_its_own(exc):
+                raise
             return (_evaluator_error(evaluator, exc),)
+
+
+async def _contained(work: Awaitable[Any]) -> tuple[Any, BaseException | None]:
+    """Await ``work`` on the loop and hand back what it raised, rather than let a SystemExit or
+    KeyboardInterrupt of the user's code escape the task and stop the event loop."""
+    try:
+        return await work, None
+    except BaseException as exc:
+        if not failed_on_its_own(exc):
+            raise
+        return None, exc

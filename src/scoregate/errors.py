@@ -27,6 +27,12 @@ class RunError(ScoregateError):
     return_code = 3
 
 
+class ServiceUnavailable(RunError):
+    """A service the app needs did not answer, or kept failing (unreachable, retries exhausted
+    on 429 or 5xx, timed out): an outage, not the app's fault. A sample lost to one is left out
+    of the comparison and counts against the error budget."""
+
+
 class GateFailed(ScoregateError):
     """Raised only to carry exit code 1 through layers that return nothing else."""
 

@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from scoregate.stats import PairedStats
 
 Status = Literal["pass", "fail", "skip", "warn"]
+ErrorKind = Literal["app", "infra"]
+"""Why a sample or a score has an error: the app's own code raised (``app``: counted as a
+failure), or a service it needs was out (``infra``: a model server unreachable, retries
+exhausted, a model call's timeout; left out of the comparison)."""
 
 _ITEM_KEYS = ("id", "input", "expected_output", "metadata")
 
@@ -88,6 +92,8 @@ class Score(NamedTuple):
     comment: str | None = None
     error: str | None = None
     usage: Usage | None = None
+    error_kind: ErrorKind = "app"
+    """What ``error`` is, when there is one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +106,8 @@ class Sample:
     error: str | None = None
     scores: tuple[Score, ...] = ()
     usage: Usage | None = None
+    error_kind: ErrorKind = "app"
+    """What the task's ``error`` is, when there is one."""
 
     def score(self, name: str) -> Score | None:
         for s in self.scores:
@@ -196,6 +204,13 @@ class ScoreComparison:
     paired_means: tuple[float, float] | None = None
     """(baseline, candidate) means over the items of ``delta`` only: the figures the delta is
     the difference of, which differ from the means of each whole run when items differ."""
+    counted_as_zero: int = 0
+    """Candidate samples whose task or evaluator raised, counted as 0 for this score."""
+    left_out: int = 0
+    """Items in both runs left out of the pairs: their candidate samples were lost to an
+    outage (a model server unreachable, retries exhausted, a model call's timeout)."""
+    in_baseline: bool = True
+    """False for a score the baseline does not have (new since the baseline)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +227,8 @@ class Comparison:
     samples: int
     sample_errors: int
     flaky_items: tuple[str, ...] = ()
+    baseline_required: bool = False
+    """A baseline was asked for and not found: without one, its checks fail, not skip."""
 
     @property
     def error_rate(self) -> float:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from scoregate.cache import CachedCall, ResultCache, cache_key
 from scoregate.config import Config, OpenAISettings
 from scoregate.costs import PriceTable, price_table
-from scoregate.errors import RunError
+from scoregate.errors import RunError, ServiceUnavailable
 from scoregate.model import Usage
 
 if TYPE_CHECKING:
@@ -41,6 +41,11 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 class ProviderError(RunError):
     """A model call that failed for good; its message names the provider's own message."""
+
+
+class ProviderUnavailable(ProviderError, ServiceUnavailable):
+    """The model server could not be reached, kept answering 429 or 5xx, or did not answer in
+    time, on every attempt: an outage rather than a wrong request."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,7 +235,10 @@ class Provider:
                 should_retry = headers.get("x-should-retry")
                 retryable = (status in RETRY_STATUSES or status >= 500) and should_retry != "false"
                 if not retryable or attempt == attempts:
-                    raise self._failure(request, attempt, self._status_text(exc)) from None
+                    outage = status in RETRY_STATUSES or status >= 500
+                    raise self._failure(
+                        request, attempt, self._status_text(exc), outage=outage
+                    ) from None
                 after = retry_after(headers)
                 wait = min(after, MAX_RETRY_AFTER) if after is not None else None
             except openai.APITimeoutError:
@@ -239,13 +247,14 @@ class Provider:
                         request,
                         attempt,
                         f"no answer within {self.settings.timeout:g}s (defaults.openai.timeout)",
+                        outage=True,
                     ) from None
             except openai.APIConnectionError as exc:
                 if attempt == attempts:
                     cause = exc.__cause__
                     detail = f" ({type(cause).__name__}: {cause})" if cause else ""
                     raise self._failure(
-                        request, attempt, f"cannot connect to {self.endpoint}{detail}"
+                        request, attempt, f"cannot connect to {self.endpoint}{detail}", outage=True
                     ) from None
             except (ValueError, openai.APIResponseValidationError) as exc:
                 # A 200 whose body is not JSON (the SDK raises JSONDecodeError) or not the
@@ -285,9 +294,12 @@ class Provider:
         rid = f" (request {request_id})" if request_id else ""
         return f"HTTP {exc.status_code}: {message}{rid}"
 
-    def _failure(self, request: ChatRequest, attempts: int, detail: str) -> ProviderError:
+    def _failure(
+        self, request: ChatRequest, attempts: int, detail: str, *, outage: bool = False
+    ) -> ProviderError:
         tries = f" after {attempts} attempts" if attempts > 1 else ""
-        return ProviderError(self._scrub(f"model {request.model}{tries}: {detail}"))
+        kind = ProviderUnavailable if outage else ProviderError
+        return kind(self._scrub(f"model {request.model}{tries}: {detail}"))
 
     def _scrub(self, text: str) -> str:
         for name in ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN"):

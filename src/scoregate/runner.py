@@ -8,13 +8,21 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from scoregate import __version__, gitinfo, paths, shards, store
+from scoregate import (
+    __version__,
+    baselines,
+    gitinfo,
+    interrupts,
+    scorenames,
+    shards,
+    store,
+)
 from scoregate.compare import compare
 from scoregate.config import Config, ExperimentConfig
 from scoregate.datasets import load_items
@@ -25,7 +33,7 @@ from scoregate.engine import (
     run_items,
     run_items_in_threads,
 )
-from scoregate.errors import ConfigError
+from scoregate.errors import ConfigError, RunError
 from scoregate.evaluators import Evaluator, build_evaluators
 from scoregate.gate import decide, evaluate
 from scoregate.langfuse import hooks
@@ -54,6 +62,16 @@ class Overrides:
     repeats: int | None = None
     shard: tuple[int, int] | None = None
     """``(I, N)``: run only the I-th of N stable slices of the items."""
+
+
+@dataclass(frozen=True, slots=True)
+class GateOptions:
+    """What the user allows on the command line."""
+
+    no_baseline: bool = False
+    """Gate without a baseline on purpose (``--no-baseline``): its checks are not run."""
+    allow_partial: bool = False
+    """An interrupted run or baseline may pass (``--allow-partial``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,23 +190,26 @@ def execute(
     # Start-up built modules, the config and the items: keep them out of the collector's scans.
     gc.freeze()
     try:
-        if provider is None and not needs_event_loop(task, evaluators):
-            assert isinstance(task, PythonTask)
-            run_items_in_threads(
-                items, task, evaluators, concurrency=concurrency, repeats=repeats,
-                timeout=timeout, collector=collector, progress=progress,
-            )  # fmt: skip
-        else:
-            from scoregate import eventloop
+        with interrupts.watching():  # a task's own KeyboardInterrupt is not a Ctrl-C
+            if provider is None and not needs_event_loop(task, evaluators):
+                assert isinstance(task, PythonTask)
+                run_items_in_threads(
+                    items, task, evaluators, concurrency=concurrency, repeats=repeats,
+                    timeout=timeout, collector=collector, progress=progress,
+                )  # fmt: skip
+            else:
+                from scoregate import eventloop
 
-            work = run_items(
-                items, task, evaluators, concurrency=concurrency, repeats=repeats,
-                timeout=timeout, collector=collector, progress=progress,
-                should_stop=provider.cost_limit(experiment.max_cost) if provider else None,
-            )  # fmt: skip
-            eventloop.run(provider.run_then_close(work) if provider else work)
+                work = run_items(
+                    items, task, evaluators, concurrency=concurrency, repeats=repeats,
+                    timeout=timeout, collector=collector, progress=progress,
+                    should_stop=provider.cost_limit(experiment.max_cost) if provider else None,
+                )  # fmt: skip
+                eventloop.run(provider.run_then_close(work) if provider else work)
     except KeyboardInterrupt:
         interrupted = True
+    if not interrupted and collector.stop_reason is None:
+        check_complete(experiment.name, collector)
     record = RunRecord(
         experiment=experiment.name,
         run_id=store.new_run_id(),
@@ -215,6 +236,22 @@ def execute(
     return record, interrupted
 
 
+def check_complete(experiment: str, collector: Collector) -> None:
+    """Every item and repeat has its result (an output with scores, or an error); a sample
+    without one is scoregate's failure, never a silently shorter run."""
+    missing = collector.missing()
+    if missing:
+        total = len(collector.items) * collector.repeats
+        shown = ", ".join(missing[:10]) + (
+            f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        )
+        raise RunError(
+            f"{experiment}: {len(missing)} of {total} samples have no result (neither an output "
+            f"nor an error): {shown}. The run is not gated on what is left; this is a bug in "
+            "scoregate, please report it with the task that was running."
+        )
+
+
 def model_warnings(
     prepared: Prepared, collector: Collector, provider: Provider | None
 ) -> tuple[str, ...]:
@@ -232,40 +269,39 @@ def model_warnings(
     return tuple(found)
 
 
-def baseline_file(experiment: ExperimentConfig, override: Path | None) -> Path | None:
-    if override is None:
-        return experiment.baseline
-    if override.is_dir():
-        return override / f"{experiment.name}.json"
-    return override
+def find_baseline(
+    config: Config,
+    experiment: ExperimentConfig,
+    defs: Mapping[str, ScoreDef],
+    override: Path | None,
+    *,
+    no_baseline: bool = False,
+    env: Mapping[str, str] | None = None,
+) -> Found:
+    """The baseline of ``experiment``: ``--no-baseline``, ``--baseline``, Langfuse or a file."""
+    if no_baseline:
+        return None, baselines.NO_BASELINE_FLAG, False
+    if experiment.langfuse.langfuse_baseline is not None and override is None:
+        record, note = hooks.langfuse_baseline_for(experiment, defs, env)
+        return record, note, record is None  # asked for and not found: its checks fail
+    choice = baselines.choose(experiment, override, config.root)
+    return (*baselines.load(experiment.name, choice), False)
 
 
-def load_baseline(
-    experiment: str, path: Path | None, root: Path | None = None
-) -> tuple[RunRecord | None, str | None]:
-    """The baseline at ``path``, or why there is none. ``root``: the config's folder, which a
-    configured baseline path is shown relative to (a path from --baseline is shown as given)."""
-    if path is None:
-        return None, "no baseline configured"
-    shown = str(path) if root is None else paths.relative(path, root)
-    if not path.exists():
-        return None, (
-            f"no baseline at {shown}; record one with 'scoregate baseline promote RUN' "
-            "after a run you trust"
-        )
-    record = store.read_record(path)
-    if record.experiment != experiment:
-        raise ConfigError(
-            f"{shown}: this baseline is a run of experiment '{record.experiment}', not '{experiment}'. "
-            "Point --baseline at the right file, or at a folder holding <experiment>.json files."
-        )
-    return record, None
+Found = tuple[RunRecord | None, str | None, bool]
+"""A baseline, or why there is none and whether one was asked for (then its checks fail)."""
+Pair = tuple[RunRecord, RunRecord | None, str | None]
 
 
 def gate_records(
     config: Config,
-    pairs: Sequence[tuple[RunRecord, RunRecord | None, str | None]],
+    pairs: Sequence[Pair],
+    *,
+    allow_partial: bool = False,
+    required: Collection[str] = (),
 ) -> Verdict:
+    """``required``: experiments whose asked-for baseline was not found (their baseline checks
+    fail rather than being skipped)."""
     comparisons: list[Comparison] = []
     checks: list[Check] = []
     for candidate, baseline, note in pairs:
@@ -286,9 +322,17 @@ def gate_records(
                 },
                 alpha=gate.significance or 0.05,
                 count_flaky=gate.count_flaky_as_regressed,
+                baseline_required=candidate.experiment in required,
             )
         comparisons.append(comparison)
-        checks.extend(evaluate(comparison, gate, judge_changed_fails=gate.judge_changed_fails))
+        checks.extend(
+            evaluate(
+                comparison,
+                gate,
+                judge_changed_fails=gate.judge_changed_fails,
+                allow_partial=allow_partial,
+            )
+        )
     return decide(checks, comparisons)
 
 
@@ -389,6 +433,7 @@ def run(
     stdout: TextIO = sys.stdout,
     stderr: TextIO = sys.stderr,
     use_cache: bool = True,
+    options: GateOptions = GateOptions(),
 ) -> int:
     experiments = config.select(names)
     models = None
@@ -399,13 +444,9 @@ def run(
     prepared = prepare(config, experiments, models)
     if models is not None:
         models.check()
-    baselines = [
-        hooks.load_langfuse_baseline(p, score_defs(p), env)
-        if p.experiment.langfuse.langfuse_baseline is not None and baseline is None
-        else load_baseline(
-            p.experiment.name,
-            baseline_file(p.experiment, baseline),
-            config.root if baseline is None else None,
+    found = [
+        find_baseline(
+            config, p.experiment, score_defs(p), baseline, no_baseline=options.no_baseline, env=env
         )
         for p in prepared
     ]
@@ -433,8 +474,39 @@ def run(
             )
         stdout.write("Join the shards with 'scoregate merge RECORD...'; the gate runs there.\n")
         return 0
-    pairs = [(r, b, n) for r, (b, n) in zip(records, baselines, strict=True)]
-    return gate_and_report(config, pairs, paths, env=env, stdout=stdout, label="Run record")
+    check_gate_keys(prepared, records, paths.output_dir)
+    pairs = [(r, b, n) for r, (b, n, _) in zip(records, found, strict=True)]
+    required = {r.experiment for r, (_, _, asked) in zip(records, found, strict=True) if asked}
+    return gate_and_report(
+        config,
+        pairs,
+        paths,
+        env=env,
+        stdout=stdout,
+        label="Run record",
+        allow_partial=options.allow_partial,
+        required=required,
+    )
+
+
+def check_gate_keys(
+    prepared: Sequence[Prepared], records: Sequence[RunRecord], output_dir: Path
+) -> None:
+    """Every gate key names a score the run produced (Python evaluators name theirs only when
+    called). Else a config error, with the run records kept so the run is not lost."""
+    problems = []
+    for item, record in zip(prepared, records, strict=True):
+        declared = [d.name for e in item.evaluators for d in e.defs]
+        found = scorenames.unknown_gate_keys(item.experiment, record, declared)
+        problems += [f"[{record.experiment}] {problem}" for problem in found]
+    if problems:
+        for record in records:
+            path = store.write_record(store.record_path(output_dir, record), record)
+            problems.append(
+                f"[{record.experiment}] Nothing was gated; the run is kept in {store.shown(path)}: "
+                "fix the gate, then gate it without rerunning with 'scoregate compare RUN BASELINE'."
+            )
+        raise ConfigError(problems)
 
 
 def gate_and_report(
@@ -445,9 +517,11 @@ def gate_and_report(
     env: Mapping[str, str],
     stdout: TextIO,
     label: str,
+    allow_partial: bool = False,
+    required: Collection[str] = (),
 ) -> int:
     """Gate the candidates, store each with what the gate found, write the reports."""
-    verdict = gate_records(config, pairs)
+    verdict = gate_records(config, pairs, allow_partial=allow_partial, required=required)
     written = {
         r.experiment: store.write_record(
             store.record_path(paths.output_dir, r), r, gate_section(verdict, r.experiment)
@@ -468,21 +542,26 @@ def merge(
     paths: ReportPaths,
     env: Mapping[str, str] = os.environ,
     stdout: TextIO = sys.stdout,
+    options: GateOptions = GateOptions(),
 ) -> int:
     """Join shard records per experiment, then gate and report as ``run`` would have."""
     by_experiment: dict[str, list[tuple[str, RunRecord]]] = {}
     for file in record_files:
         record = store.read_record(file)
         by_experiment.setdefault(record.experiment, []).append((store.shown(file), record))
-    pairs = []
+    pairs: list[Pair] = []
+    required = set()
     for joined in (shards.merge(group) for group in by_experiment.values()):
         experiment = config.experiment(joined.experiment)
-        if experiment and experiment.langfuse.langfuse_baseline is not None and baseline is None:
-            found = hooks.langfuse_baseline_for(experiment, joined.score_defs, env)
-        else:
-            path = baseline_file(experiment, baseline) if experiment else None
-            found = load_baseline(
-                joined.experiment, path, config.root if baseline is None else None
+        found: Found = (None, "no baseline configured", False)
+        if experiment is not None:
+            found = find_baseline(
+                config,
+                experiment,
+                joined.score_defs,
+                baseline,
+                no_baseline=options.no_baseline,
+                env=env,
             )
         # Run-level scores and the Langfuse recording happen once, for the whole run.
         record = (
@@ -490,5 +569,16 @@ def merge(
             if experiment
             else joined
         )
-        pairs.append((record, *found))
-    return gate_and_report(config, pairs, paths, env=env, stdout=stdout, label="Merged run record")
+        pairs.append((record, found[0], found[1]))
+        if found[2]:
+            required.add(record.experiment)
+    return gate_and_report(
+        config,
+        pairs,
+        paths,
+        env=env,
+        stdout=stdout,
+        label="Merged run record",
+        allow_partial=options.allow_partial,
+        required=required,
+    )

@@ -36,6 +36,8 @@ class Evaluator:
     options: Mapping[str, Any] = field(default_factory=dict)
     inline: bool = False
     """Quick and pure (the builtins): run where the output is, with no hop to a thread."""
+    remote: bool = False
+    """Calls a model service (a judge): when it times out, that is an outage, not an app error."""
 
 
 def build_evaluators(

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
+from scoregate import errornotes
 from scoregate.gate import delta_text
 from scoregate.model import Check, Comparison, Verdict
-from scoregate.reports.text import as_text, shorten
+from scoregate.reports.text import as_text, no_baseline_text, shorten
 from scoregate.scoretable import finder
 
 
@@ -95,21 +96,29 @@ def _regressed_cases(comparison: Comparison) -> list[TestCase]:
     return cases
 
 
-def properties(comparison: Comparison) -> dict[str, str]:
+def properties(comparison: Comparison, checks: Sequence[Check] = ()) -> dict[str, str]:
     record = comparison.candidate
     props = {
         "scoregate.run_id": record.run_id,
         "scoregate.config_digest": record.config_digest,
         "scoregate.repeats": str(record.repeats),
         "scoregate.items": str(len(record.items)),
-        "scoregate.baseline": comparison.baseline.run_id if comparison.baseline else "none",
+        "scoregate.baseline": comparison.baseline.run_id
+        if comparison.baseline
+        else f"none: {no_baseline_text(comparison, checks)}",
     }
+    if comparison.new_items:
+        props["scoregate.new_items"] = ", ".join(comparison.new_items)
+    if comparison.missing_items:
+        props["scoregate.missing_items"] = ", ".join(comparison.missing_items)
     for key, value in record.git.items():
         if value:
             props[f"git.{key}"] = str(value)
     for score in comparison.scores:
         if score.delta is not None:
             props[f"delta.{score.name}"] = delta_text(score)
+        if note := errornotes.pairs_note(score):
+            props[f"errors.{score.name}"] = note
     return props
 
 
@@ -119,9 +128,10 @@ def render(verdict: Verdict, *, metadata: Mapping[str, str] | None = None) -> st
         checks_by_experiment.setdefault(check.experiment, []).append(check)
     suites = []
     for comparison in verdict.comparisons:
-        cases = [_check_case(c) for c in checks_by_experiment.get(comparison.experiment, [])]
+        mine = checks_by_experiment.get(comparison.experiment, [])
+        cases = [_check_case(c) for c in mine]
         cases += _regressed_cases(comparison)
-        props = properties(comparison) | dict(metadata or {})
+        props = properties(comparison, mine) | dict(metadata or {})
         suites.append(
             TestSuite(
                 comparison.experiment,

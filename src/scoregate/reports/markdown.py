@@ -14,12 +14,14 @@ import re
 from collections.abc import Mapping, Sequence
 from functools import partial
 
+from scoregate import errornotes
 from scoregate.gate import delta_text
 from scoregate.model import Check, Comparison, ItemResult, RunRecord, ScoreComparison, Verdict
 from scoregate.reports.text import (
     aggregate_text,
     as_text,
     checks_counted,
+    no_baseline_text,
     score_value,
     shorten,
 )
@@ -63,7 +65,7 @@ def _score_status(score: ScoreComparison, checks: Sequence[Check]) -> str:
     return ICONS["pass"]
 
 
-def _summary_line(comparison: Comparison) -> str:
+def _summary_line(comparison: Comparison, checks: Sequence[Check]) -> str:
     record = comparison.candidate
     parts = [
         f"{len(record.items)} items × {record.repeats} repeat{'s' if record.repeats > 1 else ''}"
@@ -73,7 +75,7 @@ def _summary_line(comparison: Comparison) -> str:
         commit = str(base.git.get("commit") or "")[:7]
         parts.append(f"baseline `{base.run_id}`" + (f" ({commit})" if commit else ""))
     else:
-        parts.append(f"no baseline ({cell(comparison.baseline_note or 'none', 200)})")
+        parts.append(cell(no_baseline_text(comparison, checks), 400))
     if (link := _langfuse_url(record)) is not None:
         parts.append(f"[Langfuse run]({link})")
     if comparison.baseline is not None and (link := _langfuse_url(comparison.baseline)):
@@ -91,6 +93,24 @@ def _summary_line(comparison: Comparison) -> str:
             + (f" · {usage.cache_hits} cache hits" if usage.cache_hits else "")
         )
     return " · ".join(parts)
+
+
+def _ids(ids: Sequence[str], limit: int = 20) -> str:
+    shown = ", ".join(f"`{cell(i, 80)}`" for i in ids[:limit])
+    return shown + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+
+def _item_changes(comparison: Comparison) -> list[str]:
+    """The new items and the items missing since the baseline, named (the first 20 of each)."""
+    lines = []
+    new, missing = comparison.new_items, comparison.missing_items
+    if new:
+        lines.append(f"- {len(new)} new (not in the baseline): {_ids(new)}")
+    if missing:
+        lines.append(
+            f"- {len(missing)} missing from this run (in the baseline only): {_ids(missing)}"
+        )
+    return [*lines, ""] if lines else []
 
 
 def _langfuse_url(record: RunRecord, key: str = "url", tail: str = "") -> str | None:
@@ -135,8 +155,11 @@ def _means_and_delta(score: ScoreComparison) -> tuple[str, str, str]:
     paired items (what the delta is the difference of); when the runs' items differ, the
     delta cell says over how many items, and gives the means of each whole run."""
     d = score.delta
+    note = errornotes.pairs_note(score)
+    pairs = "".join(f"<br>{part}" for part in note.split("; ")) if note else ""
     if d is None or score.paired_means is None:
-        return aggregate_text(score.baseline), aggregate_text(score.candidate), "—"
+        delta = pairs.removeprefix("<br>") or "—"
+        return aggregate_text(score.baseline), aggregate_text(score.candidate), delta
     before, now = score.paired_means
     delta = delta_text(score)
     whole = (score.baseline.n if score.baseline else 0, score.candidate.n if score.candidate else 0)
@@ -145,7 +168,7 @@ def _means_and_delta(score: ScoreComparison) -> tuple[str, str, str]:
             f"<br>over {d.n} paired items; all items {aggregate_text(score.baseline)} → "
             f"{aggregate_text(score.candidate)}"
         )
-    return f"{before:.3f}", f"{now:.3f}", delta
+    return f"{before:.3f}", f"{now:.3f}", delta + pairs
 
 
 def _chart(comparison: Comparison) -> list[str]:
@@ -333,8 +356,9 @@ def _render(verdict: Verdict, title: str, limit: int, max_items: int, *, shorten
         lines += [
             f"### {ICONS[status]} {comparison.experiment}",
             "",
-            f"_{_summary_line(comparison)}_",
+            f"_{_summary_line(comparison, checks)}_",
             "",
+            *_item_changes(comparison),
             *_table(comparison, checks),
             "",
         ]

@@ -11,9 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
+from scoregate import errornotes
 from scoregate.gate import delta_text
 from scoregate.model import Check, Comparison, ScoreComparison, Verdict
-from scoregate.reports.text import aggregate_text, checks_counted, error_summary, one_line
+from scoregate.reports.text import (
+    aggregate_text,
+    checks_counted,
+    error_summary,
+    no_baseline_text,
+    one_line,
+)
 
 MARKS = {"pass": "ok  ", "fail": "FAIL", "skip": "skip", "warn": "warn"}
 MESSAGE_LIMIT = 200
@@ -35,13 +42,13 @@ def render(verdict: Verdict) -> str:
 def _experiment(comparison: Comparison, checks: Sequence[Check]) -> list[str]:
     record = comparison.candidate
     base = (
-        one_line(comparison.baseline.run_id, 80)
+        f"baseline {one_line(comparison.baseline.run_id, 80)}"
         if comparison.baseline
-        else f"none ({one_line(comparison.baseline_note or 'not given', 300)})"
+        else one_line(no_baseline_text(comparison, checks), 400)
     )
     lines = [
         f"{comparison.experiment}: {len(record.items)} items × {record.repeats}, "
-        f"{comparison.sample_errors} errors, baseline {base}"
+        f"{comparison.sample_errors} errors, {base}"
     ]
     lines += [_score_line(score) for score in comparison.scores]
     lines += _item_changes(comparison)
@@ -66,11 +73,12 @@ def _score_line(score: ScoreComparison) -> str:
     those of the paired items, the ones the delta is the difference of."""
     name = one_line(score.name, 60)
     d = score.delta
+    pairs = errornotes.pairs_note(score).replace("; ", " · ")
     if d is None or score.paired_means is None:
         line = f"  {name:<20} {aggregate_text(score.baseline):>7} → {aggregate_text(score.candidate):<7}"
         if score.baseline and score.candidate:
             line += " no item has a value in both runs"
-        return line.rstrip()
+        return line.rstrip() + (f" · {pairs}" if pairs else "")
     before, now = score.paired_means
     line = f"  {name:<20} {before:>7.3f} → {now:<7.3f} {delta_text(score)}"
     whole = (score.baseline.n if score.baseline else 0, score.candidate.n if score.candidate else 0)
@@ -79,7 +87,7 @@ def _score_line(score: ScoreComparison) -> str:
             f" · {d.n} paired items; all items {aggregate_text(score.baseline)} → "
             f"{aggregate_text(score.candidate)}"
         )
-    return line
+    return line + (f" · {pairs}" if pairs else "")
 
 
 def _ids(ids: Sequence[str]) -> str:
