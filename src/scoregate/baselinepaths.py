@@ -20,7 +20,7 @@ def unknown_placeholders(template: str) -> list[str]:
     for name in dict.fromkeys(_PLACEHOLDER.findall(template)):
         if name in PLACEHOLDERS:
             continue
-        close = difflib.get_close_matches(name, PLACEHOLDERS, n=1, cutoff=0.5)
+        close = difflib.get_close_matches(name, PLACEHOLDERS, n=1, cutoff=0.4)
         hint = f" (did you mean '{{{close[0]}}}'?)" if close else ""
         problems.append(
             f"unknown placeholder '{{{name}}}' in the baseline path '{template}'{hint}; the only "

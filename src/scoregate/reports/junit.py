@@ -105,7 +105,7 @@ def properties(comparison: Comparison, checks: Sequence[Check] = ()) -> dict[str
         "scoregate.items": str(len(record.items)),
         "scoregate.baseline": comparison.baseline.run_id
         if comparison.baseline
-        else f"none: {no_baseline_text(comparison, checks)}",
+        else no_baseline_text(comparison, checks),
     }
     if comparison.new_items:
         props["scoregate.new_items"] = ", ".join(comparison.new_items)
