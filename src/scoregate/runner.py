@@ -22,6 +22,7 @@ from scoregate import (
     scorenames,
     shards,
     store,
+    verdictfile,
 )
 from scoregate.compare import compare
 from scoregate.config import Config, ExperimentConfig
@@ -410,6 +411,7 @@ def write_reports(
             "records": "\n".join(str(p) for p in records.values()),
         }
         publish_to_actions(markdown=body, verdict=verdict, outputs=outputs, env=env, stream=stdout)
+    verdictfile.write(verdict.exit_code, env)  # last: the gate ran to its end
 
 
 def report_paths(
