@@ -322,3 +322,38 @@ def test_checks_on_a_score_new_since_the_baseline_are_not_run_and_listed(
     assert "PASSED: 5 of 7 checks passed, 2 not run (new score: the baseline has no 'tone')." in out
     cases = junit_cases(project.output_dir / "junit.xml")
     assert cases["tone: max_drop"] == ("skipped", why)
+
+
+def test_a_merge_with_an_interrupted_shard_cannot_pass_unless_allowed(project: Project) -> None:
+    project.write_config(project.experiment(gate=GATE))
+    for shard in ("1/2", "2/2"):
+        code, out, err = project.run_cli("run", "--shard", shard)
+        assert code == 0, out + err
+    first, second = project.records()
+    record = store.read_record(second)
+    store.write_record(second, replace(record, metadata=dict(record.metadata) | {"partial": True}))
+    code, out, err = project.run_cli("merge", first, second, "--no-baseline")
+    assert code == 1, err
+    assert "  FAIL complete: the candidate run " in out
+    assert "was interrupted (5 of 5 items finished): an interrupted run cannot pass" in out
+    code, out, err = project.run_cli("merge", first, second, "--no-baseline", "--allow-partial")
+    assert code == 0, out + err
+
+
+def test_min_overlap_is_a_share_in_gate_or_defaults(project: Project) -> None:
+    project.write_config(project.experiment(gate=GATE | {"min_overlap": 1.5}))
+    assert project.run_cli("validate") == (
+        2,
+        "",
+        "error: experiments.yaml:16:5: experiments[0].gate.min_overlap: 1.5 is greater than 1\n",
+    )
+    project.write_config(project.experiment(gate=GATE), defaults={"min_overlap": 0.9})
+    promoted(project)
+    rows = [r for r in ROWS if r["id"] != "e"] + [{"id": "x", "input": 1, "expected_output": 1}]
+    write_jsonl(project.root / "data.jsonl", rows)
+    code, out, err = project.run_cli("run")
+    assert code == 1, err
+    assert (
+        "  FAIL min_overlap: 4 items are in both runs, of 5 in this run and 5 in the baseline: "
+        "fewer than the 5 needed (0.9 of the smaller run, min_overlap)"
+    ) in out

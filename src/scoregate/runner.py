@@ -376,6 +376,8 @@ def gate_section(verdict: Verdict, experiment: str) -> dict[str, Any]:
                     "improved": list(s.improved),
                     "flaky": list(s.flaky),
                     "judge_changed": s.judge_changed,
+                    "counted_as_zero": s.counted_as_zero,
+                    "left_out": s.left_out,
                 }
                 for s in comparison.scores
             },
