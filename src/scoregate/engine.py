@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from scoregate import interrupts
-from scoregate.errors import ServiceUnavailable
+from scoregate.errors import ScoregateError
 from scoregate.evaluators import Evaluator
 from scoregate.model import ErrorKind, Item, ItemResult, Sample, Score, Usage
 from scoregate.tasks import PythonTask
@@ -63,7 +63,7 @@ def describe(exc: BaseException) -> str:
 
 def kind_of(exc: BaseException) -> ErrorKind:
     """``infra`` for an outage of a service scoregate calls (the model server), else ``app``."""
-    return "infra" if isinstance(exc, ServiceUnavailable) else "app"
+    return "infra" if isinstance(exc, ScoregateError) and exc.outage else "app"
 
 
 def failed_on_its_own(exc: BaseException) -> bool:

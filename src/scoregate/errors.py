@@ -9,6 +9,10 @@ class ScoregateError(Exception):
     """A known failure: printed as its message, never as a stack trace."""
 
     return_code = 3
+    outage = False
+    """True when a service scoregate calls did not answer, or kept failing (unreachable,
+    retries exhausted on 429 or 5xx, timed out): not the app's fault. A sample lost to an
+    outage is left out of the comparison and counts against the error budget."""
 
 
 class ConfigError(ScoregateError):
@@ -25,12 +29,6 @@ class RunError(ScoregateError):
     """The run could not be completed: a dataset, a service or the error budget."""
 
     return_code = 3
-
-
-class ServiceUnavailable(RunError):
-    """A service the app needs did not answer, or kept failing (unreachable, retries exhausted
-    on 429 or 5xx, timed out): an outage, not the app's fault. A sample lost to one is left out
-    of the comparison and counts against the error budget."""
 
 
 class GateFailed(ScoregateError):

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from scoregate.cache import CachedCall, ResultCache, cache_key
 from scoregate.config import Config, OpenAISettings
 from scoregate.costs import PriceTable, price_table
-from scoregate.errors import RunError, ServiceUnavailable
+from scoregate.errors import RunError
 from scoregate.model import Usage
 
 if TYPE_CHECKING:
@@ -40,12 +40,13 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
 class ProviderError(RunError):
-    """A model call that failed for good; its message names the provider's own message."""
+    """A model call that failed for good; its message names the provider's own message.
+    ``outage``: the server could not be reached, kept answering 429 or 5xx, or did not answer
+    in time, on every attempt (rather than refusing the request)."""
 
-
-class ProviderUnavailable(ProviderError, ServiceUnavailable):
-    """The model server could not be reached, kept answering 429 or 5xx, or did not answer in
-    time, on every attempt: an outage rather than a wrong request."""
+    def __init__(self, message: str, *, outage: bool = False) -> None:
+        super().__init__(message)
+        self.outage = outage
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,8 +299,7 @@ class Provider:
         self, request: ChatRequest, attempts: int, detail: str, *, outage: bool = False
     ) -> ProviderError:
         tries = f" after {attempts} attempts" if attempts > 1 else ""
-        kind = ProviderUnavailable if outage else ProviderError
-        return kind(self._scrub(f"model {request.model}{tries}: {detail}"))
+        return ProviderError(self._scrub(f"model {request.model}{tries}: {detail}"), outage=outage)
 
     def _scrub(self, text: str) -> str:
         for name in ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY", "AZURE_OPENAI_AD_TOKEN"):

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from scoregate.config import ChatPromptConfig, EvaluatorConfig
-from scoregate.errors import ServiceUnavailable
 from scoregate.evaluators import Evaluator
 from scoregate.evaluators.results import format_number, normalise
 from scoregate.model import Item, Score, ScoreDef, Usage
@@ -133,8 +132,7 @@ class Judge:
         try:
             result = await self.provider.complete(request, kind="judge", repeat=0)
         except ProviderError as exc:
-            outage = isinstance(exc, ServiceUnavailable)
-            return JudgeReply(None, None, "", f"the judge call failed: {exc}", None, outage)
+            return JudgeReply(None, None, "", f"the judge call failed: {exc}", None, exc.outage)
         try:
             raw, reasoning = parse_reply(result.text)
         except JudgeReplyError as exc:
