@@ -117,7 +117,9 @@ def test_sys_exit_and_keyboard_interrupt_in_a_task_are_errors_on_their_items(
     assert f"  FAIL correct.min: mean {mean:.3f} is below the minimum 0.900" in out
 
 
-@pytest.mark.parametrize(("task", "evaluator"), [("task", "judge"), ("atask", "ajudge")])
+@pytest.mark.parametrize(
+    ("task", "evaluator"), [("task", "judge"), ("task", "ajudge"), ("atask", "ajudge")]
+)
 def test_an_evaluator_that_exits_is_an_error_on_its_score(
     tmp_path: Path, task: str, evaluator: str
 ) -> None:
