@@ -69,8 +69,10 @@ def test_errors_are_counted_per_sample() -> None:
     assert comparison.sample_errors == 2
     assert comparison.error_rate == pytest.approx(2 / 3)
     assert score.errors == 2
+    # App errors count as failures: each errored sample is 0 for the score (issue 13).
+    assert score.counted_as_zero == 2
     assert score.candidate is not None
-    assert score.candidate.n == 1
+    assert (score.candidate.n, score.candidate.mean) == (3, pytest.approx(1 / 3))
 
 
 def test_pass_mark_overrides() -> None:
