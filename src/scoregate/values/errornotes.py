@@ -27,7 +27,7 @@ def errors_left_out(score: ScoreComparison) -> str:
         return ""
     return (
         f"{n} errored sample{'s' if n != 1 else ''} left out: a plain score has no worst value "
-        "to count them as"
+        f"to count {'them' if n != 1 else 'it'} as"
     )
 
 
