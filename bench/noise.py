@@ -26,6 +26,12 @@ worse"), each failing when the mean delta is below ``-0.02`` *and* p < 0.05.
 Targets (issue 3): under ``no change`` our rule fails at most 6% of runs in every cell; under a
 drop it detects no less than 3 points below the better of t-test and Wilcoxon, and at least 80%
 of "every item 0.05 worse" on 200 items at sd 0.1.
+
+``--errors`` (issue 13) measures instead what app errors on the broken items do to detection:
+in ``10% of items 0.5 worse``, each sample of a broken item is an app error (its task raised)
+with probability one half, about 5% of all samples, so within a ``max_error_rate`` of 0.05.
+Per cell: our rule with no error, with the errored samples counted as 0 (what compare does),
+and with them dropped from the pairs (what it did before: an item left with no sample left out).
 """
 
 from __future__ import annotations
@@ -221,6 +227,94 @@ def _gate_on_records(
     return _max_drop_status(OURS, comparison), _max_drop_status(PLAIN, comparison)
 
 
+ERROR_SHARE = 0.5
+"""Of the broken items' samples, the share that are app errors (``--errors``)."""
+ERROR_COLUMNS = ("no errors", "errors counted as 0", "errors dropped (before)")
+
+
+def _record_with_errors(
+    run_id: str, scores: NDArray[np.float64], errors: NDArray[np.bool_]
+) -> RunRecord:
+    """Like ``_record``, with the samples flagged in ``errors`` failed (the task raised)."""
+    results = tuple(
+        ItemResult(
+            item,
+            tuple(
+                Sample(index, None, 0.0, "RuntimeError: broken", error_kind="app")
+                if failed
+                else Sample(index, None, 0.0, None, (Score(SCORE, value),))
+                for index, (value, failed) in enumerate(zip(row, flags, strict=True))
+            ),
+        )
+        for item, row, flags in zip(
+            _items(len(scores)), scores.tolist(), errors.tolist(), strict=True
+        )
+    )
+    return RunRecord("bench", run_id, results, _DEFS, repeats=scores.shape[1])
+
+
+def _paired(before: list[float], now: list[float | None]) -> list[float]:
+    return [b - a for a, b in zip(before, now, strict=True) if b is not None]
+
+
+def run_errors_job(job: Job) -> tuple[int, list[int], int, int]:
+    """``--errors``: counts of "fail" decisions of our rule per ERROR_COLUMNS for one slice,
+    the decisions also run through records, and how many of those disagreed (must be 0)."""
+    import numpy as np
+
+    cell = job.cell
+    fails = [0] * len(ERROR_COLUMNS)
+    checked = mismatches = 0
+    for decision in range(job.first, job.first + job.count):
+        rng = np.random.default_rng([1_000 + job.cell_index, decision])
+        quality = rng.beta(5.0, 2.0, size=cell.items)
+        broken = rng.choice(cell.items, size=max(1, cell.items // 10), replace=False)
+        after = quality.copy()
+        after[broken] = np.clip(after[broken] - 0.5, 0.0, 1.0)
+        base_scores = _observe(rng, quality, cell.noise, cell.repeats)
+        cand_scores = _observe(rng, after, cell.noise, cell.repeats)
+        errors = np.zeros(cand_scores.shape, dtype=bool)
+        errors[broken] = rng.random((broken.size, cell.repeats)) < ERROR_SHARE
+        before = _item_means(base_scores)
+        counted = _item_means(np.where(errors, 0.0, cand_scores))
+        dropped: list[float | None] = [
+            math.fsum(v for v, e in zip(row, flags, strict=True) if not e) / (len(row) - sum(flags))
+            if not all(flags)
+            else None
+            for row, flags in zip(cand_scores.tolist(), errors.tolist(), strict=True)
+        ]
+        decided = [
+            _gate_on_deltas(_paired(before, list(now)))[0]
+            for now in (_item_means(cand_scores), counted, dropped)
+        ]
+        if decision < job.full_below:
+            comparison = compare(
+                _record_with_errors("cand", cand_scores, errors),
+                _record("base", base_scores),
+                alpha=SIGNIFICANCE,
+            )
+            checked += 1
+            mismatches += int(_max_drop_status(OURS, comparison) != decided[1])
+        for index, failed in enumerate(decided):
+            fails[index] += int(failed)
+    return job.cell_index, fails, checked, mismatches
+
+
+def errors_table(all_cells: Sequence[Cell], rates: dict[int, list[float]]) -> list[str]:
+    lines = [
+        "| judge noise | items | repeats | 10% items 0.5 worse: no errors | half their samples "
+        "app errors, counted as 0 | dropped (before) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for index, cell in enumerate(all_cells):
+        none, counted, dropped = rates[index]
+        lines.append(
+            f"| {cell.noise} | {cell.items:,} | {cell.repeats} | {pct(none)} "
+            f"| **{pct(counted)}** | {pct(dropped)} |"
+        )
+    return lines
+
+
 def run_job(job: Job) -> tuple[int, list[int], int, int]:
     """Counts of "fail" decisions per rule (RULES order) for one slice of one cell, the
     number of decisions also run through compare + evaluate on records, and how many of those
@@ -319,7 +413,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "records and checked against the fast path (default 100; 20 with --quick)",
     )
     parser.add_argument("--processes", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument(
+        "--errors",
+        action="store_true",
+        help="instead: detection of '10%% of items 0.5 worse' when app errors fall on the broken "
+        "items (counted as 0, and dropped as before)",
+    )
     args = parser.parse_args(argv)
+    if args.errors:
+        return main_errors(args)
     decisions = 200 if args.quick else args.decisions
     if decisions < 1:
         parser.error("--decisions must be at least 1")
@@ -375,6 +477,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"- missed: {line}")
     print("every target met: " + ("yes" if not missed else f"no ({len(missed)} missed)"))
     return 0 if not missed else 1
+
+
+def main_errors(args: argparse.Namespace) -> int:
+    decisions = 200 if args.quick else args.decisions
+    verify = args.verify if args.verify is not None else (20 if args.quick else 100)
+    full_below = decisions if args.full else min(verify, decisions)
+    all_cells = [c for c in cells() if c.scenario == FEW_ITEMS]
+    work = list(jobs(all_cells, decisions, full_below, fast=True))
+    started = time.perf_counter()
+    counts: dict[int, list[int]] = {i: [0] * len(ERROR_COLUMNS) for i in range(len(all_cells))}
+    checked = mismatches = 0
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(args.processes) as pool:
+        for done, result in enumerate(pool.imap_unordered(run_errors_job, work), 1):
+            index, fails, ran, differed = result
+            counts[index] = [a + b for a, b in zip(counts[index], fails, strict=True)]
+            checked += ran
+            mismatches += differed
+            print(f"\r{done}/{len(work)} slices", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    rates = {i: [c / decisions for c in counts[i]] for i in counts}
+    print(
+        f"# scoregate noise benchmark, app errors on the broken items: {decisions:,} decisions "
+        f"per cell, {time.perf_counter() - started:.0f} s\n"
+    )
+    print(
+        "10% of the items 0.5 worse; each sample of a broken item is an app error with "
+        f"probability {ERROR_SHARE:g} (about 5% of all samples). Our rule (max_drop "
+        f"{MAX_DROP}, significance {SIGNIFICANCE}) with no error, with the errored samples "
+        "counted as 0 (compare), and with them dropped from the pairs (before). "
+        f"{checked:,} decisions went through two RunRecords -> compare -> evaluate: "
+        f"{mismatches} disagreed with 'counted as 0'.\n"
+    )
+    print("\n".join(errors_table(all_cells, rates)))
+    return 0 if not mismatches else 1
 
 
 if __name__ == "__main__":

@@ -190,6 +190,12 @@ def wrote_reports(stdout: str) -> bool:
     return any(line.startswith("Reports: ") for line in stdout.splitlines())
 
 
+def reports_are_files(stdout: str, cwd: Path) -> bool:
+    """Whether both reports were written to regular files, which can be read back (not
+    ``/dev/null`` or a FIFO, which a run writes through)."""
+    return all(path.is_file() for path in report_paths(stdout, cwd))
+
+
 def report_paths(stdout: str, cwd: Path) -> tuple[Path, Path]:
     """The JUnit and markdown files named on the ``Reports: JUNIT, MARKDOWN`` line."""
     found = [line for line in stdout.splitlines() if line.startswith("Reports: ")]

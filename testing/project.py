@@ -19,8 +19,8 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from scoregate.values.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef
-from testing.agreement import assert_outputs_agree, wrote_reports
+from scoregate.values.model import ErrorKind, Item, ItemResult, RunRecord, Sample, Score, ScoreDef
+from testing.agreement import assert_outputs_agree, reports_are_files, wrote_reports
 
 SCOREGATE = Path(sys.executable).parent / "scoregate"
 
@@ -75,7 +75,7 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
-    if wrote_reports(completed.stdout):
+    if wrote_reports(completed.stdout) and reports_are_files(completed.stdout, cwd):
         assert_outputs_agree(
             completed.stdout, cwd=cwd, exit_code=completed.returncode, env=environment
         )
@@ -163,11 +163,13 @@ def make_record(
     outputs: Mapping[str, Any] | None = None,
     comments: Mapping[str, str] | None = None,
     task_errors: Mapping[str, str] | None = None,
+    error_kind: ErrorKind = "app",
 ) -> RunRecord:
     """A run record with one item per key of ``values`` and one score.
 
     A number is one sample; a list is one sample per value (repeats); None is a sample whose
-    evaluator failed; an item in ``task_errors`` has one sample whose task failed.
+    evaluator failed; an item in ``task_errors`` has one sample whose task failed. Every error
+    is of ``error_kind`` (``infra``: lost to an outage).
     """
     results = []
     for item_id, value in values.items():
@@ -176,7 +178,8 @@ def make_record(
         for index, v in enumerate(per_sample):
             output = (outputs or {}).get(item_id, f"output of {item_id}")
             if item_id in (task_errors or {}):
-                samples.append(Sample(index, None, 0.01, (task_errors or {})[item_id]))
+                error = (task_errors or {})[item_id]
+                samples.append(Sample(index, None, 0.01, error, error_kind=error_kind))
                 continue
             found = Score(
                 score,
@@ -184,6 +187,7 @@ def make_record(
                 raw=v,
                 comment=(comments or {}).get(item_id),
                 error=None if v is not None else f"evaluator '{score}' failed: ValueError: bad",
+                error_kind=error_kind,
             )
             samples.append(Sample(index, output, 0.01, None, (found,)))
         item = Item(item_id, {"question": f"q {item_id}"}, f"answer {item_id}")

@@ -335,7 +335,7 @@ class Runner:
             "GITHUB_OUTPUT": str(output),
             "GITHUB_STEP_SUMMARY": str(self.files / "summary.md"),
             "GITHUB_ACTION_PATH": str(REPO),
-            # The scoregate under test, when the tests run it from a source tree.
+            # The scoregate under test (a checkout run with PYTHONPATH, as the suite is).
             **{k: v for k, v in os.environ.items() if k == "PYTHONPATH"},
             **{
                 k: EXPRESSION.sub(lambda m: self._value(m[1]), str(v))
@@ -423,3 +423,43 @@ def test_the_promote_step_updates_the_committed_baseline(tmp_path: Path) -> None
     baseline = runner.workspace / "examples" / "qa" / "baseline.json"
     assert baseline.read_bytes() == (runner.workspace / record).read_bytes()
     assert "Baseline for 'qa' is now" in result.stdout
+
+
+EXITS_EARLY = """\
+import os
+
+
+def answer(*, item, **kwargs):
+    os._exit(0)  # ends the process with exit code 0 before anything is gated
+"""
+
+
+def test_an_exit_0_without_the_verdict_fails_the_step(tmp_path: Path) -> None:
+    runner = Runner(tmp_path, {"config": "exits.yaml"})
+    (runner.workspace / "exits_app.py").write_text(EXITS_EARLY, encoding="utf-8")
+    (runner.workspace / "exits.yaml").write_text(
+        "version: 1\nexperiments:\n  - name: exits\n    dataset: examples/qa/dataset.jsonl\n"
+        "    task: exits_app:answer\n    evaluators: [{type: exact}]\n",
+        encoding="utf-8",
+    )
+    result = runner.run("Run the gate")
+    assert result.returncode == 0, result.stderr  # the verdict is applied later
+    assert (
+        "::error title=scoregate::scoregate exited with code 0 without writing its verdict: the "
+        "process ended before the gate did (a task or an evaluator calling os._exit, or a "
+        "crash). Nothing was gated."
+    ) in result.stdout
+    assert runner.steps["gate"]["verdict"] == "error"
+    assert runner.steps["gate"]["exit-code"] == "3"
+    verdict = runner.run("Apply the verdict")
+    assert verdict.returncode == 3
+    assert "::error title=scoregate::The run could not complete (exit 3)." in verdict.stdout
+
+
+def test_the_verdict_file_holds_the_exit_code_of_a_completed_gate(tmp_path: Path) -> None:
+    runner = Runner(tmp_path, {"config": "examples/regression/experiments.yaml"})
+    result = runner.run("Run the gate")
+    assert "without writing its verdict" not in result.stdout
+    assert runner.steps["gate"]["exit-code"] == "1"
+    written = runner.temp / "scoregate-verdict"
+    assert written.read_text(encoding="utf-8") == "1\n"

@@ -208,7 +208,10 @@ def test_a_failing_evaluator_leaves_no_row_of_its_own(app: Project) -> None:
     assert code == 0, out + err
     report = _report(app)
     assert [line for line in report if line.startswith("| `")] == [
-        "| `response_length` | — | 23.0 | — | — | ✅ |",
+        # Its error is the item's for the score too: a plain score has no worst value, so the
+        # errored sample is left out of it, and said.
+        "| `response_length` | — | 23.0 | 1 errored sample left out: a plain score has no worst "
+        "value to count it as | — | ✅ |",
         "| `q7` | 0 | `length_evaluator` | ``evaluator 'length_evaluator' failed: ValueError: "
         "no `length` for that`` |",
     ]

@@ -91,10 +91,16 @@ def test_every_kind_of_path_is_relative_to_the_config_not_the_working_folder(
     assert code == 0, out + err
     assert f"baseline {run_id}" in out
 
-    # A path on the command line is the user's, relative to the working folder, shown as given.
+    # A path on the command line is the user's, relative to the working folder; a baseline
+    # asked for and missing is a usage error naming the absolute path tried (issue 13).
     code, out, err = run_cli("run", "-c", config, "--baseline", "elsewhere.json", cwd=tmp_path)
-    assert code == 0, out + err
-    assert "no baseline at elsewhere.json; record one with" in out
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: --baseline elsewhere.json: no run record at {tmp_path / 'elsewhere.json'}. "
+        "Make one from a run you trust with 'scoregate baseline promote RUN' (RUN: the run "
+        "record or the run id 'scoregate run' prints), or run once with --no-baseline to "
+        "record a first run without one.\n"
+    )
 
 
 def test_a_missing_file_is_named_by_the_absolute_path_tried(tmp_path: Path) -> None:

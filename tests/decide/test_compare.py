@@ -8,7 +8,7 @@ import pytest
 from testing.project import make_record
 
 from scoregate.decide.compare import compare, judge_difference
-from scoregate.values.model import ScoreDef
+from scoregate.values.model import RunRecord, ScoreDef
 
 
 def test_aggregates_of_a_run_without_baseline() -> None:
@@ -69,8 +69,10 @@ def test_errors_are_counted_per_sample() -> None:
     assert comparison.sample_errors == 2
     assert comparison.error_rate == pytest.approx(2 / 3)
     assert score.errors == 2
+    # App errors count as failures: each errored sample is 0 for the score (issue 13).
+    assert score.counted_as_zero == 2
     assert score.candidate is not None
-    assert score.candidate.n == 1
+    assert (score.candidate.n, score.candidate.mean) == (3, pytest.approx(1 / 3))
 
 
 def test_pass_mark_overrides() -> None:
@@ -91,3 +93,22 @@ def test_a_changed_judge_is_named() -> None:
     assert compare(candidate, baseline).scores[0].judge_changed == (
         "judge changed: model small → large"
     )
+
+
+def _plain(record: RunRecord) -> RunRecord:
+    """``record`` with its score a plain number in its own units (no scale, no pass mark)."""
+    return replace(record, score_defs={"correct": ScoreDef("correct", None, plain=True)})
+
+
+def test_app_errors_count_as_0_on_a_0_1_score_and_are_left_out_of_a_plain_one() -> None:
+    values: dict[str, float | list[float | None] | None] = {"a": [0.4, None], "b": None, "c": 0.9}
+    base = make_record({"a": 0.8, "b": 0.9, "c": 0.7}, run_id="base")
+    (canonical,) = compare(make_record(values), base).scores
+    assert (canonical.counted_as_zero, canonical.errors_left_out) == (2, 0)
+    assert canonical.candidate is not None and canonical.candidate.n == 3  # b is 0
+    (plain,) = compare(_plain(make_record(values)), _plain(base)).scores
+    # No worst value in its units: the errored samples are left out, and b with them.
+    assert (plain.counted_as_zero, plain.errors_left_out, plain.left_out) == (0, 2, 0)
+    assert plain.candidate is not None and plain.candidate.n == 2
+    assert plain.candidate.mean == pytest.approx((0.4 + 0.9) / 2)
+    assert plain.delta is not None and plain.delta.n == 2

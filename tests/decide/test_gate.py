@@ -106,7 +106,11 @@ def test_error_budget_fails_with_exit_code_3() -> None:
     comparison = compare(candidate, None)
     checks = evaluate(comparison, config)
     assert [(c.kind, c.status, c.explanation) for c in checks] == [
-        ("min", "pass", "mean 1.000 is at or above the minimum 0.500"),
+        (
+            "min",
+            "pass",
+            "mean 0.750 is at or above the minimum 0.500 (1 errored sample counted as 0)",
+        ),
         ("max_error_rate", "fail", "25.0% of samples had errors (1/4); allowed 20.0%"),
     ]
     verdict = decide(checks, [comparison])
@@ -116,15 +120,21 @@ def test_error_budget_fails_with_exit_code_3() -> None:
 
 
 def test_a_score_without_any_value_fails() -> None:
-    candidate = make_record({"a": None, "b": None})
-    found = checks_of(
-        candidate, None, GateConfig(scores={"correct": Thresholds(min=0.5)}, max_error_rate=1.0)
-    )
-    assert found[0] == (
+    config = GateConfig(scores={"correct": Thresholds(min=0.5)}, max_error_rate=1.0)
+    lost = make_record({"a": None, "b": None}, error_kind="infra")
+    assert checks_of(lost, None, config)[0] == (
         "correct",
         "score",
         "fail",
         "'correct' has no value: its task or evaluator failed on all 2 samples",
+    )
+    # An app error is the app's failure: it counts as 0 (issue 13).
+    candidate = make_record({"a": None, "b": None})
+    assert checks_of(candidate, None, config)[0] == (
+        "correct",
+        "min",
+        "fail",
+        "mean 0.000 is below the minimum 0.500 (2 errored samples counted as 0)",
     )
     assert checks_of(candidate, None, gate(other=Thresholds(min=0.1)))[0] == (
         "other",

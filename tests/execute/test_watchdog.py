@@ -112,9 +112,11 @@ def test_a_blocked_loop_times_out_and_the_run_ends_with_reports(tmp_path: Path) 
 def test_a_call_that_ignores_signals_ends_the_run_with_the_record(tmp_path: Path) -> None:
     """The watchdog cannot end the blocking call: it writes the run record and exits 3."""
     _project(tmp_path, "ignores_signals")
+    verdict = tmp_path / "verdict"
     process = subprocess.Popen(
         [str(SCOREGATE), "run"],
         cwd=tmp_path,
+        env=os.environ | {"SCOREGATE_VERDICT_FILE": str(verdict)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -139,6 +141,8 @@ def test_a_call_that_ignores_signals_ends_the_run_with_the_record(tmp_path: Path
     assert record["metadata"]["partial"] is True
     assert "gate" not in record
     assert not (tmp_path / ".scoregate/report.md").exists()
+    # The verdict file agrees with the exit code: the run ended as scoregate meant it to.
+    assert verdict.read_text() == "3\n"
 
 
 def test_the_watchdog_raises_loop_blocked_inside_the_blocking_call() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from testing.project import make_record
 
-from scoregate.record import store
+from scoregate.record import scoretable, store
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef, Usage
 
@@ -93,6 +93,7 @@ def test_the_file_is_one_json_object_with_schema_version_and_extra_sections(
         "output": None,
         "latency": 0.5,
         "error": "RuntimeError: model refused",
+        "error_kind": "app",
         "scores": [],
     }
 
@@ -185,3 +186,30 @@ def test_run_ids_sort_by_time_and_are_unique() -> None:
     ids = {store.new_run_id() for _ in range(50)}
     assert len(ids) == 50
     assert all(len(i) == len("20260101T000000Z-abc123") and i[8] == "T" for i in ids)
+
+
+def test_error_kinds_are_kept_and_older_records_read_as_app(tmp_path: Path) -> None:
+    item = Item("a", 1)
+    samples = (
+        Sample(0, None, 0.1, "ProviderError: model m: cannot connect", error_kind="infra"),
+        Sample(1, "x", 0.1, None, (Score("j", None, error="judge 'j': down", error_kind="infra"),)),
+        Sample(2, None, 0.1, "RuntimeError: boom"),
+    )
+    record = RunRecord("qa", "r1", (ItemResult(item, samples),))
+    path = store.write_record(tmp_path / "r.json", record)
+    back = store.read_record(path)
+    (result,) = back.items
+    assert [s.error_kind for s in result.samples] == ["infra", "app", "app"]
+    assert result.samples[1].scores[0].error_kind == "infra"
+    table = scoretable.of(back)
+    assert (table.infra, dict(table.lost)) == (frozenset({0}), {"j": frozenset({1})})
+    # A record written before error kinds: every error is the app's.
+    text = path.read_text(encoding="utf-8").replace(',"error_kind":"infra"', "")
+    header, rest = text.split("\n", 1)
+    data = json.loads(header[: -len(',"items":[')] + "}")
+    del data["table"]["infra"], data["table"]["lost"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(data)[:-1] + ',"items":[\n' + rest, encoding="utf-8")
+    (result,) = store.read_record(old).items
+    assert [s.error_kind for s in result.samples] == ["app", "app", "app"]
+    assert scoretable.of(store.read_record(old)).infra == frozenset()

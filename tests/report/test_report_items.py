@@ -152,8 +152,10 @@ def test_exception_text_and_odd_names_are_code_spans_github_shows_as_they_are(
     assert code == 0, out + err
     report = _report(project)
     assert [line for line in report if line.startswith("| `")] == [
-        # An evaluator that never returned a score is shown by its own name, with no value.
-        "| `strict` | — | — | — | — | — |",
+        # An evaluator that never returned a score is shown by its own name, with no value; a
+        # plain score has no worst value, so its errored samples are left out, and said.
+        "| `strict` | — | — | 5 errored samples left out: a plain score has no worst value to "
+        "count them as | — | — |",
         "| ``odd`name\\|x`` | — | 0.5 | — | — | — |",
         *(
             f"| `{item}` | 0 | `strict` | `` evaluator 'strict' failed: ValueError: cannot grade "

@@ -52,7 +52,7 @@ def test_a_judge_that_cannot_connect_names_the_cause_and_the_host(
     )
     assert code == 3, err
     assert out.splitlines()[1:] == [
-        f"qa: 5 items × 1, 5 errors, baseline none ({NO_BASELINE})",
+        f"qa: 5 items × 1, 5 errors, no baseline: 0 checks not run ({NO_BASELINE})",
         "  correctness                — → —",
         "  FAIL correctness.score: 'correctness' has no value: its task or evaluator failed on "
         "all 5 samples",
@@ -158,7 +158,7 @@ def test_skipped_checks_new_and_missing_items_and_the_too_few_items_note(
         "  skip max_flaky_rate: flakiness needs repeats of 2 or more",
         "  note correct.max_drop: Too few items for this tolerance: the smallest drop this "
         "dataset can detect is 0.829; about 825 items would be needed to detect 0.050",
-        "PASSED: 3 of 4 checks passed, 1 not run (flakiness needs repeats of 2 or more).",
+        "PASSED: 4 of 5 checks passed, 1 not run (flakiness needs repeats of 2 or more).",
         "Reports: .scoregate/junit.xml, .scoregate/report.md",
     ]
     report = (project.output_dir / "report.md").read_text(encoding="utf-8")

@@ -5,49 +5,20 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, ClassVar, NoReturn
 
 import click
 
 from scoregate import __version__
 from scoregate.cli import outstream
+from scoregate.cli.gateflags import ALLOW_PARTIAL_OPTION, NO_BASELINE_OPTION, gate_options
 from scoregate.cli.options import CONFIG_OPTION, LazyPath, error_handler
+from scoregate.cli.runfiles import load_config as _load
+from scoregate.cli.runfiles import run_files as _run_files
 from scoregate.values.errors import ConfigError
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-
-def _load(config_path: Path) -> Any:
-    from scoregate.config import experiments as config
-
-    return config.load(config_path, os.environ)
-
-
-def _run_files(
-    runs: tuple[str, ...], config_path: Path, output_dir: Path | None, config: Any = None
-) -> list[str]:
-    """The runs as given, each run id replaced by its run record file in the output folder
-    (``--output-dir``, else the config's; the config is read only when an id needs it)."""
-    from scoregate.pipeline.registry import is_reference
-    from scoregate.record import store
-
-    files: list[str] = []
-    for text in runs:
-        if is_reference(text) or store.looks_like_file(text):
-            files.append(text)
-            continue
-        if output_dir is None:
-            if config is None and config_path.exists():
-                config = _load(config_path)
-            if config is not None:
-                output_dir = config.output_dir
-            else:
-                from scoregate.config.model import DEFAULT_OUTPUT_DIR
-
-                output_dir = config_path.absolute().parent / DEFAULT_OUTPUT_DIR
-        files.append(str(store.find_run(text, output_dir)))
-    return files
 
 
 OUTPUT_DIR_LOOKUP = click.option(
@@ -147,6 +118,8 @@ def cli() -> None:
     is_flag=True,
     help="Call the model for every prompt task and judge, ignoring the result cache.",
 )
+@NO_BASELINE_OPTION
+@ALLOW_PARTIAL_OPTION
 def run(
     config_path: Path,
     experiments: tuple[str, ...],
@@ -158,6 +131,8 @@ def run(
     repeats: int | None,
     shard: str | None,
     no_cache: bool,
+    no_baseline: bool,
+    allow_partial: bool,
 ) -> None:
     """Run the experiments, compare with the baseline, gate, and write the reports."""
     with error_handler():
@@ -175,6 +150,7 @@ def run(
             paths=paths,
             overrides=Overrides(concurrency, repeats, shard_slice),
             use_cache=not no_cache,
+            options=gate_options(baseline, no_baseline, allow_partial),
         )
     sys.exit(code)
 
@@ -240,12 +216,14 @@ def schema() -> None:
     help="Where run ids are looked up, and compare/ holds the reports "
     "[defaults.output_dir, .scoregate].",
 )
+@ALLOW_PARTIAL_OPTION
 def compare_command(
     runs: tuple[str, ...],
     config_path: Path,
     junit_path: Path | None,
     markdown_path: Path | None,
     output_dir: Path | None,
+    allow_partial: bool,
 ) -> None:
     """Gate CANDIDATE against BASELINE without rerunning, with the same reports and exit code.
 
@@ -272,7 +250,7 @@ def compare_command(
         config = _load(config_path)
         files = _run_files(runs, config_path, output_dir, config)
         cand, base = read_runs(files, config=config)
-        verdict = runner.gate_records(config, [(cand, base, None)])
+        verdict = runner.gate_records(config, [(cand, base, None)], allow_partial=allow_partial)
         out = (output_dir or config.output_dir) / "compare"
         paths = runner.report_paths(out, None, junit_path, markdown_path)
         from pathlib import Path
@@ -293,6 +271,8 @@ def compare_command(
 @click.option("--junit", "junit_path", type=LazyPath(dir_okay=False))
 @click.option("--markdown", "markdown_path", type=LazyPath(dir_okay=False))
 @click.option("--output-dir", type=LazyPath(file_okay=False))
+@NO_BASELINE_OPTION
+@ALLOW_PARTIAL_OPTION
 def merge(
     records: tuple[Path, ...],
     config_path: Path,
@@ -300,6 +280,8 @@ def merge(
     junit_path: Path | None,
     markdown_path: Path | None,
     output_dir: Path | None,
+    no_baseline: bool,
+    allow_partial: bool,
 ) -> None:
     """Join the shard run records of one run (from 'run --shard'), then gate and report."""
     with error_handler():
@@ -307,7 +289,13 @@ def merge(
 
         config = _load(config_path)
         paths = runner.report_paths(config.output_dir, output_dir, junit_path, markdown_path)
-        code = runner.merge(config, record_files=records, baseline=baseline, paths=paths)
+        code = runner.merge(
+            config,
+            record_files=records,
+            baseline=baseline,
+            paths=paths,
+            options=gate_options(baseline, no_baseline, allow_partial),
+        )
     sys.exit(code)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from scoregate.config import gateunits, paths, templates, yamlsource
+from scoregate.config import baselinepaths, gateunits, paths, templates, yamlsource
 from scoregate.config.costs import Price
 from scoregate.config.langfuse import (
     LangfuseDatasetConfig,
@@ -30,6 +30,7 @@ from scoregate.config.model import (
     DEFAULT_JUDGE_SCALE,
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_MAX_CONCURRENT_CALLS,
+    DEFAULT_MIN_OVERLAP,
     DEFAULT_OUTPUT_DIR,
     DEFAULT_SIGNIFICANCE,
     DEFAULT_TIMEOUT,
@@ -75,10 +76,16 @@ def _build(doc: SourceDoc, path: Path) -> Config:
     root = path.resolve().parent
     defaults: dict[str, Any] = data.get("defaults", {})
     problems: list[str] = []
+    if isinstance(defaults.get("baseline"), str):  # once, not once per experiment
+        at: KeyPath = ("defaults", "baseline")
+        problems.extend(
+            f"{doc.where(at)}: {format_path(at)}: {problem}"
+            for problem in baselinepaths.unknown_placeholders(defaults["baseline"])
+        )
     experiments = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(data["experiments"]):
-        at: KeyPath = ("experiments", index)
+        at = ("experiments", index)
         name = raw["name"]
         if name in seen:
             problems.append(
@@ -172,8 +179,19 @@ def _experiment(
     )
     options = experiment_options(raw, defaults, doc, at, root)
     baseline_setting = setting("baseline", DEFAULT_BASELINE)
+    baseline_at = (*at, "baseline") if "baseline" in raw else ("defaults", "baseline")
+    baseline_given = (
+        f"{doc.where(baseline_at)}: {format_path(baseline_at)}"
+        if "baseline" in raw or "baseline" in defaults
+        else None
+    )
+    if "baseline" in raw and isinstance(baseline_setting, str):
+        problems.extend(
+            f"{baseline_given}: {problem}"
+            for problem in baselinepaths.unknown_placeholders(baseline_setting)
+        )
     baseline = (
-        baseline_setting.replace("{experiment}", raw["name"])
+        baselinepaths.fill(baseline_setting, raw["name"])
         if isinstance(baseline_setting, str)
         else None
     )
@@ -205,6 +223,7 @@ def _experiment(
         where=doc.where(at),
         max_cost=None if max_cost is None else float(max_cost),
         langfuse=options,
+        baseline_given=baseline_given,
     )
 
 
@@ -361,7 +380,14 @@ def _gate(
     evaluators: Sequence[EvaluatorConfig],
     problems: list[str],
 ) -> GateConfig:
-    reserved = {"max_error_rate", "max_flaky_rate", "flaky", "significance", "judge_changed"}
+    reserved = {
+        "max_error_rate",
+        "max_flaky_rate",
+        "flaky",
+        "significance",
+        "judge_changed",
+        "min_overlap",
+    }
     significance = _significance(
         raw.get("significance", defaults.get("significance")), DEFAULT_SIGNIFICANCE
     )
@@ -389,6 +415,7 @@ def _gate(
             pass_mark=t.get("pass_mark"),
             significance=_significance(t.get("significance"), significance),
             where=doc.where((*at, name), key=True),
+            key=format_path((*at, name)),
         )
     return GateConfig(
         scores=scores,
@@ -397,4 +424,5 @@ def _gate(
         count_flaky_as_regressed=raw.get("flaky", defaults.get("flaky", "exclude")) == "include",
         significance=significance,
         judge_changed_fails=raw.get("judge_changed", "warn") == "fail",
+        min_overlap=float(raw.get("min_overlap", defaults.get("min_overlap", DEFAULT_MIN_OVERLAP))),
     )

@@ -29,6 +29,7 @@ DEFAULT_MAX_CONCURRENT_CALLS = 8
 DEFAULT_CALL_TIMEOUT = 60.0
 DEFAULT_MAX_ATTEMPTS = 4
 DEFAULT_JUDGE_SCALE = (0.0, 10.0)
+DEFAULT_MIN_OVERLAP = 0.5
 CHAT_KEYS = ("model", "prompt", "messages", "scale")
 
 
@@ -120,6 +121,8 @@ class Thresholds:
     significance: float | None = DEFAULT_SIGNIFICANCE
     """None when significance is off: max_drop is then the plain check."""
     where: str = ""
+    key: str = ""
+    """The key path (``experiments[0].gate.correct``), for messages."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +133,8 @@ class GateConfig:
     count_flaky_as_regressed: bool = False
     significance: float | None = DEFAULT_SIGNIFICANCE
     judge_changed_fails: bool = False
+    min_overlap: float = DEFAULT_MIN_OVERLAP
+    """Fail when fewer items than this share of the smaller run are in both runs."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +151,10 @@ class ExperimentConfig:
     description: str = ""
     where: str = ""
     max_cost: float | None = None
+    baseline_given: str | None = None
+    """Where the config names the baseline (``experiments.yaml:3:13: defaults.baseline``); None
+    when it does not, and the default ``baselines/{experiment}.json`` applies. Only then may a
+    run pass without a baseline."""
     langfuse: ExperimentOptions = field(default_factory=ExperimentOptions)
     """Recording, a Langfuse baseline, an experiment(context) script, run evaluators."""
 

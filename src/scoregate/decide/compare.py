@@ -7,12 +7,20 @@ fails, regresses or is flaky on it.
 
 The scores compared are the candidate's. A score only the baseline has (the config no longer
 produces it) is listed as not measured now, and is not compared.
+
+A candidate sample whose task or evaluator raised (an app error) counts as the worst value,
+0, for each canonical 0-1 score it has no value of: the app failed there, so the item can
+regress and the paired drop sees it. A plain score has no worst value (its units are the
+evaluator's, unbounded): there an app-errored sample is left out, said in every report, and
+counted by ``max_error_rate`` as every error is. A sample lost to an outage (``error_kind:
+infra``) has no value: it is left out, and an item left with no sample is left out of the
+pairs.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from scoregate.decide import stats
@@ -37,6 +45,14 @@ class ScoreColumn:
     """Items whose samples disagree on pass/fail."""
     missing: int
     """Samples without a value for this score."""
+    zeroed: int = 0
+    """Samples with an app error counted as 0 for this score."""
+    lost: frozenset[str] = frozenset()
+    """Items without a value because their samples were lost to an outage."""
+    unscored: int = 0
+    """Samples with an app error left out of a plain score (it has no worst value)."""
+    unscored_items: frozenset[str] = frozenset()
+    """Items without a value of a plain score because every sample had an app error."""
 
     def passed(self, item_id: str, pass_mark: float) -> bool:
         mean = self.means.get(item_id)
@@ -60,21 +76,69 @@ def score_names(record: RunRecord, table: ScoreTable | None = None) -> list[str]
     return list(names)
 
 
+def _errors_counted(
+    table: ScoreTable, name: str, values: Sequence[float | None], *, plain: bool
+) -> tuple[Sequence[float | None], int, set[int], set[int]]:
+    """``values`` with each app-errored sample's missing value as 0; how many; the positions
+    lost to an outage instead; the app-errored positions left out of a plain score."""
+    outages = table.outages(name)
+    patched: list[float | None] | None = None
+    lost: set[int] = set()
+    unscored: set[int] = set()
+    zeroed = 0
+    for position in table.errors:
+        if values[position] is not None:
+            continue
+        if position in outages:
+            lost.add(position)
+            continue
+        if plain:  # a number in its own units: no worst value to count the error as
+            unscored.add(position)
+            continue
+        if patched is None:
+            patched = list(values)
+        patched[position] = 0.0
+        zeroed += 1
+    return (values if patched is None else patched), zeroed, lost, unscored
+
+
 def columns(
-    table: ScoreTable, names: list[str], pass_marks: Mapping[str, float | None]
+    table: ScoreTable,
+    names: list[str],
+    pass_marks: Mapping[str, float | None],
+    *,
+    count_errors: bool = False,
+    plain: Collection[str] = (),
 ) -> dict[str, ScoreColumn]:
-    """Per score, each item's mean over its samples, and the flaky items."""
+    """Per score, each item's mean over its samples, and the flaky items. ``count_errors``
+    (the candidate): an app-errored sample counts as 0 (left out of a ``plain`` score), one
+    lost to an outage is left out."""
     out = {}
     single = all(count == 1 for count in table.counts)
     for name in names:
         values = table.values.get(name)
-        if values is None:
+        if values is None:  # a score only the other run has
             out[name] = ScoreColumn(dict.fromkeys(table.ids), frozenset(), sum(table.counts))
             continue
         missing = sum(1 for v in values if v is None)
+        zeroed, lost, unscored = 0, set[int](), set[int]()
+        if count_errors and table.errors:
+            values, zeroed, lost, unscored = _errors_counted(
+                table, name, values, plain=name in plain
+            )
         if single:
-            out[name] = ScoreColumn(dict(zip(table.ids, values, strict=True)), frozenset(), missing)
+            out[name] = ScoreColumn(
+                dict(zip(table.ids, values, strict=True)),
+                frozenset(),
+                missing,
+                zeroed,
+                frozenset(table.ids[p] for p in lost),
+                len(unscored),
+                frozenset(table.ids[p] for p in unscored),
+            )
             continue
+        lost_items: set[str] = set()
+        unscored_items: set[str] = set()
         means: dict[str, float | None] = {}
         flaky: set[str] = set()
         mark = pass_marks[name]
@@ -82,11 +146,23 @@ def columns(
             found = [v for v in values[start : start + count] if v is not None]
             if not found:
                 means[item_id] = None
+                if lost and any(p in lost for p in range(start, start + count)):
+                    lost_items.add(item_id)
+                elif unscored:
+                    unscored_items.add(item_id)
                 continue
             means[item_id] = math.fsum(found) / len(found)
             if mark is not None and len({v >= mark for v in found}) > 1:
                 flaky.add(item_id)
-        out[name] = ScoreColumn(means, frozenset(flaky), missing)
+        out[name] = ScoreColumn(
+            means,
+            frozenset(flaky),
+            missing,
+            zeroed,
+            frozenset(lost_items),
+            len(unscored),
+            frozenset(unscored_items),
+        )
     return out
 
 
@@ -137,6 +213,7 @@ def compare(
     pass_marks: Mapping[str, float] | None = None,
     alpha: float = 0.05,
     count_flaky: bool = False,
+    baseline_required: bool = False,
 ) -> Comparison:
     overrides = pass_marks or {}
     cand_table = scoretable.of(candidate)
@@ -145,8 +222,10 @@ def compare(
     unmeasured = (
         [n for n in score_names(baseline, base_table) if n not in names] if baseline else []
     )
+    baseline_names = set(score_names(baseline, base_table)) if baseline is not None else set()
     marks = {name: _pass_mark(name, candidate, overrides) for name in names}
-    cand_columns = columns(cand_table, names, marks)
+    plain = {name for name in names if _plain(name, candidate, baseline)}
+    cand_columns = columns(cand_table, names, marks, count_errors=True, plain=plain)
     base_columns = columns(base_table, names, marks) if base_table is not None else {}
     candidate_ids = set(cand_table.ids)
     baseline_ids = set(base_table.ids) if base_table is not None else set()
@@ -161,10 +240,16 @@ def compare(
         regressed, improved, deltas = [], [], []
         paired_before, paired_now = [], []
         before_means = base.means if base else {}
+        left_out = 0
         for item_id, now in cand.means.items():
             before = before_means.get(item_id)
             if before is None:
                 continue
+            if now is None and item_id in cand.lost:
+                left_out += 1  # lost to an outage: neither regressed nor paired
+                continue
+            if now is None and item_id in cand.unscored_items:
+                continue  # app errors on a plain score: no worst value to pair (said)
             if now is not None:
                 deltas.append(now - before)
                 paired_before.append(before)
@@ -197,8 +282,12 @@ def compare(
                 )
                 if deltas
                 else None,
-                plain=_plain(name, candidate, baseline),
+                plain=name in plain,
                 pass_mark=mark,
+                counted_as_zero=cand.zeroed,
+                errors_left_out=cand.unscored,
+                left_out=left_out,
+                in_baseline=baseline is None or name in baseline_names,
             )
         )
     samples = sum(cand_table.counts)
@@ -215,4 +304,5 @@ def compare(
         sample_errors=errors,
         flaky_items=tuple(flaky_items),
         unmeasured=tuple(unmeasured),
+        baseline_required=baseline_required,
     )

@@ -13,16 +13,25 @@ from collections.abc import Sequence
 
 from scoregate.config.model import GateConfig, Thresholds
 from scoregate.decide import stats
+from scoregate.decide.overlap import overlap_check, shared_text
+from scoregate.decide.partial import partial_checks
+from scoregate.values import errornotes
 from scoregate.values.figures import figure
 from scoregate.values.model import Check, Comparison, Score, ScoreComparison, Status, Verdict
 from scoregate.values.numbers import delta_text, ids, pct
 
 
 def evaluate(
-    comparison: Comparison, gate: GateConfig, *, judge_changed_fails: bool = False
+    comparison: Comparison,
+    gate: GateConfig,
+    *,
+    judge_changed_fails: bool = False,
+    allow_partial: bool = False,
 ) -> tuple[Check, ...]:
     experiment = comparison.experiment
-    checks: list[Check] = []
+    checks: list[Check] = partial_checks(comparison, allow=allow_partial)
+    overlap = overlap_check(comparison, gate.min_overlap)
+    foreign = shared_text(comparison) if overlap and overlap.status == "fail" else None
 
     def check(
         score: str | None,
@@ -52,7 +61,9 @@ def evaluate(
             )
             check(name, "score", "fail", None, None, why)
             continue
-        checks.extend(_score_checks(comparison, score, thresholds, judge_changed_fails))
+        checks.extend(_score_checks(comparison, score, thresholds, judge_changed_fails, foreign))
+    if overlap is not None:
+        checks.append(overlap)
 
     regression = comparison.candidate.metadata.get("regression_error")
     if isinstance(regression, dict):
@@ -127,12 +138,19 @@ def _run_score_checks(experiment: str, score: Score, t: Thresholds) -> list[Chec
 
 
 def _score_checks(
-    comparison: Comparison, score: ScoreComparison, t: Thresholds, judge_changed_fails: bool
+    comparison: Comparison,
+    score: ScoreComparison,
+    t: Thresholds,
+    judge_changed_fails: bool,
+    foreign: str | None = None,
 ) -> list[Check]:
+    """``foreign``: why the baseline cannot be compared with (too few items in common)."""
     out: list[Check] = []
     experiment, name = comparison.experiment, score.name
     cand = score.candidate
     assert cand is not None
+    errors = [errornotes.counted_as_zero(score), errornotes.errors_left_out(score)]
+    counted = f" ({'; '.join(e for e in errors if e)})" if any(errors) else ""
 
     def add(
         kind: str,
@@ -153,7 +171,7 @@ def _score_checks(
             cand.mean,
             t.min,
             f"mean {figure(cand.mean, plain)} is {'at or above' if ok else 'below'} the minimum "
-            f"{figure(t.min, plain)}",
+            f"{figure(t.min, plain)}{counted}",
         )
     if score.pass_mark is None:
         for kind, limit in (
@@ -171,7 +189,7 @@ def _score_checks(
             cand.pass_rate,
             t.min_pass_rate,
             f"pass rate {pct(cand.pass_rate)} ({passed}/{cand.n}) is "
-            f"{'at or above' if ok else 'below'} {pct(t.min_pass_rate)}",
+            f"{'at or above' if ok else 'below'} {pct(t.min_pass_rate)}{counted}",
         )
     needs_baseline = [
         kind
@@ -186,7 +204,21 @@ def _score_checks(
     if comparison.baseline is None:
         note = comparison.baseline_note or "no baseline"
         for kind in needs_baseline:
-            add(kind, "skip", None, getattr(t, kind), f"skipped: {note}")
+            if comparison.baseline_required:  # asked for and not found: fail closed
+                add(kind, "fail", None, getattr(t, kind), f"not run: {note}")
+            else:
+                add(kind, "skip", None, getattr(t, kind), f"skipped: {note}")
+        return out
+    if foreign is not None:
+        for kind in needs_baseline:
+            add(kind, "fail", None, getattr(t, kind), f"not run: {foreign} (min_overlap)")
+        return out
+    if not score.in_baseline:
+        for kind in needs_baseline:
+            why = (
+                f"new score: the baseline has no '{name}'; it is compared from the next baseline on"
+            )
+            add(kind, "skip", None, getattr(t, kind), why)
         return out
     if score.judge_changed:
         status: Status = "fail" if judge_changed_fails else "warn"
@@ -205,13 +237,14 @@ def _score_checks(
         count = len(score.regressed)
         ok = count <= t.max_regressed_items
         listed = f": {ids(score.regressed)}" if count else ""
+        note = errornotes.pairs_note(score)
         add(
             "max_regressed_items",
             "pass" if ok else "fail",
             count,
             t.max_regressed_items,
             f"{count} item{'s' if count != 1 else ''} passed in the baseline and fail now "
-            f"(allowed {t.max_regressed_items}){listed}",
+            f"(allowed {t.max_regressed_items}){listed}" + (f"; {note}" if note else ""),
             score.regressed,
         )
     return out
@@ -237,32 +270,36 @@ def drop_fails(
 def _drop_check(experiment: str, score: ScoreComparison, t: Thresholds) -> Check:
     assert t.max_drop is not None
     d = score.delta
+    pairs = errornotes.pairs_note(score)
     if d is None:
+        # Could not be evaluated: fail closed (a check the user asked for never passes unseen).
         return Check(
             experiment,
             score.name,
             "max_drop",
-            "skip",
+            "fail",
             None,
             t.max_drop,
-            "skipped: no item has a value in both the candidate and the baseline",
+            "not run: no item has a value in both the candidate and the baseline, so the drop "
+            "cannot be measured" + (f"; {pairs}" if pairs else ""),
         )
     drop = -d.mean_delta
     failed = drop_fails(d.mean_delta, d.p_worse, t.max_drop, t.significance)
     shown = delta_text(score)
     allowed = figure(t.max_drop, score.plain)
+    over = f"over {d.n} paired items" + (f" ({pairs})" if pairs else "")
     if failed:
-        why = f"mean changed by {shown} over {d.n} paired items: a drop larger than the allowed {allowed}"
+        why = f"mean changed by {shown} {over}: a drop larger than the allowed {allowed}"
         why += " and significant" if t.significance is not None else ""
         if t.significance is not None:
             why += f" (p < {t.significance:g})"
     elif drop > t.max_drop and t.significance is not None:
         why = (
-            f"mean changed by {shown} over {d.n} paired items: larger than the allowed "
+            f"mean changed by {shown} {over}: larger than the allowed "
             f"{allowed} but not significant (p ≥ {t.significance:g}); within noise"
         )
     else:
-        why = f"mean changed by {shown} over {d.n} paired items; allowed drop {allowed}"
+        why = f"mean changed by {shown} {over}; allowed drop {allowed}"
     note = None
     if t.significance is not None and t.max_drop > 0 and d.mde is not None and d.mde > t.max_drop:
         needed = stats.items_needed(d.sd_delta or 0.0, t.max_drop, alpha=t.significance)

@@ -24,8 +24,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from scoregate.execute import failures
 from scoregate.execute.blocked import BlockedLoop, watching
 from scoregate.execute.evaluators.evaluator import Evaluator
+from scoregate.execute.failures import evaluator_error, evaluator_timed_out
 from scoregate.execute.tasks import PythonTask
 from scoregate.execute.watchdog import LoopBlocked
 from scoregate.values.model import Item, ItemResult, Sample, Score, TaskOutput
@@ -42,11 +44,6 @@ class AsyncTask(Protocol):
 
 
 Task = PythonTask | AsyncTask
-
-
-def describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class Progress(Protocol):
@@ -173,17 +170,11 @@ class _Run(BlockedLoop):
             self.progress.advance(errors=1 if sample.error else 0)
 
 
-def _evaluator_error(evaluator: Evaluator, exc: BaseException) -> Score:
-    return Score(
-        evaluator.name, None, error=f"evaluator '{evaluator.name}' failed: {describe(exc)}"
-    )
-
-
 def _evaluate_sync(evaluator: Evaluator, item: Item, output: Any) -> tuple[Score, ...]:
     try:
         return evaluator.scores(evaluator.call(item, output))
-    except Exception as exc:
-        return (_evaluator_error(evaluator, exc),)
+    except BaseException as exc:
+        return failures.evaluator_failed(evaluator, exc)
 
 
 class _AsyncRun:
@@ -223,9 +214,10 @@ class _AsyncRun:
             async with asyncio.timeout(state.timeout):
                 result = await self._call_task(item, repeat)
         except (TimeoutError, LoopBlocked):
-            return Sample(repeat, None, time.perf_counter() - started, state.timed_out("task"))
-        except Exception as exc:
-            return Sample(repeat, None, time.perf_counter() - started, describe(exc))
+            remote = not isinstance(self.task, PythonTask)
+            return failures.task_timed_out(state, repeat, started, remote=remote)
+        except BaseException as exc:
+            return failures.task_failed(repeat, started, exc)
         latency = time.perf_counter() - started
         output = result.output
         found: dict[str, tuple[Score, ...]] = {}
@@ -259,10 +251,7 @@ class _AsyncRun:
         except TimeoutError:
             for evaluator in self.blocking:
                 if evaluator.name not in progress:
-                    label = f"evaluator '{evaluator.name}'"
-                    progress[evaluator.name] = (
-                        Score(evaluator.name, None, error=state.timed_out(label)),
-                    )
+                    progress[evaluator.name] = (evaluator_timed_out(state, evaluator),)
         return dict(progress)
 
     async def _evaluate_async(
@@ -276,10 +265,9 @@ class _AsyncRun:
                 raw = await evaluator.call(item, output)
             return evaluator.scores(raw)
         except (TimeoutError, LoopBlocked):
-            label = f"evaluator '{evaluator.name}'"
-            return (Score(evaluator.name, None, error=state.timed_out(label)),)
-        except Exception as exc:
-            return (_evaluator_error(evaluator, exc),)
+            return (evaluator_timed_out(state, evaluator),)
+        except BaseException as exc:
+            return failures.evaluator_failed(evaluator, exc)
 
 
 @dataclass
@@ -378,9 +366,8 @@ class _ThreadedRun:
                 if slot.phase == "task":
                     sample = Sample(slot.repeat, None, now - slot.since, state.timed_out("task"))
                 else:
-                    error = Score(
-                        slot.phase, None, error=state.timed_out(f"evaluator '{slot.phase}'")
-                    )
+                    evaluator = next(e for e in state.evaluators if e.name == slot.phase)
+                    error = evaluator_timed_out(state, evaluator)
                     sample = Sample(
                         slot.repeat, slot.output, slot.task_latency, None, (*slot.scores, error)
                     )
@@ -420,8 +407,10 @@ class _ThreadedRun:
         started = slot.since
         try:
             output = task.function(item=item, **task.kwargs)
-        except Exception as exc:
-            return Sample(slot.repeat, None, time.perf_counter() - started, describe(exc))
+        except BaseException as exc:
+            # A worker thread never receives Ctrl-C (signals go to the main thread): whatever
+            # the task raised, SystemExit and KeyboardInterrupt included, is its own failure.
+            return failures.task_error(slot.repeat, started, exc)
         latency = time.perf_counter() - started
         slot.output, slot.task_latency = output, latency
         scores: tuple[Score, ...] = ()
@@ -438,12 +427,16 @@ class _ThreadedRun:
         import asyncio
 
         assert self.loop is not None
-        future = asyncio.run_coroutine_threadsafe(evaluator.call(item, output), self.loop)
+        future = asyncio.run_coroutine_threadsafe(
+            failures.contained(evaluator.call(item, output)), self.loop
+        )
         try:
-            return evaluator.scores(future.result(self.run_state.timeout))
+            raw, failure = future.result(self.run_state.timeout)
+            if failure is not None:
+                return (evaluator_error(evaluator, failure),)
+            return evaluator.scores(raw)
         except (TimeoutError, LoopBlocked):
             future.cancel()
-            label = f"evaluator '{evaluator.name}'"
-            return (Score(evaluator.name, None, error=self.run_state.timed_out(label)),)
-        except Exception as exc:
-            return (_evaluator_error(evaluator, exc),)
+            return (evaluator_timed_out(self.run_state, evaluator),)
+        except BaseException as exc:
+            return failures.evaluator_failed(evaluator, exc)

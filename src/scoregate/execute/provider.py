@@ -41,7 +41,13 @@ DEFAULT_BASE_URL = "https://api.openai.com/v1"
 
 
 class ProviderError(RunError):
-    """A model call that failed for good; its message names the provider's own message."""
+    """A model call that failed for good; its message names the provider's own message.
+    ``outage``: the server could not be reached, kept answering 429 or 5xx, or did not answer
+    in time, on every attempt (rather than refusing the request)."""
+
+    def __init__(self, message: str, *, outage: bool = False) -> None:
+        super().__init__(message)
+        self.outage = outage
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,7 +237,10 @@ class Provider:
                 should_retry = headers.get("x-should-retry")
                 retryable = (status in RETRY_STATUSES or status >= 500) and should_retry != "false"
                 if not retryable or attempt == attempts:
-                    raise self._failure(request, attempt, self._status_text(exc)) from None
+                    outage = status in RETRY_STATUSES or status >= 500
+                    raise self._failure(
+                        request, attempt, self._status_text(exc), outage=outage
+                    ) from None
                 after = retry_after(headers)
                 wait = min(after, MAX_RETRY_AFTER) if after is not None else None
             except openai.APITimeoutError:
@@ -240,13 +249,14 @@ class Provider:
                         request,
                         attempt,
                         f"no answer within {self.settings.timeout:g}s (defaults.openai.timeout)",
+                        outage=True,
                     ) from None
             except openai.APIConnectionError as exc:
                 if attempt == attempts:
                     cause = exc.__cause__
                     detail = f" ({type(cause).__name__}: {cause})" if cause else ""
                     raise self._failure(
-                        request, attempt, f"cannot connect to {self.endpoint}{detail}"
+                        request, attempt, f"cannot connect to {self.endpoint}{detail}", outage=True
                     ) from None
             except (ValueError, openai.APIResponseValidationError) as exc:
                 # A 200 whose body is not JSON (the SDK raises JSONDecodeError) or not the
@@ -288,9 +298,13 @@ class Provider:
         # The server's message may echo the request (its headers too): scrubbed, then cut.
         return f"HTTP {exc.status_code}: {self._scrubber.reply(str(message))}{rid}"
 
-    def _failure(self, request: ChatRequest, attempts: int, detail: str) -> ProviderError:
+    def _failure(
+        self, request: ChatRequest, attempts: int, detail: str, *, outage: bool = False
+    ) -> ProviderError:
         tries = f" after {attempts} attempts" if attempts > 1 else ""
-        return ProviderError(self._scrubber.text(f"model {request.model}{tries}: {detail}"))
+        return ProviderError(
+            self._scrubber.text(f"model {request.model}{tries}: {detail}"), outage=outage
+        )
 
     @property
     def _scrubber(self) -> scrub.Scrubber:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -18,6 +18,8 @@ from scoregate import __version__
 from scoregate.config.model import Config, ExperimentConfig
 from scoregate.decide.compare import compare
 from scoregate.decide.gate import decide, evaluate
+from scoregate.execute import interrupts
+from scoregate.execute.complete import check_complete
 from scoregate.execute.engine import (
     Collector,
     Task,
@@ -30,11 +32,14 @@ from scoregate.execute.prepared import Overrides, Prepared, score_defs
 from scoregate.execute.progress import ProgressLine
 from scoregate.execute.signatures import resolve_run_evaluators
 from scoregate.execute.tasks import PythonTask, build_task
-from scoregate.pipeline import preflight, registry, shards, signals
+from scoregate.pipeline import preflight, registry, shards, signals, verdictfile
 from scoregate.pipeline.abandon import keep_record
+from scoregate.pipeline.baseline_choice import Found, find_baseline
+from scoregate.pipeline.gate_keys import check_gate_keys
+from scoregate.pipeline.gate_options import ALLOW_NOTHING, GateOptions
 from scoregate.pipeline.run_warnings import run_warnings
 from scoregate.record import gitinfo, store
-from scoregate.record.baselines import load_baseline
+from scoregate.record.gate_section import gate_section
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import Check, Comparison, RunRecord, Verdict
 
@@ -169,24 +174,27 @@ def execute(
     # Start-up built modules, the config and the items: keep them out of the collector's scans.
     gc.freeze()
     try:
-        if provider is None and not needs_event_loop(task, evaluators):
-            assert isinstance(task, PythonTask)
-            run_items_in_threads(
-                items, task, evaluators, concurrency=concurrency, repeats=repeats,
-                timeout=timeout, collector=collector, progress=progress,
-            )  # fmt: skip
-        else:
-            from scoregate.execute import eventloop
+        with interrupts.watching():  # a task's own KeyboardInterrupt is not a Ctrl-C
+            if provider is None and not needs_event_loop(task, evaluators):
+                assert isinstance(task, PythonTask)
+                run_items_in_threads(
+                    items, task, evaluators, concurrency=concurrency, repeats=repeats,
+                    timeout=timeout, collector=collector, progress=progress,
+                )  # fmt: skip
+            else:
+                from scoregate.execute import eventloop
 
-            work = run_items(
-                items, task, evaluators, concurrency=concurrency, repeats=repeats,
-                timeout=timeout, collector=collector, progress=progress,
-                should_stop=provider.cost_limit(experiment.max_cost) if provider else None,
-                on_stuck=None if abandon is None else lambda: abandon(build(False)),
-            )  # fmt: skip
-            eventloop.run(provider.run_then_close(work) if provider else work)
+                work = run_items(
+                    items, task, evaluators, concurrency=concurrency, repeats=repeats,
+                    timeout=timeout, collector=collector, progress=progress,
+                    should_stop=provider.cost_limit(experiment.max_cost) if provider else None,
+                    on_stuck=None if abandon is None else lambda: abandon(build(False)),
+                )  # fmt: skip
+                eventloop.run(provider.run_then_close(work) if provider else work)
     except KeyboardInterrupt:
         interrupted = True
+    if not interrupted and collector.stop_reason is None:
+        check_complete(experiment.name, collector)
     return build(interrupted), interrupted
 
 
@@ -204,10 +212,18 @@ def finish(
     return record
 
 
+Pair = tuple[RunRecord, RunRecord | None, str | None]
+
+
 def gate_records(
     config: Config,
-    pairs: Sequence[tuple[RunRecord, RunRecord | None, str | None]],
+    pairs: Sequence[Pair],
+    *,
+    allow_partial: bool = False,
+    required: Collection[str] = (),
 ) -> Verdict:
+    """``required``: experiments whose asked-for baseline was not found (their baseline checks
+    fail rather than being skipped)."""
     comparisons: list[Comparison] = []
     checks: list[Check] = []
     for candidate, baseline, note in pairs:
@@ -228,56 +244,18 @@ def gate_records(
                 },
                 alpha=gate.significance or 0.05,
                 count_flaky=gate.count_flaky_as_regressed,
+                baseline_required=candidate.experiment in required,
             )
         comparisons.append(comparison)
-        checks.extend(evaluate(comparison, gate, judge_changed_fails=gate.judge_changed_fails))
+        checks.extend(
+            evaluate(
+                comparison,
+                gate,
+                judge_changed_fails=gate.judge_changed_fails,
+                allow_partial=allow_partial,
+            )
+        )
     return decide(checks, comparisons)
-
-
-def gate_section(verdict: Verdict, experiment: str) -> dict[str, Any]:
-    """What the gate found, stored in the run record beside the results."""
-    comparison = next(c for c in verdict.comparisons if c.experiment == experiment)
-    return {
-        "gate": {
-            "baseline": comparison.baseline.run_id if comparison.baseline else None,
-            "baseline_note": comparison.baseline_note,
-            "passed": all(c.status != "fail" for c in verdict.checks if c.experiment == experiment),
-            "checks": [
-                {
-                    "score": c.score,
-                    "kind": c.kind,
-                    "status": c.status,
-                    "observed": c.observed,
-                    "limit": c.limit,
-                    "explanation": c.explanation,
-                }
-                for c in verdict.checks
-                if c.experiment == experiment
-            ],
-            "scores": {
-                s.name: {
-                    "candidate_mean": s.candidate.mean if s.candidate else None,
-                    "baseline_mean": s.baseline.mean if s.baseline else None,
-                    "pass_rate": s.candidate.pass_rate if s.candidate else None,
-                    "delta": None
-                    if s.delta is None
-                    else {
-                        "n": s.delta.n,
-                        "mean": s.delta.mean_delta,
-                        "ci": [s.delta.ci_low, s.delta.ci_high],
-                        "p_worse": s.delta.p_worse,
-                        "mde": s.delta.mde,
-                        "method": s.delta.method,
-                    },
-                    "regressed": list(s.regressed),
-                    "improved": list(s.improved),
-                    "flaky": list(s.flaky),
-                    "judge_changed": s.judge_changed,
-                }
-                for s in comparison.scores
-            },
-        }
-    }
 
 
 def write_reports(
@@ -304,6 +282,7 @@ def write_reports(
             "records": "\n".join(str(p) for p in records.values()),
         }
         publish_to_actions(markdown=body, verdict=verdict, outputs=outputs, env=env, stream=stdout)
+    verdictfile.write(verdict.exit_code, env)  # last: the gate ran to its end
 
 
 def report_paths(
@@ -327,6 +306,7 @@ def run(
     stdout: TextIO = sys.stdout,
     stderr: TextIO = sys.stderr,
     use_cache: bool = True,
+    options: GateOptions = ALLOW_NOTHING,
 ) -> int:
     experiments = config.select(names)
     reports = None if overrides.shard else (paths.junit, paths.markdown)  # a shard writes none
@@ -339,9 +319,14 @@ def run(
     prepared = prepare(config, experiments, models)
     if models is not None:
         models.check()
-    baselines = [
-        registry.baseline_source(p.experiment, baseline, config.root).load(
-            p.experiment, score_defs(p), env
+    found = [
+        find_baseline(
+            p.experiment,
+            score_defs(p),
+            baseline,
+            config.root,
+            no_baseline=options.no_baseline,
+            env=env,
         )
         for p in prepared
     ]
@@ -350,7 +335,7 @@ def run(
     for item in prepared:
         record, interrupted = execute(
             item, config, overrides=overrides, git=git, stream=stderr, provider=models,
-            abandon=partial(keep_record, paths.output_dir, stderr),
+            abandon=partial(keep_record, paths.output_dir, stderr, env=env),
         )  # fmt: skip
         if not interrupted:
             record = finish(
@@ -374,8 +359,19 @@ def run(
             )
         stdout.write("Join the shards with 'scoregate merge RECORD...'; the gate runs there.\n")
         return 0
-    pairs = [(r, b, n) for r, (b, n) in zip(records, baselines, strict=True)]
-    return gate_and_report(config, pairs, paths, env=env, stdout=stdout, label="Run record")
+    check_gate_keys(prepared, records, paths.output_dir)
+    pairs = [(r, b, n) for r, (b, n, _) in zip(records, found, strict=True)]
+    required = {r.experiment for r, (_, _, asked) in zip(records, found, strict=True) if asked}
+    return gate_and_report(
+        config,
+        pairs,
+        paths,
+        env=env,
+        stdout=stdout,
+        label="Run record",
+        allow_partial=options.allow_partial,
+        required=required,
+    )
 
 
 def gate_and_report(
@@ -386,9 +382,11 @@ def gate_and_report(
     env: Mapping[str, str],
     stdout: TextIO,
     label: str,
+    allow_partial: bool = False,
+    required: Collection[str] = (),
 ) -> int:
     """Gate the candidates, store each with what the gate found, write the reports."""
-    verdict = gate_records(config, pairs)
+    verdict = gate_records(config, pairs, allow_partial=allow_partial, required=required)
     written = {
         r.experiment: store.write_record(
             store.record_path(paths.output_dir, r), r, gate_section(verdict, r.experiment)
@@ -409,6 +407,7 @@ def merge(
     paths: ReportPaths,
     env: Mapping[str, str] = os.environ,
     stdout: TextIO = sys.stdout,
+    options: GateOptions = ALLOW_NOTHING,
 ) -> int:
     """Join shard records per experiment, then gate and report as ``run`` would have."""
     by_experiment: dict[str, list[tuple[str, RunRecord]]] = {}
@@ -416,16 +415,33 @@ def merge(
         record = store.read_record(file)
         by_experiment.setdefault(record.experiment, []).append((store.shown(file), record))
     preflight.check_run(paths.output_dir, list(by_experiment), (paths.junit, paths.markdown), env)
-    pairs = []
+    pairs: list[Pair] = []
+    required = set()
     for joined in (shards.merge(group) for group in by_experiment.values()):
         experiment = config.experiment(joined.experiment)
-        if experiment is None:
-            found = load_baseline(joined.experiment, None)
-            record = joined
-        else:
-            source = registry.baseline_source(experiment, baseline, config.root)
-            found = source.load(experiment, joined.score_defs, env)
+        found: Found = (None, "no baseline configured", False)
+        record = joined
+        if experiment is not None:
+            found = find_baseline(
+                experiment,
+                joined.score_defs,
+                baseline,
+                config.root,
+                no_baseline=options.no_baseline,
+                env=env,
+            )
             # Run-level scores and the recording in a run sink happen once, for the whole run.
             record = finish(experiment, joined, root=config.root, env=env, sharded=False)
-        pairs.append((record, *found))
-    return gate_and_report(config, pairs, paths, env=env, stdout=stdout, label="Merged run record")
+        pairs.append((record, found[0], found[1]))
+        if found[2]:
+            required.add(record.experiment)
+    return gate_and_report(
+        config,
+        pairs,
+        paths,
+        env=env,
+        stdout=stdout,
+        label="Merged run record",
+        allow_partial=options.allow_partial,
+        required=required,
+    )

@@ -125,6 +125,8 @@ def merge(records: Sequence[tuple[str, RunRecord]]) -> RunRecord:
     warnings = tuple(w for _, r in records for w in r.warnings)
     metadata = {k: v for k, v in first.metadata.items() if k != "positions"}
     metadata["merged_from"] = [r.run_id for _, r in records]
+    # One interrupted shard makes the whole run partial: it cannot pass unless allowed.
+    metadata["partial"] = any(r.metadata.get("partial") is True for _, r in records)
     # Keep a dataset path from the config's folder when a shard has one (an old one may not).
     dataset = next((r.dataset for _, r in records if not _absolute(r.dataset)), first.dataset)
     # Evaluators name their scores as they run: a shard may hold a score another did not.

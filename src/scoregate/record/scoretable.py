@@ -8,7 +8,7 @@ the items of the few that a report shows are read on demand.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from scoregate.values.model import ItemResult, RunRecord, Usage
@@ -25,6 +25,15 @@ class ScoreTable:
     errors: frozenset[int]
     """Flat sample positions with a task error or any evaluator error."""
     usage: Usage
+    infra: frozenset[int] = frozenset()
+    """Flat positions whose task error was an outage (``error_kind: infra``), not the app's."""
+    lost: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    """Per score, flat positions where its evaluator's error was an outage (a judge's server)."""
+
+    def outages(self, name: str) -> frozenset[int]:
+        """Flat positions where ``name`` has no value because a service was out."""
+        found = self.lost.get(name)
+        return self.infra | found if found else self.infra
 
     @property
     def samples(self) -> int:
@@ -52,6 +61,8 @@ def build(items: Sequence[ItemResult], names: Sequence[str] = ()) -> ScoreTable:
     ids: list[str] = []
     counts: list[int] = []
     errors: set[int] = set()
+    infra: set[int] = set()
+    lost: dict[str, set[int]] = {}
     usage = Usage()
     flat = 0
     for result in items:
@@ -62,9 +73,14 @@ def build(items: Sequence[ItemResult], names: Sequence[str] = ()) -> ScoreTable:
                 usage += sample.usage
             found: dict[str, float | None] = {}
             failed = sample.error is not None
+            if failed and sample.error_kind == "infra":
+                infra.add(flat)
             for score in sample.scores:
                 found[score.name] = score.value
-                failed = failed or score.error is not None
+                if score.error is not None:
+                    failed = True
+                    if score.error_kind == "infra":
+                        lost.setdefault(score.name, set()).add(flat)
                 if score.usage:
                     usage += score.usage
                 if score.name not in values:
@@ -74,7 +90,15 @@ def build(items: Sequence[ItemResult], names: Sequence[str] = ()) -> ScoreTable:
             if failed:
                 errors.add(flat)
             flat += 1
-    return ScoreTable(tuple(ids), tuple(counts), values, frozenset(errors), usage)
+    return ScoreTable(
+        tuple(ids),
+        tuple(counts),
+        values,
+        frozenset(errors),
+        usage,
+        frozenset(infra),
+        {name: frozenset(found) for name, found in lost.items()},
+    )
 
 
 def of(record: RunRecord) -> ScoreTable:
@@ -96,6 +120,8 @@ def to_json(table: ScoreTable) -> dict[str, Any]:
             table.usage.calls,
             table.usage.cache_hits,
         ],
+        "infra": sorted(table.infra),
+        "lost": {name: sorted(found) for name, found in table.lost.items()},
     }
 
 
@@ -107,8 +133,15 @@ def from_json(data: Mapping[str, Any]) -> ScoreTable:
     if len(counts) != len(ids) or any(len(c) != sum(counts) for c in values.values()):
         raise ValueError("'table' does not match its items")
     prompt, completion, cost, calls, hits = data["usage"]
+    # Tables written before errors had kinds have neither: every error is the app's.
     return ScoreTable(
-        ids, counts, values, frozenset(data["errors"]), Usage(prompt, completion, cost, calls, hits)
+        ids,
+        counts,
+        values,
+        frozenset(data["errors"]),
+        Usage(prompt, completion, cost, calls, hits),
+        frozenset(data.get("infra", ())),
+        {str(name): frozenset(found) for name, found in data.get("lost", {}).items()},
     )
 
 

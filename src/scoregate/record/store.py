@@ -20,7 +20,16 @@ from scoregate.record import scoretable
 from scoregate.record.pathnames import shown as shown  # noqa: PLC0414 (store.shown)
 from scoregate.values import scrub
 from scoregate.values.errors import ConfigError
-from scoregate.values.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef, Usage
+from scoregate.values.model import (
+    ErrorKind,
+    Item,
+    ItemResult,
+    RunRecord,
+    Sample,
+    Score,
+    ScoreDef,
+    Usage,
+)
 
 SCHEMA_VERSION = 1
 
@@ -125,6 +134,8 @@ def score_dict(score: Score) -> dict[str, Any]:
         d["scale"] = list(score.scale)
     _put(d, "comment", score.comment)
     _put(d, "error", score.error)
+    if score.error is not None:
+        d["error_kind"] = score.error_kind
     _put(d, "usage", usage_dict(score.usage))
     return d
 
@@ -145,6 +156,8 @@ def item_dict(result: ItemResult) -> dict[str, Any]:
             "latency": round(s.latency, 6),
         }
         _put(sample, "error", s.error)
+        if s.error is not None:
+            sample["error_kind"] = s.error_kind
         _put(sample, "usage", usage_dict(s.usage))
         _put(sample, "scores", [score_dict(x) for x in s.scores])
         samples.append(sample)
@@ -346,7 +359,13 @@ def _score(d: Mapping[str, Any]) -> Score:
         d.get("comment"),
         d.get("error"),
         _usage(d.get("usage")),
+        _error_kind(d),
     )
+
+
+def _error_kind(d: Mapping[str, Any]) -> ErrorKind:
+    """A sample's or a score's error kind; records written before there were kinds: app."""
+    return "infra" if d.get("error_kind") == "infra" else "app"
 
 
 def _item(i: Mapping[str, Any]) -> ItemResult:
@@ -367,6 +386,7 @@ def _item(i: Mapping[str, Any]) -> ItemResult:
                 s.get("error"),
                 tuple(_score(x) for x in s.get("scores", ())),
                 _usage(s.get("usage")),
+                _error_kind(s),
             )
             for s in i["samples"]
         ),

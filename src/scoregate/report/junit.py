@@ -20,7 +20,8 @@ from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from scoregate.record.scoretable import finder
 from scoregate.report import junit_text
-from scoregate.report.text import as_text, error_summary, shorten
+from scoregate.report.text import as_text, error_summary, no_baseline_text, shorten
+from scoregate.values import errornotes
 from scoregate.values.model import Check, Comparison, RunRecord, Verdict
 from scoregate.values.numbers import delta_text
 
@@ -134,21 +135,29 @@ def _error_body(check: Check, comparison: Comparison | None) -> str:
     return "\n".join(lines)
 
 
-def properties(comparison: Comparison) -> dict[str, str]:
+def properties(comparison: Comparison, checks: Sequence[Check] = ()) -> dict[str, str]:
     record = comparison.candidate
     props = {
         "scoregate.run_id": record.run_id,
         "scoregate.config_digest": record.config_digest,
         "scoregate.repeats": str(record.repeats),
         "scoregate.items": str(len(record.items)),
-        "scoregate.baseline": comparison.baseline.run_id if comparison.baseline else "none",
+        "scoregate.baseline": comparison.baseline.run_id
+        if comparison.baseline
+        else no_baseline_text(comparison, checks),
     }
+    if comparison.new_items:
+        props["scoregate.new_items"] = ", ".join(comparison.new_items)
+    if comparison.missing_items:
+        props["scoregate.missing_items"] = ", ".join(comparison.missing_items)
     for key, value in record.git.items():
         if value:
             props[f"git.{key}"] = str(value)
     for score in comparison.scores:
         if score.delta is not None:
             props[f"delta.{score.name}"] = delta_text(score)
+        if note := errornotes.pairs_note(score):
+            props[f"errors.{score.name}"] = note
     if comparison.unmeasured:
         # Scores of the baseline no evaluator produced now: named, never compared or checked.
         props["scoregate.not_measured_now"] = ", ".join(comparison.unmeasured)
@@ -183,7 +192,7 @@ def render(verdict: Verdict, *, metadata: Mapping[str, str] | None = None) -> st
         comparison = comparisons.get(experiment)
         checks = [c for c in verdict.checks if c.experiment == experiment]
         cases = [_check_case(c, comparison) for c in checks]
-        props = (properties(comparison) if comparison else {}) | dict(metadata or {})
+        props = (properties(comparison, checks) if comparison else {}) | dict(metadata or {})
         record = comparison.candidate if comparison else None
         suites.append(
             TestSuite(

@@ -16,15 +16,18 @@ from functools import partial
 
 from scoregate.record.scoretable import finder, with_errors
 from scoregate.report.codespan import code
+from scoregate.report.item_changes import item_changes
 from scoregate.report.items import counted, flaky_items, regressed_items
 from scoregate.report.safe import markdown_text
 from scoregate.report.text import (
     aggregate_text,
     as_text,
     checks_counted,
+    no_baseline_text,
     score_value,
     shorten,
 )
+from scoregate.values import errornotes
 from scoregate.values.figures import figure
 from scoregate.values.model import (
     Check,
@@ -75,7 +78,7 @@ def _score_status(name: str, checks: Sequence[Check]) -> str:
     return ICONS["pass"]
 
 
-def _summary_line(comparison: Comparison) -> str:
+def _summary_line(comparison: Comparison, checks: Sequence[Check]) -> str:
     record = comparison.candidate
     parts = [
         f"{len(record.items)} items × {record.repeats} repeat{'s' if record.repeats > 1 else ''}"
@@ -88,7 +91,7 @@ def _summary_line(comparison: Comparison) -> str:
             + (f" ({commit})" if commit else "")
         )
     else:
-        parts.append(f"no baseline ({cell(comparison.baseline_note or 'none', 200)})")
+        parts.append(cell(no_baseline_text(comparison, checks), 400))
     if (link := _langfuse_url(record)) is not None:
         parts.append(f"[Langfuse run]({link})")
     if comparison.baseline is not None and (link := _langfuse_url(comparison.baseline)):
@@ -167,8 +170,11 @@ def _means_and_delta(score: ScoreComparison) -> tuple[str, str, str]:
     delta cell says over how many items, and gives the means of each whole run."""
     d = score.delta
     plain = score.plain
+    note = errornotes.pairs_note(score)
+    pairs = "".join(f"<br>{part}" for part in note.split("; ")) if note else ""
     if d is None or score.paired_means is None:
-        return aggregate_text(score.baseline, plain), aggregate_text(score.candidate, plain), "—"
+        delta = pairs.removeprefix("<br>") or "—"
+        return aggregate_text(score.baseline, plain), aggregate_text(score.candidate, plain), delta
     before, now = score.paired_means
     delta = delta_text(score)
     whole = (score.baseline.n if score.baseline else 0, score.candidate.n if score.candidate else 0)
@@ -177,7 +183,7 @@ def _means_and_delta(score: ScoreComparison) -> tuple[str, str, str]:
             f"<br>over {d.n} paired items; all items {aggregate_text(score.baseline, plain)} → "
             f"{aggregate_text(score.candidate, plain)}"
         )
-    return figure(before, plain), figure(now, plain), delta
+    return figure(before, plain), figure(now, plain), delta + pairs
 
 
 def _chart(comparison: Comparison) -> list[str]:
@@ -381,8 +387,9 @@ def _render(verdict: Verdict, title: str, limit: int, max_items: int, *, shorten
         lines += [
             f"### {ICONS[status]} {comparison.experiment}",
             "",
-            f"_{_summary_line(comparison)}_",
+            f"_{_summary_line(comparison, checks)}_",
             "",
+            *item_changes(comparison),
             *_table(comparison, checks),
             "",
             *_unmeasured(comparison),

@@ -12,7 +12,14 @@ from collections.abc import Sequence
 from functools import partial
 
 from scoregate.report.items import counted, regressed_items
-from scoregate.report.text import aggregate_text, checks_counted, error_summary, one_line
+from scoregate.report.text import (
+    aggregate_text,
+    checks_counted,
+    error_summary,
+    no_baseline_text,
+    one_line,
+)
+from scoregate.values import errornotes
 from scoregate.values.figures import figure
 from scoregate.values.model import Check, Comparison, ScoreComparison, Verdict
 from scoregate.values.numbers import delta_text
@@ -37,13 +44,13 @@ def render(verdict: Verdict) -> str:
 def _experiment(comparison: Comparison, checks: Sequence[Check]) -> list[str]:
     record = comparison.candidate
     base = (
-        one_line(comparison.baseline.run_id, 80)
+        f"baseline {one_line(comparison.baseline.run_id, 80)}"
         if comparison.baseline
-        else f"none ({one_line(comparison.baseline_note or 'not given', 300)})"
+        else one_line(no_baseline_text(comparison, checks), 400)
     )
     lines = [
         f"{comparison.experiment}: {len(record.items)} items × {record.repeats}, "
-        f"{comparison.sample_errors} errors, baseline {base}"
+        f"{comparison.sample_errors} errors, {base}"
     ]
     lines += [_score_line(score) for score in comparison.scores]
     if comparison.unmeasured:
@@ -75,12 +82,13 @@ def _score_line(score: ScoreComparison) -> str:
     name = one_line(score.name, 60)
     d = score.delta
     plain = score.plain
+    pairs = errornotes.pairs_note(score).replace("; ", " · ")
     if d is None or score.paired_means is None:
         before_text = aggregate_text(score.baseline, plain)
         line = f"  {name:<20} {before_text:>7} → {aggregate_text(score.candidate, plain):<7}"
         if score.baseline and score.candidate:
             line += " no item has a value in both runs"
-        return line.rstrip()
+        return line.rstrip() + (f" · {pairs}" if pairs else "")
     before, now = score.paired_means
     line = f"  {name:<20} {figure(before, plain):>7} → {figure(now, plain):<7} {delta_text(score)}"
     whole = (score.baseline.n if score.baseline else 0, score.candidate.n if score.candidate else 0)
@@ -89,7 +97,7 @@ def _score_line(score: ScoreComparison) -> str:
             f" · {d.n} paired items; all items {aggregate_text(score.baseline, plain)} → "
             f"{aggregate_text(score.candidate, plain)}"
         )
-    return line
+    return line + (f" · {pairs}" if pairs else "")
 
 
 def _regressed(comparison: Comparison) -> list[str]:

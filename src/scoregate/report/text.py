@@ -13,7 +13,7 @@ from typing import Any
 from scoregate.record.scoretable import with_errors
 from scoregate.values import scrub
 from scoregate.values.figures import figure
-from scoregate.values.model import Aggregate, Check, RunRecord, Score
+from scoregate.values.model import Aggregate, Check, Comparison, RunRecord, Score
 
 _UNREACHABLE = re.compile(r"cannot connect to (https?://[^\s()]+)")
 """The provider's message for a server that does not answer (provider.py's ``_call``)."""
@@ -86,6 +86,26 @@ def aggregate_text(agg: Aggregate | None, plain: bool = False) -> str:
 
 def mean_text(mean: float | None) -> str:
     return "—" if mean is None else f"{mean:.3f}"
+
+
+# --- what a missing baseline left undone --------------------------------------------------------
+
+BASELINE_KINDS = ("max_drop", "max_regressed_items")
+"""The checks that compare with a baseline."""
+
+
+def no_baseline_text(comparison: Comparison, checks: Sequence[Check]) -> str:
+    """``no baseline: 2 checks not run (no baseline at baselines/qa.json; …)``, for a run
+    gated without a baseline (raw: escape it where it lands)."""
+    count = sum(
+        1
+        for c in checks
+        if c.experiment == comparison.experiment
+        and c.kind in BASELINE_KINDS
+        and c.status in ("skip", "fail")
+    )
+    why = comparison.baseline_note or "none was given"
+    return f"no baseline: {count} check{'s' if count != 1 else ''} not run ({why})"
 
 
 # --- the verdict's count line -------------------------------------------------------------------

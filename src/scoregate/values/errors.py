@@ -9,6 +9,10 @@ class ScoregateError(Exception):
     """A known failure: printed as its message, never as a stack trace."""
 
     return_code = 3
+    outage = False
+    """True when a service scoregate calls did not answer, or kept failing (unreachable,
+    retries exhausted on 429 or 5xx, timed out): not the app's fault. A sample lost to an
+    outage is left out of the comparison and counts against the error budget."""
 
 
 class ConfigError(ScoregateError):

@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from scoregate.record.scoretable import ScoreTable
 
 Status = Literal["pass", "fail", "skip", "warn"]
+ErrorKind = Literal["app", "infra"]
+"""Why a sample or a score has an error: the app's own code raised (``app``: counted as a
+failure), or a service it needs was out (``infra``: a model server unreachable, retries
+exhausted, a model call's timeout; left out of the comparison)."""
 
 _ITEM_KEYS = ("id", "input", "expected_output", "metadata")
 
@@ -96,6 +100,8 @@ class Score(NamedTuple):
     comment: str | None = None
     error: str | None = None
     usage: Usage | None = None
+    error_kind: ErrorKind = "app"
+    """What ``error`` is, when there is one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +114,8 @@ class Sample:
     error: str | None = None
     scores: tuple[Score, ...] = ()
     usage: Usage | None = None
+    error_kind: ErrorKind = "app"
+    """What the task's ``error`` is, when there is one."""
 
     def score(self, name: str) -> Score | None:
         for s in self.scores:
@@ -214,6 +222,16 @@ class ScoreComparison:
     plain: bool = False
     """A number in its own units, not a canonical 0-1 score (see ScoreDef)."""
     pass_mark: float | None = 0.5
+    counted_as_zero: int = 0
+    """Candidate samples whose task or evaluator raised, counted as 0 for this score."""
+    errors_left_out: int = 0
+    """Candidate samples whose task or evaluator raised, left out of this plain score: a
+    number in its own units has no worst value to count them as."""
+    left_out: int = 0
+    """Items in both runs left out of the pairs: their candidate samples were lost to an
+    outage (a model server unreachable, retries exhausted, a model call's timeout)."""
+    in_baseline: bool = True
+    """False for a score the baseline does not have (new since the baseline)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +251,8 @@ class Comparison:
     unmeasured: tuple[str, ...] = ()
     """Scores of the baseline that no evaluator produced in this run (the config dropped
     them): shown as not measured now, never compared or checked."""
+    baseline_required: bool = False
+    """A baseline was asked for and not found: without one, its checks fail, not skip."""
 
     @property
     def error_rate(self) -> float:

@@ -105,7 +105,7 @@ def test_compare_more_than_two_runs_prints_means_side_by_side(
     _seed_runs(fake_langfuse)
     _config(project, record=True)
     env = _env(fake_langfuse)
-    ran = project.run_cli("run", "--baseline", "none.json", env=env)
+    ran = project.run_cli("run", "--no-baseline", env=env)
     assert ran.code == 0, ran.stdout + ran.stderr
     local = project.records()[-1]
 
@@ -133,9 +133,11 @@ def test_promote_a_langfuse_run_and_gate_against_it(
     )
     after = project.run_cli("run", env=env)
 
-    assert before.code == 0, before.stderr
+    # A baseline asked for and not found: its checks fail as not run (issue 13).
+    assert before.code == 1, before.stderr
     note = json.loads(project.records()[0].read_text())["gate"]["baseline_note"]
     assert "matches latest run with promoted" in note
+    assert f"FAIL correct.max_regressed_items: not run: {note}" in before.stdout
     assert promoted.code == 0, promoted.stderr
     assert promoted.stdout.strip() == (
         f"Langfuse run 'v2' at {fake_langfuse.url} is now a promoted baseline."
@@ -156,7 +158,7 @@ def test_promote_a_recorded_run_record_marks_its_langfuse_run(
         baseline={"langfuse": {"promoted": True}},
     )
     env = _env(fake_langfuse)
-    assert project.run_cli("run", env=env).code == 0
+    assert project.run_cli("run", "--no-baseline", env=env).code == 0  # the first baseline
 
     promoted = project.run_cli("baseline", "promote", str(project.records()[-1]), env=env)
 

@@ -22,7 +22,8 @@ version: 1
 defaults:
   concurrency: 8               # items in flight
   timeout: 60                  # seconds per task call and per evaluator call
-  baseline: baselines/{experiment}.json   # made by `scoregate baseline promote RUN`
+  # baseline: baselines/{experiment}.json  # the default, made by `scoregate baseline promote RUN`;
+  #                                         # written out, a missing baseline is an error
 
 experiments:
   - name: qa

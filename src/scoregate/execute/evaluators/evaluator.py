@@ -26,6 +26,8 @@ class Evaluator:
     inline: bool = False
     """Quick and pure (the builtins): run where the output is, with no hop to a thread."""
     names: ScoreNames | None = None
+    remote: bool = False
+    """Calls a model service (a judge): when it times out, that is an outage, not an app error."""
 
     def score_defs(self) -> tuple[ScoreDef, ...]:
         """The definitions of the scores it produces (so far, for one that names them)."""

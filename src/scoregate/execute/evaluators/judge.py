@@ -39,6 +39,8 @@ class JudgeReply:
     reply: str
     error: str | None
     usage: Usage | None
+    outage: bool = False
+    """The error is the model server's outage, not the judge's or the app's fault."""
 
 
 def parse_reply(reply: str, scale: Scale = DEFAULT_SCALE) -> tuple[float, str | None]:
@@ -88,7 +90,7 @@ class Judge:
         try:
             result = await self.provider.complete(request, kind="judge", repeat=0)
         except ProviderError as exc:
-            return JudgeReply(None, None, "", f"the judge call failed: {exc}", None)
+            return JudgeReply(None, None, "", f"the judge call failed: {exc}", None, exc.outage)
         try:
             raw, reasoning = parse_reply(result.text, self.scale)
         except JudgeReplyError as exc:
@@ -109,6 +111,7 @@ class Judge:
                     comment=verdict.reply or None,
                     error=f"{prefix}: {verdict.error}",
                     usage=verdict.usage,
+                    error_kind="infra" if verdict.outage else "app",
                 ),
             )
         value, error = normalise(verdict.raw, self.scale)
@@ -132,4 +135,4 @@ def build_judge(config: EvaluatorConfig, provider: Provider) -> Evaluator:
     judge = Judge(name, config.judge, judge_prompt(config.judge, scale), scale, provider)
     pass_mark = 0.5 if config.pass_mark is None else config.pass_mark
     definition = ScoreDef(name, pass_mark, scale, "judge", judge.fingerprint)
-    return Evaluator(name, judge, judge.scores, True, (definition,))
+    return Evaluator(name, judge, judge.scores, True, (definition,), remote=True)

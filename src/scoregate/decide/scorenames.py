@@ -1,0 +1,45 @@
+"""A gate key must name a score the run produces.
+
+When every evaluator's score names are known from the config (builtins, judges, a ``name:``),
+``config`` checks the gate keys before anything runs. A Python evaluator may name its scores
+only when called (it returns ``{"name": ...}`` or a list), so with one of those the keys are
+checked here, after the items ran and before the gate: a key that names nothing produced is
+still a config error (exit 2), never a check that passes on nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from scoregate.config.model import ExperimentConfig
+from scoregate.values.model import RunRecord
+
+
+def produced(record: RunRecord, declared: Iterable[str] = ()) -> list[str]:
+    """Every score name of the run: declared by its evaluators, carried by a sample (with a
+    value or an error), or a run-level score; in first-seen order."""
+    names = dict.fromkeys(declared)
+    for result in record.items:
+        for sample in result.samples:
+            names.update(dict.fromkeys(score.name for score in sample.scores))
+    names.update(dict.fromkeys(score.name for score in record.run_scores))
+    return list(names)
+
+
+def unknown_gate_keys(
+    experiment: ExperimentConfig, record: RunRecord, declared: Iterable[str] = ()
+) -> list[str]:
+    """One sentence per gate key of ``experiment`` that names no score of ``record``."""
+    names = produced(record, declared)
+    problems = []
+    for key, thresholds in experiment.gate.scores.items():
+        if key in names:
+            continue
+        close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        problems.append(
+            f"{thresholds.where}: {thresholds.key}: no evaluator produced a score named "
+            f"'{key}' in this run{hint}; the scores it produced are: {', '.join(names) or 'none'}."
+        )
+    return problems
