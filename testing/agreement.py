@@ -214,24 +214,15 @@ def assert_outputs_agree(
     """Assert that every output of the run that printed ``stdout`` (in ``cwd``, with exit code
     ``exit_code`` and environment ``env``) tells the same verdict; return it."""
     junit_path, markdown_path = report_paths(stdout, cwd)
+    junit = junit_tally(junit_path)
+    markdown = markdown_tally(markdown_path.read_text(encoding="utf-8"))
     terminal = terminal_tally(stdout)
-    # A report written through to a FIFO or a device cannot be read back: the others still agree.
-    junit = junit_tally(junit_path) if junit_path.is_file() else None
-    markdown = (
-        markdown_tally(markdown_path.read_text(encoding="utf-8"))
-        if markdown_path.is_file()
-        else terminal
+    assert junit.tally == markdown == terminal, (
+        f"the outputs disagree: JUnit {junit.tally}, report.md {markdown}, terminal {terminal}"
     )
-    assert (junit.tally if junit else terminal) == markdown == terminal, (
-        f"the outputs disagree: JUnit {junit and junit.tally}, report.md {markdown}, "
-        f"terminal {terminal}"
-    )
-    if junit is None:  # without JUnit's <error>, only the terminal tells 3 apart
-        expected_code = exit_code if exit_code == 3 else (1 if terminal.failed else 0)
-    else:
-        expected_code = 3 if junit.errors else (1 if terminal.failed else 0)
+    expected_code = 3 if junit.errors else (1 if terminal.failed else 0)
     assert exit_code == expected_code, (
-        f"exit code {exit_code}, but the outputs say {terminal} ({junit and junit.errors} errors)"
+        f"exit code {exit_code}, but the outputs say {terminal} ({junit.errors} errors)"
     )
     env = env or {}
     if env.get("GITHUB_ACTIONS") == "true" and env.get("GITHUB_OUTPUT"):
@@ -241,8 +232,7 @@ def assert_outputs_agree(
         assert outputs["exit-code"] == str(exit_code)
         assert outputs["verdict"] == {0: "pass", 1: "fail", 3: "error"}[exit_code]
         summary = env.get("GITHUB_STEP_SUMMARY")
-        if summary and Path(summary).exists() and markdown_path.is_file():
-            # the action unsets it for job-summary: false
+        if summary and Path(summary).exists():  # the action unsets it for job-summary: false
             report = markdown_path.read_text(encoding="utf-8")
             assert Path(summary).read_text(encoding="utf-8").endswith(report)
     return terminal
