@@ -116,6 +116,7 @@ class ResultCache:
                 "completion_tokens": call.completion_tokens,
             },
             ensure_ascii=False,
+            allow_nan=False,
         )
         with self._lock:
             self._connect().execute(

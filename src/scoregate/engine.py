@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from scoregate.evaluators import Evaluator
 from scoregate.model import Item, ItemResult, Sample, Score, Usage
+from scoregate.storable import output_problem
 from scoregate.tasks import PythonTask
 
 if TYPE_CHECKING:
@@ -233,6 +234,9 @@ class _AsyncRun:
             return Sample(repeat, None, time.perf_counter() - started, describe(exc))
         latency = time.perf_counter() - started
         output = result.output
+        stored, problem = output_problem(output)
+        if problem is not None:  # an output the record cannot hold is an error, not scored
+            return Sample(repeat, stored, latency, problem, (), result.usage)
         found: dict[str, tuple[Score, ...]] = {}
         if self.blocking:
             found.update(await self._in_thread(item, output))
@@ -428,6 +432,9 @@ class _ThreadedRun:
         except Exception as exc:
             return Sample(slot.repeat, None, time.perf_counter() - started, describe(exc))
         latency = time.perf_counter() - started
+        stored, problem = output_problem(output)
+        if problem is not None:  # an output the record cannot hold is an error, not scored
+            return Sample(slot.repeat, stored, latency, problem)
         slot.output, slot.task_latency = output, latency
         scores: tuple[Score, ...] = ()
         for evaluator in state.evaluators:

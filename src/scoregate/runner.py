@@ -347,12 +347,20 @@ def write_reports(
     records: Mapping[str, Path],
 ) -> None:
     from scoregate.reports import junit, markdown, terminal
+    from scoregate.reports.files import reports_failed, write_report
 
     body = markdown.render(verdict)
-    store.write_text(paths.markdown, body)
-    store.write_text(paths.junit, junit.render(verdict))
+    problems = [
+        problem
+        for problem in (
+            write_report("markdown report", "--markdown", paths.markdown, body),
+            write_report("JUnit report", "--junit", paths.junit, junit.render(verdict)),
+        )
+        if problem is not None
+    ]
     stdout.write(terminal.render(verdict) + "\n")
-    stdout.write(f"Reports: {store.shown(paths.junit)}, {store.shown(paths.markdown)}\n")
+    if not problems:
+        stdout.write(f"Reports: {store.shown(paths.junit)}, {store.shown(paths.markdown)}\n")
     if env.get("GITHUB_ACTIONS") == "true":
         from scoregate.reports.github import publish_to_actions
 
@@ -366,6 +374,8 @@ def write_reports(
             "records": "\n".join(str(p) for p in records.values()),
         }
         publish_to_actions(markdown=body, verdict=verdict, outputs=outputs, env=env, stream=stdout)
+    if problems:
+        raise reports_failed(problems, records)
 
 
 def report_paths(

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, overload
 
-from scoregate import scoretable
+from scoregate import scoretable, storable
 from scoregate.errors import ConfigError
 from scoregate.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef, Usage
 
@@ -97,16 +97,15 @@ def write_text(path: Path, text: str) -> None:
         handle.write(text)
 
 
-# One encoder for every line: json.dumps builds a new one per call when given options.
-_dumps = json.JSONEncoder(ensure_ascii=False, default=repr, separators=(",", ":")).encode
-
-
-_EMPTY: tuple[Any, ...] = ((), {})
+# One strict encoder for every line (no NaN tokens: JSON.parse reads the file); what it
+# cannot hold is stored converted, never a crash after the run (storable.py).
+_dumps = storable.dumps
 
 
 def _put(d: dict[str, Any], key: str, value: Any) -> None:
-    """Set ``key`` unless the value is None or empty: a record leaves such fields out."""
-    if value is not None and value not in _EMPTY:
+    """Set ``key`` unless the value is None or an empty tuple or dict: a record leaves such
+    fields out. (No ``==`` on the value: a numpy array in a script's item answers an array.)"""
+    if value is not None and not (isinstance(value, (tuple, dict)) and not value):
         d[key] = value
 
 
