@@ -13,10 +13,11 @@ import shutil
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from itertools import accumulate
 from pathlib import Path
 from typing import IO, Any, overload
 
-from scoregate import scoretable, storable
+from scoregate import record_check, scoretable, storable
 from scoregate.errors import ConfigError
 from scoregate.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef, Usage
 
@@ -249,7 +250,7 @@ def _read_record(path: Path) -> RunRecord:
     except OSError as exc:
         raise ConfigError(f"{path}: not a readable run record: {exc}") from None
     try:
-        lazy = _lazy_record(raw)
+        lazy = _lazy_record(raw, path)
         if lazy is not None:
             return lazy
         data = json.loads(raw)
@@ -260,7 +261,11 @@ def _read_record(path: Path) -> RunRecord:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: not a scoregate run record: it does not hold a JSON object.")
     try:
+        if data.get("schema_version") == SCHEMA_VERSION:  # else record_from_dict says which
+            record_check.whole(data)
         return record_from_dict(data)
+    except record_check.Bad as exc:
+        raise record_check.damaged(shown(path), str(exc)) from None
     except (KeyError, TypeError, ValueError) as exc:
         raise _not_a_record(path, exc) from None
 
@@ -272,31 +277,73 @@ def _not_a_record(path: Path, exc: Exception) -> ConfigError:
     )
 
 
-def _lazy_record(raw: bytes) -> RunRecord | None:
-    """A record in write_record's layout, its items parsed only when used; else None."""
+def _lazy_record(raw: bytes, path: Path) -> RunRecord | None:
+    """A record in write_record's layout, its items parsed only when used; else None.
+
+    The header and its score table are checked now, each item line when it is parsed."""
     first, _, rest = raw.partition(b"\n")
     if not first.endswith(_ITEMS_OPEN):
         return None
     header = json.loads(first[: -len(_ITEMS_OPEN)] + b"}")
     if not isinstance(header, dict) or "table" not in header:
         return None
-    lines = [line for line in rest.split(b"\n") if line]
-    if not lines or lines[-1] != b"]}":
-        return None
-    lines = lines[:-1]
+    lines = rest.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    if not lines or lines[-1] != b"]}" or b"" in lines:
+        return None  # not as write_record leaves it: read whole, every field checked
+    lines.pop()
+    where = shown(path)
+    if header.get("schema_version") == SCHEMA_VERSION:
+        try:
+            record_check.header(header)
+            record_check.table(header["table"])
+        except record_check.Bad as exc:
+            raise record_check.damaged(f"{where}:1", str(exc)) from None
     table = scoretable.from_json(header["table"])
     if len(lines) != len(table.ids):
-        raise ValueError("'items' do not match the record's table")
-    return record_from_dict(header | {"items": ()}, items=LazyItems(lines, table))
+        raise record_check.damaged(
+            where,
+            f"the header's score table lists {len(table.ids)} items but the file holds "
+            f"{len(lines)} item lines",
+        )
+    return record_from_dict(header | {"items": ()}, items=LazyItems(lines, table, where))
 
 
 class LazyItems(Sequence[ItemResult]):
-    """The items of a stored record, each parsed from its line the first time it is used."""
+    """The items of a stored record, each parsed from its line the first time it is used,
+    and checked against the header's score table then (record_check.py)."""
 
-    def __init__(self, lines: list[bytes], table: scoretable.ScoreTable) -> None:
+    def __init__(self, lines: list[bytes], table: scoretable.ScoreTable, where: str = "") -> None:
         self.table = table
         self._lines = lines
+        self._where = where
+        self._starts: list[int] | None = None
         self._parsed: list[ItemResult | None] = [None] * len(lines)
+
+    def _parse(self, index: int) -> ItemResult:
+        """Item line ``index`` (line ``index + 2`` of the file), checked."""
+        index = range(len(self._lines))[index]
+        line = self._lines[index]
+        where = f"{self._where}:{index + 2}"
+        try:
+            data = json.loads(line[:-1] if line.endswith(b",") else line)
+        except json.JSONDecodeError as exc:
+            reason = exc.msg.removesuffix(" at")
+            problem = f"the item line is not JSON (column {exc.colno}: {reason})"
+            raise record_check.damaged(where, problem) from None
+        except UnicodeDecodeError as exc:
+            raise record_check.damaged(where, f"the item line is not UTF-8 text ({exc})") from None
+        if self._starts is None:
+            self._starts = list(accumulate(self.table.counts, initial=0))
+        try:
+            samples = record_check.item(data)
+            record_check.agrees(samples, data["id"], self.table, index, self._starts[index])
+        except record_check.Bad as exc:
+            item_id = data.get("id") if isinstance(data, dict) else None
+            lead = f"item {item_id!r}: " if isinstance(item_id, str) else ""
+            raise record_check.damaged(where, f"{lead}{exc}") from None
+        return _item(data)
 
     def __len__(self) -> int:
         return len(self._lines)
@@ -312,9 +359,7 @@ class LazyItems(Sequence[ItemResult]):
             return tuple(self[i] for i in range(*index.indices(len(self))))
         found = self._parsed[index]
         if found is None:
-            line = self._lines[index]
-            found = _item(json.loads(line[:-1] if line.endswith(b",") else line))
-            self._parsed[index] = found
+            found = self._parsed[index] = self._parse(index)
         return found
 
     def __iter__(self) -> Iterator[ItemResult]:
