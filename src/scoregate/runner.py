@@ -429,6 +429,9 @@ def run(
             record = hooks.finish_record(
                 item, record, root=config.root, env=env, sharded=overrides.shard is not None
             )
+            # Written now and read back from the file as needed: the next experiment runs
+            # without this one's items in memory (the gate rewrites it with its findings).
+            record = store.keep(store.record_path(paths.output_dir, record), record)
         records.append(record)
         if interrupted:
             path = store.write_record(store.record_path(paths.output_dir, record), record)

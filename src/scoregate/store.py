@@ -6,12 +6,15 @@ run is never held as one string.
 
 from __future__ import annotations
 
+import codecs
 import gc
 import json
 import os
 import shutil
+from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from itertools import accumulate
 from pathlib import Path
@@ -205,16 +208,50 @@ def write_record(path: Path, record: RunRecord, extra: Mapping[str, Any] | None 
     Layout: the header (everything but the items, with the score table) on the first line,
     then one item per line, so a reader can take the header alone and the items it needs.
     """
-    header = _dumps(header_dict(record, scoretable.of(record), extra))
-    with atomic_writer(path) as out:
-        out.write(header[:-1])
-        out.write(',"items":[\n')
-        for index, result in enumerate(record.items):
-            if index:
-                out.write(",\n")
-            out.write(_dumps(item_dict(result)))
-        out.write("\n]}\n")
+    _write(path, record, scoretable.of(record), extra)
     return path
+
+
+def keep(path: Path, record: RunRecord) -> RunRecord:
+    """Write a finished run's record now, and hold its items on disk from then on: a run of
+    many experiments holds the items of one at a time, however long their texts."""
+    table = scoretable.of(record)
+    starts = _write(path, record, table, None)
+    if not record.items:
+        return record
+    return replace(record, items=LazyItems(path, starts, table, shown(path), _stamp(path)))
+
+
+def _write(
+    path: Path, record: RunRecord, table: scoretable.ScoreTable, extra: Mapping[str, Any] | None
+) -> array[int]:
+    """Write the record; return where each item line starts, then where the last one ends."""
+    header = _dumps(header_dict(record, table, extra))[:-1] + ',"items":[\n'
+    stored = record.items if isinstance(record.items, LazyItems) and record.items else None
+    position = len(header.encode("utf-8"))
+    starts = array("q", [position])
+    with atomic_writer(path) as out:
+        out.write(header)
+        if stored is not None:  # the lines as stored: no parse, no encode
+            for text in stored.text():
+                out.write(text)
+            out.write("]}\n")
+            shift = position - stored.first_line_start
+            starts = array("q", (start + shift for start in stored.starts))
+        else:
+            for index, result in enumerate(record.items):
+                line = _dumps(item_dict(result))
+                if index:
+                    out.write(",\n")
+                out.write(line)
+                size = len(line) if line.isascii() else len(line.encode("utf-8"))
+                starts.append(starts[-1] + size + 2)  # the line, its comma and newline
+            out.write("\n]}\n")
+            if len(starts) > 1:
+                starts[-1] -= 1  # the last line has no comma
+    if stored is not None and stored.path_is(path):
+        stored.moved(path, starts)
+    return starts
 
 
 @contextmanager
@@ -293,6 +330,9 @@ def _lazy_record(raw: bytes, path: Path) -> RunRecord | None:
     if not lines or lines[-1] != b"]}" or b"" in lines:
         return None  # not as write_record leaves it: read whole, every field checked
     lines.pop()
+    # Where each item line starts (and the last ends): the lines themselves are not kept.
+    starts = array("q", accumulate((len(line) + 1 for line in lines), initial=len(first) + 1))
+    del lines
     where = shown(path)
     if header.get("schema_version") == SCHEMA_VERSION:
         try:
@@ -301,44 +341,121 @@ def _lazy_record(raw: bytes, path: Path) -> RunRecord | None:
         except record_check.Bad as exc:
             raise record_check.damaged(f"{where}:1", str(exc)) from None
     table = scoretable.from_json(header["table"])
-    if len(lines) != len(table.ids):
+    if len(starts) - 1 != len(table.ids):
         raise record_check.damaged(
             where,
             f"the header's score table lists {len(table.ids)} items but the file holds "
-            f"{len(lines)} item lines",
+            f"{len(starts) - 1} item lines",
         )
-    return record_from_dict(header | {"items": ()}, items=LazyItems(lines, table, where))
+    items = LazyItems(path, starts, table, where, _stamp(path))
+    return record_from_dict(header | {"items": ()}, items=items)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    """What tells a file changed since it was read: its size and modification time."""
+    found = path.stat()
+    return found.st_size, found.st_mtime_ns
 
 
 class LazyItems(Sequence[ItemResult]):
-    """The items of a stored record, each parsed from its line the first time it is used,
-    and checked against the header's score table then (record_check.py)."""
+    """The items of a stored record, each read from its line of the file when it is used and
+    checked against the header's score table then (record_check.py).
 
-    def __init__(self, lines: list[bytes], table: scoretable.ScoreTable, where: str = "") -> None:
+    Only where each line starts is held, not the lines, nor the items once read: a report
+    reads a few, and a run's items can hold long texts (whole error messages), so a run of
+    many experiments holds one experiment's items at a time (``keep``).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        starts: array[int],
+        table: scoretable.ScoreTable,
+        where: str,
+        stamp: tuple[int, int],
+    ) -> None:
         self.table = table
-        self._lines = lines
+        self._path = path
+        self._starts = starts
+        """Byte offset of each item line in the file, then one past the last line's end."""
         self._where = where
-        self._starts: list[int] | None = None
-        self._parsed: list[ItemResult | None] = [None] * len(lines)
+        self._stamp = stamp
+        self._first_samples: list[int] | None = None
 
-    def _parse(self, index: int) -> ItemResult:
+    def lines(self, first: int = 0, stop: int | None = None) -> Iterator[bytes]:
+        """The item lines ``first`` to ``stop`` as stored (no comma, no newline)."""
+        stop = len(self) if stop is None else stop
+        with self._open() as handle:
+            starts = self._starts
+            handle.seek(starts[first])
+            for index in range(first, stop):
+                line = handle.read(starts[index + 1] - starts[index])
+                yield line.rstrip(b"\r\n").removesuffix(b",")
+
+    @property
+    def first_line_start(self) -> int:
+        return self._starts[0]
+
+    @property
+    def starts(self) -> array[int]:
+        return self._starts
+
+    def path_is(self, path: Path) -> bool:
+        return path.resolve() == self._path.resolve()
+
+    def moved(self, path: Path, starts: array[int]) -> None:
+        """The same lines now sit at ``starts`` in ``path`` (rewritten with another header)."""
+        self._path = path
+        self._starts = starts
+        self._stamp = _stamp(path)
+
+    def text(self) -> Iterator[str]:
+        """Every item line as stored, with its comma and newline, in pieces of about 1 MB."""
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        with self._open() as handle:
+            handle.seek(self._starts[0])
+            left = self._starts[-1] - self._starts[0]
+            while left > 0:
+                piece = handle.read(min(left, 1 << 20))
+                if not piece:
+                    raise self._changed()
+                left -= len(piece)
+                yield decoder.decode(piece)
+        yield decoder.decode(b"", final=True)
+
+    def _changed(self) -> ConfigError:
+        return ConfigError(
+            f"{self._where}: the run record changed while scoregate was reading it; run the "
+            "command again."
+        )
+
+    @contextmanager
+    def _open(self) -> Iterator[IO[bytes]]:
+        try:
+            with self._path.open("rb") as handle:
+                found = os.fstat(handle.fileno())
+                if (found.st_size, found.st_mtime_ns) != self._stamp:
+                    raise self._changed()
+                yield handle
+        except OSError as exc:
+            raise ConfigError(f"{self._where}: the run record cannot be read: {exc}") from None
+
+    def _parse(self, index: int, line: bytes) -> ItemResult:
         """Item line ``index`` (line ``index + 2`` of the file), checked."""
-        index = range(len(self._lines))[index]
-        line = self._lines[index]
         where = f"{self._where}:{index + 2}"
         try:
-            data = json.loads(line[:-1] if line.endswith(b",") else line)
+            data = json.loads(line)
         except json.JSONDecodeError as exc:
             reason = exc.msg.removesuffix(" at")
             problem = f"the item line is not JSON (column {exc.colno}: {reason})"
             raise record_check.damaged(where, problem) from None
         except UnicodeDecodeError as exc:
             raise record_check.damaged(where, f"the item line is not UTF-8 text ({exc})") from None
-        if self._starts is None:
-            self._starts = list(accumulate(self.table.counts, initial=0))
+        if self._first_samples is None:
+            self._first_samples = list(accumulate(self.table.counts, initial=0))
         try:
             samples = record_check.item(data)
-            record_check.agrees(samples, data["id"], self.table, index, self._starts[index])
+            record_check.agrees(samples, data["id"], self.table, index, self._first_samples[index])
         except record_check.Bad as exc:
             item_id = data.get("id") if isinstance(data, dict) else None
             lead = f"item {item_id!r}: " if isinstance(item_id, str) else ""
@@ -346,7 +463,7 @@ class LazyItems(Sequence[ItemResult]):
         return _item(data)
 
     def __len__(self) -> int:
-        return len(self._lines)
+        return len(self._starts) - 1
 
     @overload
     def __getitem__(self, index: int) -> ItemResult: ...
@@ -357,15 +474,14 @@ class LazyItems(Sequence[ItemResult]):
     def __getitem__(self, index: int | slice) -> ItemResult | Sequence[ItemResult]:
         if isinstance(index, slice):
             return tuple(self[i] for i in range(*index.indices(len(self))))
-        found = self._parsed[index]
-        if found is None:
-            found = self._parsed[index] = self._parse(index)
-        return found
+        index = range(len(self))[index]
+        (line,) = self.lines(index, index + 1)
+        return self._parse(index, line)
 
     def __iter__(self) -> Iterator[ItemResult]:
         with paused_gc():
-            for index in range(len(self._lines)):
-                yield self[index]
+            for index, line in enumerate(self.lines()):
+                yield self._parse(index, line)
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence):

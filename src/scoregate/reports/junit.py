@@ -12,6 +12,7 @@ from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from scoregate.gate import delta_text
 from scoregate.model import Check, Comparison, Verdict
+from scoregate.reports.bounds import CASE_CHARS, ERROR_CHARS, bounded
 from scoregate.reports.text import as_text, shorten
 from scoregate.scoretable import finder
 
@@ -24,7 +25,9 @@ def _check_case(check: Check) -> TestCase:
     case = TestCase(_case_name(check), classname=f"scoregate.{check.experiment}", elapsed_sec=0.0)
     if check.status == "fail":
         case.add_failure_info(
-            message=check.explanation, output=_detail(check), failure_type="threshold"
+            message=check.explanation,
+            output=bounded(_detail(check), CASE_CHARS),
+            failure_type="threshold",
         )
     elif check.status == "skip":
         case.add_skipped_info(message=check.explanation)
@@ -65,7 +68,7 @@ def _regressed_cases(comparison: Comparison) -> list[TestCase]:
         if before:
             lines.append(f"baseline output: {shorten(as_text(before.samples[0].output), 2000)}")
         if sample.error:
-            lines.append(f"error: {sample.error}")
+            lines.append(f"error: {bounded(sample.error, ERROR_CHARS)}")
         if found and found.comment:
             lines.append(f"comment: {shorten(found.comment, 2000)}")
         case = TestCase(
@@ -75,7 +78,7 @@ def _regressed_cases(comparison: Comparison) -> list[TestCase]:
         )
         case.add_failure_info(
             message=f"item {item_id} passed '{score.name}' in the baseline and fails now",
-            output="\n".join(lines),
+            output=bounded("\n".join(lines), CASE_CHARS),
             failure_type="regression",
         )
         cases.append(case)
@@ -88,7 +91,7 @@ def _regressed_cases(comparison: Comparison) -> list[TestCase]:
         )
         case.add_failure_info(
             message=f"{len(rest)} more items passed in the baseline and fail now",
-            output="\n".join(f"{score.name}: {item_id}" for score, item_id in rest),
+            output=bounded("\n".join(f"{s.name}: {item_id}" for s, item_id in rest), CASE_CHARS),
             failure_type="regression",
         )
         cases.append(case)

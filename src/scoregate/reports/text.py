@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scoregate.model import Aggregate, Check, RunRecord, Score
+from scoregate.reports.bounds import ERROR_CHARS, bounded
 from scoregate.scoretable import with_errors
 
 _UNREACHABLE = re.compile(r"cannot connect to (https?://[^\s()]+)")
@@ -154,9 +155,9 @@ def error_summary(record: RunRecord) -> ErrorSummary:
     hosts: Counter[str] = Counter()
 
     def add(where: str, message: str) -> None:
-        shape = _VOLATILE.sub("#", message)
+        shape = _VOLATILE.sub("#", message[:ERROR_CHARS])  # told apart by their start
         shapes.setdefault(where, Counter())[shape] += 1
-        first.setdefault((where, shape), message)
+        first.setdefault((where, shape), bounded(message, ERROR_CHARS))
         if found := _UNREACHABLE.search(message):
             hosts[found.group(1)] += 1
 
