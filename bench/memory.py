@@ -3,12 +3,13 @@
 Run:  .venv/bin/python bench/memory.py              (40 experiments × 2,000 items)
       .venv/bin/python bench/memory.py --quick      (10 × 500, a smoke check)
 
-The case: EXPERIMENTS experiments on one dataset of ITEMS items, a fast sync task and one
-exact-match evaluator. A first ``scoregate run`` records the baselines (every item passes).
-The measured second run fails every FAILING-th item with a 200,000-character error message,
+The case: 40 experiments on one dataset of 2,000 items, a fast sync task and one exact-match
+evaluator. A first ``scoregate run`` records the baselines (every item passes). The measured
+second run fails every 500th item (``--fail-every``) with a 200,000-character error message,
 so those items regress against the baseline and every report has long errors to show.
 The measured run is its own subprocess; its peak RSS is read from
 ``resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`` in a wrapper that runs nothing else.
+Targets: peak RSS under 300 MB, junit.xml under 10 MB.
 """
 
 from __future__ import annotations

@@ -209,3 +209,18 @@ def test_a_record_in_another_layout_is_checked_whole(recorded: Recorded) -> None
         "error: baselines/qa.json: items[3].samples[0].scores[0].value: 'high' is not a score "
         f"value (a number from 0 to 1, or null); {FIX}\n",
     )
+
+
+def test_promote_checks_every_line_before_a_record_becomes_the_baseline(
+    recorded: Recorded,
+) -> None:
+    recorded.baseline.unlink()
+    recorded.baseline = recorded.candidate
+    recorded.damage(lambda lines: _json_line(lines, 2, lambda item: item.update(samples="x")))
+    result = recorded.project.run_cli("baseline", "promote", recorded.candidate)
+    shown = recorded.candidate.relative_to(recorded.project.root)
+    assert (result.code, result.stderr) == (
+        2,
+        f"error: {shown}:3: item 'b': samples: 'x' is not a list; {FIX}\n",
+    )
+    assert not (recorded.project.root / "baselines" / "qa.json").exists()
