@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from scoregate.compare import score_names
 from scoregate.model import ItemResult, RunRecord
+from scoregate.reports.bounds import ERROR_CHARS, bounded
 from scoregate.reports.text import as_text, score_value, shorten
 
 
@@ -63,7 +64,7 @@ def render(
         for sample in result.samples:
             prefix = f"  [{sample.index}] " if len(result.samples) > 1 else "  "
             if sample.error:
-                lines.append(f"{prefix}error: {sample.error}")
+                lines.append(f"{prefix}error: {bounded(sample.error, ERROR_CHARS)}")
                 continue
             lines.append(f"{prefix}output: {shorten(as_text(sample.output), 200)}")
             for s in sample.scores:
@@ -71,7 +72,7 @@ def render(
                     continue
                 text = f"{prefix}  {s.name} = {score_value(s)}"
                 if s.error:
-                    text += f"  error: {s.error}"
+                    text += f"  error: {bounded(s.error, ERROR_CHARS)}"
                 if s.comment:
                     text += f"  — {shorten(s.comment, 300)}"
                 lines.append(text)

@@ -50,3 +50,8 @@ def test_a_long_error_is_whole_in_the_record_and_bounded_in_every_report(
         assert len(text) < 20_000, report.name
     assert longest.search(result.stdout) is None
     assert "1 error in the task: RuntimeError: d broke: xxx" in result.stdout
+    shown = project.run_cli("show", record_file, "--failures")
+    assert shown.code == 0, shown.stderr
+    assert "  error: RuntimeError: d broke: xxx" in shown.stdout
+    assert "… (199,568 more characters in the run record)" in shown.stdout
+    assert longest.search(shown.stdout) is None
