@@ -288,13 +288,17 @@ def write_reports(
     stdout: TextIO,
     records: Mapping[str, Path],
 ) -> None:
+    from scoregate.pipeline.reportfiles import reports_failed, write_each
     from scoregate.report import junit, markdown, terminal
 
     body = markdown.render(verdict)
     stdout.write(terminal.render(verdict) + "\n")  # first: shown even if a file cannot be written
-    store.write_text(paths.markdown, body)
-    store.write_text(paths.junit, junit.render(verdict))
-    stdout.write(f"Reports: {store.shown(paths.junit)}, {store.shown(paths.markdown)}\n")
+    problems = write_each(
+        ("markdown report", "--markdown", paths.markdown, body),
+        ("JUnit report", "--junit", paths.junit, junit.render(verdict)),
+    )
+    if not problems:
+        stdout.write(f"Reports: {store.shown(paths.junit)}, {store.shown(paths.markdown)}\n")
     if env.get("GITHUB_ACTIONS") == "true":
         from scoregate.report.github import publish_to_actions
 
@@ -304,6 +308,8 @@ def write_reports(
             "records": "\n".join(str(p) for p in records.values()),
         }
         publish_to_actions(markdown=body, verdict=verdict, outputs=outputs, env=env, stream=stdout)
+    if problems:
+        raise reports_failed(problems, records)
 
 
 def report_paths(
@@ -360,6 +366,9 @@ def run(
                 env=env,
                 sharded=overrides.shard is not None,
             )
+            # Written now and read back from the file as needed: the next experiment runs
+            # without this one's items in memory (the gate rewrites it with its findings).
+            record = store.keep(store.record_path(paths.output_dir, record), record)
         records.append(record)
         if interrupted:
             path = store.write_record(store.record_path(paths.output_dir, record), record)

@@ -1,0 +1,48 @@
+"""store.keep: a finished run's record written at once, its items read back from the file
+when used (a run of many experiments holds one experiment's items at a time)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from testing.project import make_record
+
+from scoregate.record import store
+from scoregate.values.errors import ConfigError
+
+
+def test_kept_items_are_read_from_the_file_and_survive_the_final_rewrite(tmp_path: Path) -> None:
+    record = make_record(
+        {"a": 1.0, "b": [0.0, 1.0], "c": None},
+        outputs={"a": "non-ASCII ✓ é \u2028 line", "b": "x" * 100_000},
+    )
+    path = tmp_path / "runs" / "qa" / "r.json"
+
+    kept = store.keep(path, record)
+
+    assert kept.items is not record.items
+    assert list(kept.items) == list(record.items)
+    assert kept.items[1] == record.items[1]
+    assert kept.table == store.scoretable.of(record)
+    store.write_record(path, kept, {"gate": {"note": "a longer header ✓" * 100}})
+    assert list(kept.items) == list(record.items)  # the lines moved with the new header
+    assert json.loads(path.read_text(encoding="utf-8"))["gate"]["note"].startswith("a longer")
+    assert list(store.read_record(path).items) == list(record.items)
+    copy = store.write_record(tmp_path / "copy.json", kept)
+    assert list(store.read_record(copy).items) == list(record.items)
+
+
+def test_a_record_changed_on_disk_while_read_is_an_error_not_wrong_items(
+    tmp_path: Path,
+) -> None:
+    path = store.write_record(tmp_path / "r.json", make_record({"a": 1.0, "b": 0.0}))
+    record = store.read_record(path)
+    store.write_record(path, make_record({"a": 1.0, "b": 0.0}, run_id="another-run"))
+    with pytest.raises(ConfigError) as caught:
+        record.items[0]
+    assert caught.value.problems == (  # another size: the replacement's run id is longer
+        f"{store.shown(path)}: the run record changed while scoregate was reading it; run the "
+        "command again.",
+    )
