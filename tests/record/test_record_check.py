@@ -224,3 +224,39 @@ def test_promote_checks_every_line_before_a_record_becomes_the_baseline(
         f"error: {shown}:3: item 'b': samples: 'x' is not a list; {FIX}\n",
     )
     assert not (recorded.project.root / "baselines" / "qa.json").exists()
+
+
+def test_a_plain_score_is_any_number_and_a_0_1_score_is_not() -> None:
+    """A plain score (a number in its own units, ``score_defs.*.plain``) may be 42; a 0-1
+    score may not, and each says what it wanted."""
+    from scoregate.record import record_check
+
+    table = {
+        "ids": ["a", "b"],
+        "samples": 1,
+        "values": {"length": [42.0, None], "correct": [1.0, 0.0]},
+        "errors": [],
+        "usage": [0, 0, 0, 0, 0],
+    }
+    plain = record_check.plain_names({"length": {"plain": True}, "correct": {"pass_mark": 0.5}})
+    assert plain == frozenset({"length"})
+    record_check.table(table, plain)  # accepted
+    with pytest.raises(record_check.Bad) as caught:
+        record_check.table(table)
+    assert str(caught.value) == (
+        "table.values.length[0] (item 'a'): 42.0 is not a score value (a number from 0 to 1, "
+        "or null)"
+    )
+    table["values"]["length"][1] = "long"  # type: ignore[index]
+    with pytest.raises(record_check.Bad) as caught:
+        record_check.table(table, plain)
+    assert str(caught.value) == (
+        "table.values.length[1] (item 'b'): 'long' is not a score value (a number, or null)"
+    )
+    line = {"id": "a", "samples": [{"index": 0, "scores": [{"name": "length", "value": 42}]}]}
+    record_check.item(line, plain=plain)
+    with pytest.raises(record_check.Bad) as caught:
+        record_check.item(line)
+    assert str(caught.value) == (
+        "samples[0].scores[0].value: 42 is not a score value (a number from 0 to 1, or null)"
+    )

@@ -46,3 +46,26 @@ def test_a_record_changed_on_disk_while_read_is_an_error_not_wrong_items(
         f"{store.shown(path)}: the run record changed while scoregate was reading it; run the "
         "command again.",
     )
+
+
+def test_a_rewrite_scrubs_the_kept_lines_again_and_reads_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A secret that appears after the items were kept (a later task module loads a .env)
+    is scrubbed from the rewritten record too; the lines shrink and still read back."""
+    secret = "sk-late-secret-0123456789"
+    record = make_record(
+        {"a": 1.0, "b": 0.0, "c": 1.0},
+        outputs={"a": f"echoed {secret} ✓", "b": "plain", "c": f"{secret} twice {secret}"},
+    )
+    path = tmp_path / "runs" / "qa" / "r.json"
+    kept = store.keep(path, record)
+    assert secret in path.read_text(encoding="utf-8")  # not a secret when it was written
+
+    monkeypatch.setenv("MY_SERVICE_TOKEN", secret)
+    store.write_record(path, kept, {"gate": {"passed": True}})
+
+    assert secret not in path.read_text(encoding="utf-8")
+    outputs = [item.samples[0].output for item in kept.items]
+    assert outputs == ["echoed *** ✓", "plain", "*** twice ***"]
+    assert [i.samples[0].output for i in store.read_record(path).items] == outputs
