@@ -68,7 +68,8 @@ class LazyItems(Sequence[ItemResult]):
         return path.resolve() == self._path.resolve()
 
     def moved(self, path: Path, starts: array[int]) -> None:
-        """The same lines now sit at ``starts`` in ``path`` (rewritten with another header)."""
+        """The lines now sit at ``starts`` in ``path`` (rewritten with another header, each
+        line scrubbed again)."""
         self._path = path
         self._starts = starts
         self._stamp = _stamp(path)
