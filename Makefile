@@ -19,7 +19,7 @@ help:
 	@echo "make demo   set up $(VENV) (runtime dependencies only) and run the demo gate"
 	@echo "make test   set up $(VENV) with the dev tools and actionlint, run the test suite"
 	@echo "make lint   ruff and mypy"
-	@echo "make bench  the speed and noise benchmarks"
+	@echo "make bench  the speed, memory and noise benchmarks"
 
 # Each probe prints nothing when all is well, else the one line that stops make.
 PYTHON_PROBLEM = $(shell \
@@ -84,4 +84,5 @@ lint: $(BIN)/.dev-installed
 
 bench: $(BIN)/.dev-installed
 	$(BIN)/python bench/speed.py
+	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/noise.py

@@ -3,7 +3,7 @@
 The fake OpenAI, Langfuse and GitHub servers each have a mode that puts the request's headers
 (``Authorization`` too) in their answer, as a careless proxy or a debugging server would. The
 real CLI runs against them; nothing it prints or writes (stdout, stderr, report.md, junit.xml,
-the run record, the cache's bytes, the step summary, the crash log) may hold a key, its base64
+the run record, the cache's bytes, the step summary) may hold a key, its base64
 form, or the base64 ``public:secret`` pair of HTTP Basic authentication.
 """
 
@@ -98,7 +98,10 @@ def test_model_server_echoing_the_key_leaks_it_nowhere(project: Project) -> None
     assert "request headers:" in (project.output_dir / "report.md").read_text(encoding="utf-8")
 
 
-def test_a_crash_log_holds_no_key(project: Project) -> None:
+def test_an_output_whose_repr_shows_a_key_leaks_it_nowhere(project: Project) -> None:
+    """An output whose repr() raises with a key in its message (it once crashed the run
+    record's write, into the crash log) is that sample's error (values/storable.py): the
+    message is scrubbed in the terminal, the run record and the reports."""
     key = f"svc-{secrets.token_hex(16)}"
     project.write(
         f"{project.module}.py",
@@ -107,7 +110,7 @@ def test_a_crash_log_holds_no_key(project: Project) -> None:
 
 
         class Output:
-            """A task output whose repr fails: writing the run record crashes."""
+            """A task output whose repr fails, naming a key."""
 
             def __repr__(self):
                 raise RuntimeError("cannot show " + os.environ["SERVICE_API_KEY"])
@@ -121,13 +124,14 @@ def test_a_crash_log_holds_no_key(project: Project) -> None:
     )
     result = project.run_cli("run", env={"SERVICE_API_KEY": key})
 
-    assert result.code == 3, result.stdout + result.stderr
-    log = project.root / ".scoregate" / "crash.log"
-    assert "RuntimeError: cannot show ***" in log.read_text(encoding="utf-8")
-    assert result.stderr.endswith(
-        "error: unexpected error: RuntimeError: cannot show ***. Details: .scoregate/crash.log. "
-        "Please report it.\n"
-    )
+    assert result.code == 3, result.stdout + result.stderr  # every sample an error
+    assert not (project.root / ".scoregate" / "crash.log").exists()
+    (record_file,) = project.records()
+    record = json.loads(record_file.read_text(encoding="utf-8").replace("\n", ""))
+    sample = record["items"][0]["samples"][0]
+    assert sample["output"] == "<Output object: repr() failed>"
+    assert "whose repr() raised RuntimeError: cannot show ***" in sample["error"]
+    assert "RuntimeError: cannot show ***" in result.stdout
     _assert_nowhere(_forms([key]), result, project.root)
 
 

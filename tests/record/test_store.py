@@ -8,6 +8,7 @@ import stat
 from dataclasses import replace
 from pathlib import Path
 
+import numpy
 import pytest
 from testing.project import make_record
 
@@ -119,23 +120,58 @@ def test_a_written_file_has_the_usual_permissions(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
 
 
-def test_a_record_that_cannot_be_serialised_leaves_no_file(tmp_path: Path) -> None:
-    class Exploding:
-        def __repr__(self) -> str:
-            raise RuntimeError("cannot show myself")
+class _FailsOnSecondPass(tuple[ItemResult, ...]):
+    """Items that can be counted and tabled, then fail while the file is being written."""
 
+    passes = 0
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        type(self).passes += 1
+        if type(self).passes > 1:
+            raise RuntimeError("the disk went away")
+        return super().__iter__()
+
+
+def test_a_record_that_fails_while_written_leaves_no_file(tmp_path: Path) -> None:
     record = make_record({"a": 1.0, "b": 0.0})
-    bad = replace(
-        record,
-        items=(
-            record.items[0],
-            ItemResult(record.items[1].item, (Sample(0, Exploding(), 0.1),)),
-        ),
-    )
+    bad = replace(record, items=_FailsOnSecondPass(record.items))
     path = tmp_path / "r.json"
     with pytest.raises(RuntimeError):
         store.write_record(path, bad)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_what_slips_past_the_checks_is_stored_converted_never_a_crash(tmp_path: Path) -> None:
+    """Outputs are checked as the engine collects them (test_storable.py); one made to fail
+    after that (its repr() raises, it refers to itself, a NaN) is stored converted."""
+
+    class Exploding:
+        def __repr__(self) -> str:
+            raise RuntimeError("cannot show myself")
+
+    circular: dict[str, object] = {}
+    circular["me"] = circular
+    record = make_record({"a": 1.0, "b": 0.0, "c": 1.0})
+    outputs = (Exploding(), circular, [float("nan"), float("-inf")])
+    items = [
+        ItemResult(r.item, (replace(r.samples[0], output=o),))
+        for r, o in zip(record.items, outputs, strict=True)
+    ]
+    items[2] = replace(items[2], item=replace(items[2].item, expected_output=numpy.array([1, 2])))
+    bad = replace(record, items=tuple(items))
+    path = store.write_record(tmp_path / "r.json", bad)
+
+    def refuse(token: str) -> None:
+        raise AssertionError(f"bare {token}")
+
+    lines = path.read_text(encoding="utf-8").splitlines()
+    items = [json.loads(line.rstrip(","), parse_constant=refuse) for line in lines[1:-1]]
+    assert [i["samples"][0]["output"] for i in items] == [
+        "<Exploding object: repr() failed>",
+        {"me": "<circular reference>"},
+        ["NaN", "-Infinity"],
+    ]
+    assert items[2]["expected_output"] == "array([1, 2])"
 
 
 def test_unreadable_records_are_config_errors(tmp_path: Path) -> None:

@@ -22,10 +22,13 @@ from scoregate.values.errors import RunError
 def test_a_full_device_is_a_clear_error_and_stays_a_device(project: Project) -> None:
     result = project.run_cli("run", "--markdown", "/dev/full")
     assert result.code == 3, result.stderr
+    (record,) = project.records()
     assert result.stderr.endswith(
-        "error: cannot write /dev/full: No space left on device (ENOSPC); free some space "
-        "there, or write it elsewhere.\n"
+        "error: the markdown report (--markdown) was not written: cannot write /dev/full: No "
+        "space left on device (ENOSPC); free some space there, or write it elsewhere. The run "
+        f"record is kept: {record.relative_to(project.root)} (qa).\n"
     )
+    assert (project.output_dir / "junit.xml").read_text().startswith("<?xml")  # still written
     assert "passed" in result.stdout  # the verdict is still shown
     assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
 

@@ -13,7 +13,7 @@ from testing.project import make_record
 from scoregate.config.model import GateConfig, Thresholds
 from scoregate.decide.compare import compare
 from scoregate.decide.gate import decide, evaluate
-from scoregate.report import junit
+from scoregate.report import bounds, junit
 from scoregate.values.model import Check, RunRecord, Verdict
 
 # The Jenkins xUnit plugin's schema, committed with its source note in testing/specs/README.md.
@@ -133,14 +133,14 @@ def test_many_items_are_counted_and_the_body_is_bounded(schema: xmlschema.XMLSch
     failure = cases_of(xml)["correct: max_regressed_items"].find("failure")
     assert failure is not None
     body = failure.text or ""
-    assert len(body) <= junit.BODY_LIMIT
+    assert len(body) <= bounds.CASE_CHARS
     listed = f"items (120): {', '.join(ids[:50])} … and 70 more"
     assert listed in body.splitlines()
     blocks = body.split("\n\n")
     shown = len(blocks) - 2  # the figures, then item blocks, then the count of the rest
     assert 1 <= shown < 120
     assert blocks[1].startswith("item item-000\n")
-    assert "  candidate output: " + "x" * (junit.FIELD_LIMIT - 1) + "…" in blocks[1]
+    assert "  candidate output: " + "x" * (bounds.FIELD_CHARS - 1) + "…" in blocks[1]
     assert blocks[-1] == f"… {120 - shown} more items in the run record"
 
 

@@ -137,12 +137,12 @@ def run(
     """Run the experiments, compare with the baseline, gate, and write the reports."""
     with error_handler():
         from scoregate.execute.prepared import Overrides
-        from scoregate.pipeline import runner, shards
+        from scoregate.pipeline import reportfiles, runner, shards
 
         shard_slice = shards.parse(shard) if shard else None
 
         config = _load(config_path)
-        paths = runner.report_paths(config.output_dir, output_dir, junit_path, markdown_path)
+        paths = reportfiles.report_paths(config.output_dir, output_dir, junit_path, markdown_path)
         code = runner.run(
             config,
             names=experiments,
@@ -234,7 +234,7 @@ def compare_command(
     candidate; exit 0).
     """
     with error_handler():
-        from scoregate.pipeline import runner
+        from scoregate.pipeline import reportfiles, runner
         from scoregate.pipeline.registry import read_runs
 
         if len(runs) < 2:
@@ -252,7 +252,7 @@ def compare_command(
         cand, base = read_runs(files, config=config)
         verdict = runner.gate_records(config, [(cand, base, None)], allow_partial=allow_partial)
         out = (output_dir or config.output_dir) / "compare"
-        paths = runner.report_paths(out, None, junit_path, markdown_path)
+        paths = reportfiles.report_paths(out, None, junit_path, markdown_path)
         from pathlib import Path
 
         found = {} if files[0].startswith("langfuse:") else {cand.experiment: Path(files[0])}
@@ -285,10 +285,10 @@ def merge(
 ) -> None:
     """Join the shard run records of one run (from 'run --shard'), then gate and report."""
     with error_handler():
-        from scoregate.pipeline import runner
+        from scoregate.pipeline import reportfiles, runner
 
         config = _load(config_path)
-        paths = runner.report_paths(config.output_dir, output_dir, junit_path, markdown_path)
+        paths = reportfiles.report_paths(config.output_dir, output_dir, junit_path, markdown_path)
         code = runner.merge(
             config,
             record_files=records,

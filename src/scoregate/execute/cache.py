@@ -118,6 +118,7 @@ class ResultCache:
                 "completion_tokens": call.completion_tokens,
             },
             ensure_ascii=False,
+            allow_nan=False,
         )
         value = scrub.text(value)
         with self._lock:

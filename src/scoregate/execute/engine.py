@@ -31,6 +31,7 @@ from scoregate.execute.failures import evaluator_error, evaluator_timed_out
 from scoregate.execute.tasks import PythonTask
 from scoregate.execute.watchdog import LoopBlocked
 from scoregate.values.model import Item, ItemResult, Sample, Score, TaskOutput
+from scoregate.values.storable import output_problem
 
 if TYPE_CHECKING:
     import asyncio
@@ -219,19 +220,19 @@ class _AsyncRun:
         except BaseException as exc:
             return failures.task_failed(repeat, started, exc)
         latency = time.perf_counter() - started
-        output = result.output
+        output, problem = output_problem(result.output)  # unstorable: an error, not scored
         found: dict[str, tuple[Score, ...]] = {}
-        if self.blocking:
+        if self.blocking and problem is None:
             found.update(await self._in_thread(item, output))
         scores: list[Score] = []
-        for evaluator in state.evaluators:
+        for evaluator in state.evaluators if problem is None else ():
             if evaluator.inline:
                 scores.extend(_evaluate_sync(evaluator, item, output))
             elif evaluator.is_async:
                 scores.extend(await self._evaluate_async(evaluator, item, output))
             else:
                 scores.extend(found[evaluator.name])
-        return Sample(repeat, output, latency, None, tuple(scores), result.usage)
+        return Sample(repeat, output, latency, problem, tuple(scores), result.usage)
 
     async def _in_thread(self, item: Item, output: Any) -> dict[str, tuple[Score, ...]]:
         """The user's sync evaluators, together in one worker thread, under the timeout."""
@@ -406,7 +407,7 @@ class _ThreadedRun:
         task = self.task
         started = slot.since
         try:
-            output = task.function(item=item, **task.kwargs)
+            output, problem = output_problem(task.function(item=item, **task.kwargs))
         except BaseException as exc:
             # A worker thread never receives Ctrl-C (signals go to the main thread): whatever
             # the task raised, SystemExit and KeyboardInterrupt included, is its own failure.
@@ -414,13 +415,13 @@ class _ThreadedRun:
         latency = time.perf_counter() - started
         slot.output, slot.task_latency = output, latency
         scores: tuple[Score, ...] = ()
-        for evaluator in state.evaluators:
+        for evaluator in state.evaluators if problem is None else ():
             slot.phase, slot.since, slot.scores = evaluator.name, time.perf_counter(), scores
             if evaluator.is_async:
                 scores += self._evaluate_on_loop(evaluator, item, output)
             else:
                 scores += _evaluate_sync(evaluator, item, output)
-        return Sample(slot.repeat, output, latency, None, scores)
+        return Sample(slot.repeat, output, latency, problem, scores)
 
     def _evaluate_on_loop(self, evaluator: Evaluator, item: Item, output: Any) -> tuple[Score, ...]:
         """An async evaluator (a judge) runs on the event loop; this thread waits for it."""

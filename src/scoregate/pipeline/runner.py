@@ -9,7 +9,6 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
@@ -37,6 +36,7 @@ from scoregate.pipeline.abandon import keep_record
 from scoregate.pipeline.baseline_choice import Found, find_baseline
 from scoregate.pipeline.gate_keys import check_gate_keys
 from scoregate.pipeline.gate_options import ALLOW_NOTHING, GateOptions
+from scoregate.pipeline.reportfiles import ReportPaths
 from scoregate.pipeline.run_warnings import run_warnings
 from scoregate.record import gitinfo, store
 from scoregate.record.gate_section import gate_section
@@ -48,13 +48,6 @@ if TYPE_CHECKING:
 
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class ReportPaths:
-    output_dir: Path
-    junit: Path
-    markdown: Path
 
 
 def prepare(
@@ -266,13 +259,17 @@ def write_reports(
     stdout: TextIO,
     records: Mapping[str, Path],
 ) -> None:
+    from scoregate.pipeline.reportfiles import reports_failed, write_each
     from scoregate.report import junit, markdown, terminal
 
     body = markdown.render(verdict)
     stdout.write(terminal.render(verdict) + "\n")  # first: shown even if a file cannot be written
-    store.write_text(paths.markdown, body)
-    store.write_text(paths.junit, junit.render(verdict))
-    stdout.write(f"Reports: {store.shown(paths.junit)}, {store.shown(paths.markdown)}\n")
+    problems = write_each(
+        ("markdown report", "--markdown", paths.markdown, body),
+        ("JUnit report", "--junit", paths.junit, junit.render(verdict)),
+    )
+    if not problems:
+        stdout.write(f"Reports: {store.shown(paths.junit)}, {store.shown(paths.markdown)}\n")
     if env.get("GITHUB_ACTIONS") == "true":
         from scoregate.report.github import publish_to_actions
 
@@ -282,17 +279,9 @@ def write_reports(
             "records": "\n".join(str(p) for p in records.values()),
         }
         publish_to_actions(markdown=body, verdict=verdict, outputs=outputs, env=env, stream=stdout)
+    if problems:
+        raise reports_failed(problems, records)
     verdictfile.write(verdict.exit_code, env)  # last: the gate ran to its end
-
-
-def report_paths(
-    config_output: Path,
-    output_dir: Path | None,
-    junit_path: Path | None,
-    markdown_path: Path | None,
-) -> ReportPaths:
-    out = output_dir or config_output
-    return ReportPaths(out, junit_path or out / "junit.xml", markdown_path or out / "report.md")
 
 
 def run(
@@ -345,6 +334,9 @@ def run(
                 env=env,
                 sharded=overrides.shard is not None,
             )
+            # Written now and read back from the file as needed: the next experiment runs
+            # without this one's items in memory (the gate rewrites it with its findings).
+            record = store.keep(store.record_path(paths.output_dir, record), record)
         records.append(record)
         if interrupted:
             path = store.write_record(store.record_path(paths.output_dir, record), record)

@@ -6,19 +6,23 @@ run is never held as one string.
 
 from __future__ import annotations
 
-import gc
 import json
 import os
 import shutil
+from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import accumulate
 from pathlib import Path
-from typing import IO, Any, overload
+from typing import IO, Any
 
-from scoregate.record import scoretable
+from scoregate.record import record_check, scoretable
+from scoregate.record.gcpause import paused_gc as paused_gc  # noqa: PLC0414 (store.paused_gc)
+from scoregate.record.itemlines import LazyItems
 from scoregate.record.pathnames import shown as shown  # noqa: PLC0414 (store.shown)
-from scoregate.values import scrub
+from scoregate.values import scrub, storable
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import (
     ErrorKind,
@@ -94,16 +98,15 @@ def write_text(path: Path, text: str) -> None:
         handle.write(scrub.text(text))
 
 
-# One encoder for every line: json.dumps builds a new one per call when given options.
-_dumps = json.JSONEncoder(ensure_ascii=False, default=repr, separators=(",", ":")).encode
-
-
-_EMPTY: tuple[Any, ...] = ((), {})
+# One strict encoder for every line (no NaN tokens: JSON.parse reads the file); what it
+# cannot hold is stored converted, never a crash after the run (values/storable.py).
+_dumps = storable.dumps
 
 
 def _put(d: dict[str, Any], key: str, value: Any) -> None:
-    """Set ``key`` unless the value is None or empty: a record leaves such fields out."""
-    if value is not None and value not in _EMPTY:
+    """Set ``key`` unless the value is None or an empty tuple or dict: a record leaves such
+    fields out. (No ``==`` on the value: a numpy array in a script's item answers an array.)"""
+    if value is not None and not (isinstance(value, (tuple, dict)) and not value):
         d[key] = value
 
 
@@ -208,34 +211,53 @@ def write_record(path: Path, record: RunRecord, extra: Mapping[str, Any] | None 
     then one item per line, so a reader can take the header alone and the items it needs.
     Each line is scrubbed of the process's secrets (the scrubber leaves JSON valid).
     """
-    scrubber = scrub.current()
-    header = scrubber.text(_dumps(header_dict(record, scoretable.of(record), extra)))
-    with atomic_writer(path) as out:
-        out.write(header[:-1])
-        out.write(',"items":[\n')
-        for index, result in enumerate(record.items):
-            if index:
-                out.write(",\n")
-            out.write(scrubber.text(_dumps(item_dict(result))))
-        out.write("\n]}\n")
+    _write(path, record, scoretable.of(record), extra)
     return path
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Build many small acyclic objects without the cyclic collector rescanning them.
+def keep(path: Path, record: RunRecord) -> RunRecord:
+    """Write a finished run's record now, and hold its items on disk from then on: a run of
+    many experiments holds the items of one at a time, however long their texts."""
+    table = scoretable.of(record)
+    starts = _write(path, record, table, None)
+    if not record.items:
+        return record
+    plain = frozenset(name for name, d in record.score_defs.items() if d.plain)
+    return replace(record, items=LazyItems(path, starts, table, _item, plain))
 
-    Loading or comparing 100,000 items makes millions of tuples; with the collector running
-    it costs about twice as long. Afterwards what was built is frozen out of later scans.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.freeze()
-            gc.enable()
+
+def _write(
+    path: Path, record: RunRecord, table: scoretable.ScoreTable, extra: Mapping[str, Any] | None
+) -> array[int]:
+    """Write the record; return where each item line starts, then where the last one ends.
+
+    Every line is scrubbed of the process's secrets (the scrubber leaves JSON valid). Items
+    read from a file are copied as their lines (no parse, no encode), scrubbed again: the
+    secrets may have changed since they were written (a task module that loads a .env)."""
+    scrubber = scrub.current()
+    header = scrubber.text(_dumps(header_dict(record, table, extra)))[:-1] + ',"items":[\n'
+    stored = record.items if isinstance(record.items, LazyItems) and record.items else None
+    lines = (
+        stored.texts()
+        if stored is not None
+        else (_dumps(item_dict(result)) for result in record.items)
+    )
+    starts = array("q", [len(header.encode("utf-8"))])
+    with atomic_writer(path) as out:
+        out.write(header)
+        for index, found in enumerate(lines):
+            line = scrubber.text(found)
+            if index:
+                out.write(",\n")
+            out.write(line)
+            size = len(line) if line.isascii() else len(line.encode("utf-8"))
+            starts.append(starts[-1] + size + 2)  # the line, its comma and newline
+        out.write("\n]}\n")
+        if len(starts) > 1:
+            starts[-1] -= 1  # the last line has no comma
+    if stored is not None and stored.path_is(path):
+        stored.moved(path, starts)
+    return starts
 
 
 def read_record(path: Path) -> RunRecord:
@@ -254,7 +276,7 @@ def _read_record(path: Path) -> RunRecord:
     except OSError as exc:
         raise ConfigError(f"{path}: not a readable run record: {exc}") from None
     try:
-        lazy = _lazy_record(raw)
+        lazy = _lazy_record(raw, path)
         if lazy is not None:
             return lazy
         data = json.loads(raw)
@@ -265,7 +287,11 @@ def _read_record(path: Path) -> RunRecord:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: not a scoregate run record: it does not hold a JSON object.")
     try:
+        if data.get("schema_version") == SCHEMA_VERSION:  # else record_from_dict says which
+            record_check.whole(data)
         return record_from_dict(data)
+    except record_check.Bad as exc:
+        raise record_check.damaged(shown(path), str(exc)) from None
     except (KeyError, TypeError, ValueError) as exc:
         raise _not_a_record(path, exc) from None
 
@@ -277,62 +303,42 @@ def _not_a_record(path: Path, exc: Exception) -> ConfigError:
     )
 
 
-def _lazy_record(raw: bytes) -> RunRecord | None:
-    """A record in write_record's layout, its items parsed only when used; else None."""
+def _lazy_record(raw: bytes, path: Path) -> RunRecord | None:
+    """A record in write_record's layout, its items parsed only when used; else None.
+
+    The header and its score table are checked now, each item line when it is parsed."""
     first, _, rest = raw.partition(b"\n")
     if not first.endswith(_ITEMS_OPEN):
         return None
     header = json.loads(first[: -len(_ITEMS_OPEN)] + b"}")
     if not isinstance(header, dict) or "table" not in header:
         return None
-    lines = [line for line in rest.split(b"\n") if line]
-    if not lines or lines[-1] != b"]}":
-        return None
-    lines = lines[:-1]
+    lines = rest.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    if not lines or lines[-1] != b"]}" or b"" in lines:
+        return None  # not as write_record leaves it: read whole, every field checked
+    lines.pop()
+    # Where each item line starts (and the last ends): the lines themselves are not kept.
+    starts = array("q", accumulate((len(line) + 1 for line in lines), initial=len(first) + 1))
+    del lines
+    where = shown(path)
+    plain = record_check.plain_names(header.get("score_defs"))
+    if header.get("schema_version") == SCHEMA_VERSION:
+        try:
+            record_check.header(header)
+            record_check.table(header["table"], plain)
+        except record_check.Bad as exc:
+            raise record_check.damaged(f"{where}:1", str(exc)) from None
     table = scoretable.from_json(header["table"])
-    if len(lines) != len(table.ids):
-        raise ValueError("'items' do not match the record's table")
-    return record_from_dict(header | {"items": ()}, items=LazyItems(lines, table))
-
-
-class LazyItems(Sequence[ItemResult]):
-    """The items of a stored record, each parsed from its line the first time it is used."""
-
-    def __init__(self, lines: list[bytes], table: scoretable.ScoreTable) -> None:
-        self.table = table
-        self._lines = lines
-        self._parsed: list[ItemResult | None] = [None] * len(lines)
-
-    def __len__(self) -> int:
-        return len(self._lines)
-
-    @overload
-    def __getitem__(self, index: int) -> ItemResult: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[ItemResult]: ...
-
-    def __getitem__(self, index: int | slice) -> ItemResult | Sequence[ItemResult]:
-        if isinstance(index, slice):
-            return tuple(self[i] for i in range(*index.indices(len(self))))
-        found = self._parsed[index]
-        if found is None:
-            line = self._lines[index]
-            found = _item(json.loads(line[:-1] if line.endswith(b",") else line))
-            self._parsed[index] = found
-        return found
-
-    def __iter__(self) -> Iterator[ItemResult]:
-        with paused_gc():
-            for index in range(len(self._lines)):
-                yield self[index]
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-
-    __hash__ = None  # type: ignore[assignment]
+    if len(starts) - 1 != len(table.ids):
+        raise record_check.damaged(
+            where,
+            f"the header's score table lists {len(table.ids)} items but the file holds "
+            f"{len(starts) - 1} item lines",
+        )
+    items = LazyItems(path, starts, table, _item, plain)
+    return record_from_dict(header | {"items": ()}, items=items)
 
 
 def _usage(d: Mapping[str, Any] | None) -> Usage | None:
@@ -432,8 +438,10 @@ def record_from_dict(
 
 
 def promote(record_file: Path, baseline: Path) -> Path:
-    """Copy a run record to the baseline path, atomically, after checking it reads."""
-    read_record(record_file)
+    """Copy a run record to the baseline path, atomically, after checking it reads: its
+    header and every item line (a baseline's lines are read when a report shows them)."""
+    for _ in read_record(record_file).items:
+        pass
     with atomic_writer(baseline) as out, record_file.open(encoding="utf-8") as src:
         shutil.copyfileobj(src, out)
     return baseline

@@ -20,17 +20,11 @@ from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from scoregate.record.scoretable import finder
 from scoregate.report import junit_text
+from scoregate.report.bounds import CASE_CHARS, ERROR_CHARS, FIELD_CHARS, IDS_SHOWN, bounded
 from scoregate.report.text import as_text, error_summary, no_baseline_text, shorten
 from scoregate.values import errornotes
 from scoregate.values.model import Check, Comparison, RunRecord, Verdict
 from scoregate.values.numbers import delta_text
-
-IDS_SHOWN = 50
-"""Item ids listed in a failing case; the rest are counted."""
-BODY_LIMIT = 8_000
-"""Characters of a failing case's body: item details stop before it, the run record has all."""
-FIELD_LIMIT = 500
-"""Characters of one input, expected or output shown in an item's details."""
 
 
 def _check_case(check: Check, comparison: Comparison | None) -> TestCase:
@@ -59,7 +53,7 @@ def _check_case(check: Check, comparison: Comparison | None) -> TestCase:
 
 
 def _bounded(text: str) -> str:
-    return shorten(text, BODY_LIMIT)
+    return bounded(text, CASE_CHARS)
 
 
 def _figures(check: Check) -> list[str]:
@@ -86,7 +80,7 @@ def _failure_body(check: Check, comparison: Comparison | None) -> str:
         block = _item_details(check, comparison, item_id)
         rest = len(ids) - done
         tail = f"\n\n… {rest} more item{'s' if rest != 1 else ''} in the run record"
-        if len(body) + len(block) + len(tail) + 2 > BODY_LIMIT:
+        if len(body) + len(block) + len(tail) + 2 > CASE_CHARS:
             return body + tail
         body += "\n\n" + block
     return body
@@ -100,19 +94,19 @@ def _item_details(check: Check, comparison: Comparison, item_id: str) -> str:
     sample = result.samples[0]
     lines = [
         f"item {item_id}",
-        f"  input: {shorten(as_text(result.item.input), FIELD_LIMIT)}",
-        f"  expected: {shorten(as_text(result.item.expected_output), FIELD_LIMIT)}",
+        f"  input: {shorten(as_text(result.item.input), FIELD_CHARS)}",
+        f"  expected: {shorten(as_text(result.item.expected_output), FIELD_CHARS)}",
     ]
     if before is not None:
         lines.append(
-            f"  baseline output: {shorten(as_text(before.samples[0].output), FIELD_LIMIT)}"
+            f"  baseline output: {shorten(as_text(before.samples[0].output), FIELD_CHARS)}"
         )
-    lines.append(f"  candidate output: {shorten(as_text(sample.output), FIELD_LIMIT)}")
+    lines.append(f"  candidate output: {shorten(as_text(sample.output), FIELD_CHARS)}")
     if sample.error:
-        lines.append(f"  error: {shorten(sample.error, FIELD_LIMIT)}")
+        lines.append(f"  error: {bounded(sample.error, ERROR_CHARS)}")
     found = sample.score(check.score) if check.score else None
     if found and found.comment:
-        lines.append(f"  comment: {shorten(found.comment, FIELD_LIMIT)}")
+        lines.append(f"  comment: {shorten(found.comment, FIELD_CHARS)}")
     return "\n".join(lines)
 
 

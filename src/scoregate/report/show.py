@@ -6,8 +6,12 @@ Ids, inputs, outputs, errors and comments are untrusted: each is shown on its li
 from __future__ import annotations
 
 from scoregate.decide.compare import score_names
+from scoregate.report.bounds import ERROR_CHARS, bounded
 from scoregate.report.text import as_text, one_line, score_value
 from scoregate.values.model import ItemResult, RunRecord
+
+_LINE = 2 * ERROR_CHARS
+"""Characters of an error's line: its bounded text, with room for escaped control characters."""
 
 
 def _item_value(result: ItemResult, name: str) -> float | None:
@@ -68,7 +72,9 @@ def render(
         for sample in result.samples:
             prefix = f"  [{sample.index}] " if len(result.samples) > 1 else "  "
             if sample.error:
-                lines.append(f"{prefix}error: {one_line(sample.error, 1000)}")
+                lines.append(
+                    f"{prefix}error: {one_line(bounded(sample.error, ERROR_CHARS), _LINE)}"
+                )
                 continue
             lines.append(f"{prefix}output: {one_line(as_text(sample.output), 200)}")
             for s in sample.scores:
@@ -78,7 +84,7 @@ def render(
                 plain = definition is not None and definition.plain
                 text = f"{prefix}  {one_line(s.name, 100)} = {score_value(s, plain)}"
                 if s.error:
-                    text += f"  error: {one_line(s.error, 1000)}"
+                    text += f"  error: {one_line(bounded(s.error, ERROR_CHARS), _LINE)}"
                 if s.comment:
                     text += f"  — {one_line(s.comment, 300)}"
                 lines.append(text)

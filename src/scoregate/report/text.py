@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scoregate.record.scoretable import with_errors
+from scoregate.report.bounds import ERROR_CHARS, bounded
 from scoregate.values import scrub
 from scoregate.values.figures import figure
 from scoregate.values.model import Aggregate, Check, Comparison, RunRecord, Score
@@ -184,9 +185,9 @@ def error_summary(record: RunRecord) -> ErrorSummary:
     hosts: Counter[str] = Counter()
 
     def add(where: str, message: str) -> None:
-        shape = _VOLATILE.sub("#", message)
+        shape = _VOLATILE.sub("#", message[:ERROR_CHARS])  # told apart by their start
         shapes.setdefault(where, Counter())[shape] += 1
-        first.setdefault((where, shape), message)
+        first.setdefault((where, shape), bounded(message, ERROR_CHARS))
         if found := _UNREACHABLE.search(message):
             hosts[found.group(1)] += 1
 

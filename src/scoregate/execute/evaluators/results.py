@@ -7,23 +7,26 @@ Accepted: a number, a bool, a dict (``name``, ``value``, ``comment``), an object
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from typing import Any
 
 from scoregate.values.model import Score
+from scoregate.values.storable import is_numpy_bool, safe_repr, stored_raw
 
 
 def normalise(raw: Any, scale: tuple[float, float] | None) -> tuple[float | None, str | None]:
     """(value, error). On a declared scale the value is canonical 0-1, and one outside the
     scale is an error, never clamped; without a scale it is the number itself (a bool is 1 or
-    0), as Langfuse has scores."""
-    if isinstance(raw, bool):
+    0), as Langfuse has scores. A number is anything ``numbers.Real`` accepts (numpy's too);
+    numpy's bool is a bool."""
+    if isinstance(raw, bool) or is_numpy_bool(raw):
         value = 1.0 if raw else 0.0
         return value, None
-    if not isinstance(raw, (int, float)):
+    if not isinstance(raw, numbers.Real):
         return (
             None,
-            f"returned {type(raw).__name__} {str(raw)[:80]!r}; a score must be a number or a bool",
+            f"returned {type(raw).__name__} {_start(raw)!r}; a score must be a number or a bool",
         )
     number = float(raw)
     if math.isnan(number) or math.isinf(number):
@@ -35,6 +38,11 @@ def normalise(raw: Any, scale: tuple[float, float] | None) -> tuple[float | None
         declared = f"its scale {format_number(low)}-{format_number(high)}"
         return None, f"value {format_number(number)} is outside {declared}"
     return (number - low) / (high - low), None
+
+
+def _start(raw: Any) -> str:
+    """The first 80 characters of a value's text (its repr() when it is not text)."""
+    return (raw if isinstance(raw, str) else safe_repr(raw))[:80]
 
 
 def format_number(x: float) -> str:
@@ -55,7 +63,7 @@ def to_scores(
             Score(
                 name,
                 value,
-                raw=raw,
+                raw=stored_raw(raw),  # numpy's numbers as Python's; NaN as the text "nan"
                 scale=scale,
                 comment=comment,
                 error=error and f"{name}: {error}",
