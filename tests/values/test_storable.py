@@ -183,6 +183,7 @@ def test_a_nan_score_is_an_evaluator_error_stored_as_text(hostile: Project) -> N
             "value": None,
             "raw": "nan",
             "error": "n: returned nan; a score must be a finite number",
+            "error_kind": "app",
         }
     ]
     assert record["table"]["values"] == {"n": [None] * 5}
