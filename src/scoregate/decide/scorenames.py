@@ -9,10 +9,10 @@ still a config error (exit 2), never a check that passes on nothing.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 from scoregate.config.model import ExperimentConfig
+from scoregate.config.validate import suggest
 from scoregate.values.model import RunRecord
 
 
@@ -36,8 +36,7 @@ def unknown_gate_keys(
     for key, thresholds in experiment.gate.scores.items():
         if key in names:
             continue
-        close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        hint = suggest(key, names)
         problems.append(
             f"{thresholds.where}: {thresholds.key}: no evaluator produced a score named "
             f"'{key}' in this run{hint}; the scores it produced are: {', '.join(names) or 'none'}."
