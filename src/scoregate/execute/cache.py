@@ -30,6 +30,8 @@ class CachedCall:
     model: str
     prompt_tokens: int
     completion_tokens: int
+    latency: float = 0.0
+    """Seconds the call took when it was made (a replay reports it, marked as cached)."""
 
 
 def cache_key(
@@ -104,6 +106,7 @@ class ResultCache:
                 str(data["model"]),
                 int(data["prompt_tokens"]),
                 int(data["completion_tokens"]),
+                float(data.get("latency", 0.0)),
             )
         except (ValueError, KeyError, TypeError):
             return None
@@ -116,6 +119,7 @@ class ResultCache:
                 "model": call.model,
                 "prompt_tokens": call.prompt_tokens,
                 "completion_tokens": call.completion_tokens,
+                "latency": round(call.latency, 6),
             },
             ensure_ascii=False,
             allow_nan=False,

@@ -63,6 +63,8 @@ class ChatResult:
     model: str
     usage: Usage
     cached: bool = False
+    latency: float = 0.0
+    """Seconds the call took (for a cached call: when it was made)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,19 +203,28 @@ class Provider:
             repeat=repeat,
             endpoint=self.endpoint,
         )
-        if self.cache is not None:
-            hit = self.cache.get(key)
-            if hit is not None:
-                return ChatResult(hit.text, hit.model, Usage(cache_hits=1), cached=True)
+        hit = self.cache.get(key) if self.cache is not None else None
+        if hit is not None:
+            # Not free in the figures: the tokens, cost and latency the call had when made.
+            usage = self._usage(request.model, hit.prompt_tokens, hit.completion_tokens, 0)
+            return ChatResult(hit.text, hit.model, usage, cached=True, latency=hit.latency)
+        started = time.perf_counter()
         text, model, prompt_tokens, completion_tokens = await self._call(request)
-        cost = self.prices.cost(request.model, prompt_tokens, completion_tokens)
-        if self.prices.price(request.model) is None:
-            self.unpriced.add(request.model)
-        self.spent += cost
+        latency = time.perf_counter() - started
+        usage = self._usage(request.model, prompt_tokens, completion_tokens, 1)
+        self.spent += usage.cost
         if self.cache is not None:
-            self.cache.put(key, kind, CachedCall(text, model, prompt_tokens, completion_tokens))
-        usage = Usage(prompt_tokens, completion_tokens, cost, calls=1)
-        return ChatResult(text, model, usage)
+            call = CachedCall(text, model, prompt_tokens, completion_tokens, latency)
+            self.cache.put(key, kind, call)
+        return ChatResult(text, model, usage, latency=latency)
+
+    def _usage(self, model: str, prompt: int, completion: int, calls: int) -> Usage:
+        """A call's tokens and cost; ``calls`` 0 for one answered from the cache."""
+        unpriced = self.prices.price(model) is None
+        if unpriced:
+            self.unpriced.add(model)
+        cost = self.prices.cost(model, prompt, completion)
+        return Usage(prompt, completion, cost, calls, 1 - calls, int(unpriced))
 
     async def _call(self, request: ChatRequest) -> tuple[str, str, int, int]:
         import openai

@@ -110,8 +110,9 @@ def _usage(value: Any, field: str) -> None:
         return
     for key in ("prompt_tokens", "completion_tokens", "calls"):
         _int(usage.get(key), f"{field}.{key}")
-    if "cache_hits" in usage:
-        _int(usage["cache_hits"], f"{field}.cache_hits")
+    for key in ("cache_hits", "unpriced"):
+        if key in usage:
+            _int(usage[key], f"{field}.{key}")
     _number(usage.get("cost"), f"{field}.cost")
 
 

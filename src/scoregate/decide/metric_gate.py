@@ -1,0 +1,153 @@
+"""Checks of latency, tokens and cost: ``max``, ``max_p95`` and ``max_increase``. Pure.
+
+``max_increase`` decides as ``max_drop`` does, the other way round: it fails when the relative
+increase over the baseline (on the paired items) is larger than allowed **and** the one-sided
+sign-flip test gives p < ``significance`` for "the candidate is higher" (with ``significance:
+off`` only the first condition). Latency is tested on log ratios (decide/metrics.py).
+
+A figure that cannot be had fails closed: a metric the run did not measure, a cost that is
+unknown (a model with no price), no item in both runs. Without a baseline ``max_increase``
+is skipped, or fails when a baseline was asked for, as ``max_drop`` is.
+"""
+
+from __future__ import annotations
+
+from scoregate.config.model import MetricThresholds
+from scoregate.values.metrics import COST, LATENCY, MetricComparison, MetricSummary
+from scoregate.values.model import Check, Comparison, Status
+
+
+def amount(name: str, value: float) -> str:
+    """A figure in the metric's units: ``1.23 s``, ``1,520 tokens``, ``$0.00042``."""
+    if name == LATENCY:
+        return f"{value * 1000:.3g} ms" if value < 1 else f"{value:,.2f} s"
+    if name == COST:
+        return f"${value:.2g}" if 0 < value < 0.01 else f"${value:,.4f}"
+    return f"{value:,.0f} tokens" if value >= 10 else f"{value:.3g} tokens"
+
+
+def percent(value: float) -> str:
+    return f"{value * 100:+.1f}%"
+
+
+def checks(
+    comparison: Comparison, name: str, t: MetricThresholds, *, foreign: str | None = None
+) -> list[Check]:
+    """The checks of one metric's thresholds. ``foreign``: why the baseline cannot be compared
+    with (too few items in common, min_overlap)."""
+    found = comparison.metric(name)
+    experiment = comparison.experiment
+    out: list[Check] = []
+
+    def add(kind: str, status: Status, observed: float | None, limit: float, why: str) -> None:
+        out.append(Check(experiment, name, kind, status, observed, limit, why))
+
+    cand = found.candidate if found else None
+    for kind, limit in (("max", t.max), ("max_p95", t.max_p95)):
+        if limit is None:
+            continue
+        figure = _figure(cand, kind)
+        if figure is None:
+            add(kind, "fail", None, limit, f"not run: {_missing(found, name)}")
+            continue
+        ok = figure <= limit + 1e-12
+        what = "mean per item" if kind == "max" else "95th percentile"
+        add(
+            kind,
+            "pass" if ok else "fail",
+            figure,
+            limit,
+            f"{what} {amount(name, figure)} is {'at or below' if ok else 'above'} the "
+            f"maximum {amount(name, limit)}{_cached(found)}",
+        )
+    if t.max_increase is not None:
+        out.append(_increase(comparison, found, t, t.max_increase, foreign))
+    return out
+
+
+def _figure(summary: MetricSummary | None, kind: str) -> float | None:
+    if summary is None:
+        return None
+    return summary.mean if kind == "max" else summary.p95
+
+
+def _missing(found: MetricComparison | None, name: str) -> str:
+    if found is not None and found.note:
+        return found.note
+    return f"the run has no {name}"
+
+
+def _cached(found: MetricComparison | None) -> str:
+    if found is None or not found.cached:
+        return ""
+    return (
+        f" ({found.cached} of {found.calls} model calls cached: counted with the latency and "
+        "cost they had when made)"
+    )
+
+
+def _increase(
+    comparison: Comparison,
+    found: MetricComparison | None,
+    t: MetricThresholds,
+    limit: float,
+    foreign: str | None,
+) -> Check:
+    name = found.name if found else ""
+    experiment = comparison.experiment
+
+    def check(status: Status, observed: float | None, why: str) -> Check:
+        return Check(experiment, name, "max_increase", status, observed, limit, why)
+
+    if comparison.baseline is None:
+        note = comparison.baseline_note or "no baseline"
+        if comparison.baseline_required:
+            return check("fail", None, f"not run: {note}")
+        return check("skip", None, f"skipped: {note}")
+    if foreign is not None:
+        return check("fail", None, f"not run: {foreign} (min_overlap)")
+    assert found is not None
+    if found.candidate is None or found.candidate.mean is None:
+        return check("fail", None, f"not run: {_missing(found, name)}")
+    if found.baseline is None or found.baseline.mean is None:
+        why = _missing(found, name)
+        return check("skip", None, f"skipped: {why}; compared from the next baseline on")
+    if found.paired == 0:
+        return check("fail", None, "not run: no item has a value in both runs")
+    allowed = percent(limit)
+    over = f"over {found.paired} paired items"
+    if found.increase is None:
+        # The baseline's mean is 0 and the candidate's is not: any increase is infinite.
+        p = found.p_higher if found.p_higher is not None else 1.0
+        failed = t.significance is None or p < t.significance
+        return check(
+            "fail" if failed else "pass",
+            None,
+            f"{name} rose from 0 in the baseline {over}"
+            + ("" if failed else f", but not significantly (p ≥ {t.significance:g})"),
+        )
+    increase = found.increase
+    too_large = increase > limit + 1e-12
+    significant = t.significance is None or (
+        found.p_higher is not None and found.p_higher < t.significance
+    )
+    failed = too_large and significant
+    interval = (
+        f" (95% CI {percent(found.interval[0])} to {percent(found.interval[1])})"
+        if found.interval
+        else ""
+    )
+    kind = "geometric mean ratio" if name == LATENCY else "mean"
+    shown = f"{name} changed by {percent(increase)}{interval} ({kind}) {over}"
+    if failed:
+        why = f"{shown}: an increase larger than the allowed {allowed}"
+        if t.significance is not None:
+            why += f" and significant (p < {t.significance:g})"
+    elif too_large:
+        why = (
+            f"{shown}: larger than the allowed {allowed} but not significant "
+            f"(p ≥ {t.significance:g}); within noise"
+        )
+    else:
+        why = f"{shown}; allowed increase {allowed}"
+    return check("fail" if failed else "pass", increase, why + _cached(found))
