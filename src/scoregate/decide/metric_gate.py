@@ -13,21 +13,8 @@ is skipped, or fails when a baseline was asked for, as ``max_drop`` is.
 from __future__ import annotations
 
 from scoregate.config.model import MetricThresholds
-from scoregate.values.metrics import COST, LATENCY, MetricComparison, MetricSummary
+from scoregate.values.metrics import LATENCY, MetricComparison, MetricSummary, amount, percent
 from scoregate.values.model import Check, Comparison, Status
-
-
-def amount(name: str, value: float) -> str:
-    """A figure in the metric's units: ``1.23 s``, ``1,520 tokens``, ``$0.00042``."""
-    if name == LATENCY:
-        return f"{value * 1000:.3g} ms" if value < 1 else f"{value:,.2f} s"
-    if name == COST:
-        return f"${value:.2g}" if 0 < value < 0.01 else f"${value:,.4f}"
-    return f"{value:,.0f} tokens" if value >= 10 else f"{value:.3g} tokens"
-
-
-def percent(value: float) -> str:
-    return f"{value * 100:+.1f}%"
 
 
 def checks(

@@ -15,6 +15,7 @@ when they were made, and are counted, so a report says how many of the figures a
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Final
 
@@ -26,6 +27,21 @@ COST: Final = "cost"
 METRICS: Final = (LATENCY, TOKENS, COST)
 """The metric names, reserved: no evaluator may produce a score so named."""
 UNITS: Final = {LATENCY: "s", TOKENS: "tokens", COST: "USD"}
+
+
+def amount(name: str, value: float) -> str:
+    """A figure in the metric's units: ``1.23 s``, ``1,520 tokens``, ``$0.00042``."""
+    if name == LATENCY:
+        return f"{value * 1000:.3g} ms" if value < 1 else f"{value:,.2f} s"
+    if name == COST:
+        # Under a cent with two significant digits ($0.00042), never rounded to $0.0000.
+        digits = max(4, 1 - math.floor(math.log10(value))) if value > 0 else 4
+        return f"${value:,.{digits}f}"
+    return f"{value:,.0f} tokens" if value >= 10 else f"{value:.3g} tokens"
+
+
+def percent(value: float) -> str:
+    return f"{value * 100:+.1f}%"
 
 
 @dataclass(frozen=True, slots=True)
