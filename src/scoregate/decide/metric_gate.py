@@ -3,7 +3,7 @@
 ``max_increase`` decides as ``max_drop`` does, the other way round: it fails when the relative
 increase over the baseline (on the paired items) is larger than allowed **and** the one-sided
 sign-flip test gives p < ``significance`` for "the candidate is higher" (with ``significance:
-off`` only the first condition). Latency is tested on log ratios (decide/metrics.py).
+off`` only the first condition). Latency is tested on log ratios (decide/metric_compare.py).
 
 A figure that cannot be had fails closed: a metric the run did not measure, a cost that is
 unknown (a model with no price), no item in both runs. Without a baseline ``max_increase``

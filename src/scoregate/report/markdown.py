@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 
 from scoregate.record.scoretable import finder, with_errors
-from scoregate.report import metrics
+from scoregate.report import metric_rows
 from scoregate.report.codespan import code
 from scoregate.report.item_changes import item_changes
 from scoregate.report.items import counted, flaky_items, regressed_items
@@ -394,7 +394,7 @@ def _render(verdict: Verdict, title: str, limit: int, max_items: int, *, shorten
             *item_changes(comparison),
             *_table(comparison, checks),
             "",
-            *metrics.markdown(comparison, {m: _score_status(m, checks) for m in METRICS}),
+            *metric_rows.markdown(comparison, {m: _score_status(m, checks) for m in METRICS}),
             *_unmeasured(comparison),
         ]
         # Every check that did not pass, in the verdict's order: failed, warned and not run.
