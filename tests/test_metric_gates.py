@@ -24,6 +24,12 @@ def baseline_with_latency(project: Project, seconds: float) -> Path:
     ``seconds``."""
     record = project.records()[-1]
     text = re.sub(r'"latency":[-0-9.e+]+', f'"latency":{seconds}', record.read_text())
+    # The header's score table holds every sample's latency too (record/scoretable.py).
+    text = re.sub(
+        r'"latency":\[([^\]]*)\]',
+        lambda found: '"latency":[' + ",".join([str(seconds)] * len(found[1].split(","))) + "]",
+        text,
+    )
     target = project.root / "baselines" / "qa.json"
     target.parent.mkdir(exist_ok=True)
     target.write_text(text)
@@ -99,6 +105,24 @@ def test_an_evaluator_named_like_a_metric_is_a_config_error(tmp_path: Path) -> N
     assert result.code == 2
     assert "experiments[0].evaluators[0].name: 'latency' is a reserved name" in result.stderr
     assert "give this evaluator another name, e.g. 'latency_score'" in result.stderr
+
+
+def test_a_score_named_like_a_metric_at_run_time_is_a_config_error(tmp_path: Path) -> None:
+    project = Project(tmp_path)
+    project.write(
+        "named_evals.py",
+        """\
+        def timing(*, output, **kwargs):
+            return {"name": "latency", "value": 1.0}
+        """,
+    )
+    project.write_config(project.experiment(evaluators=[{"python": "named_evals:timing"}], gate={}))
+
+    result = project.run_cli("run", "--no-baseline")
+
+    assert result.code == 2, result.stdout + result.stderr
+    assert "an evaluator produced a score named 'latency', a reserved name" in result.stderr
+    assert "e.g. 'latency_score'" in result.stderr
 
 
 def test_an_unknown_threshold_of_a_metric_is_a_config_error(tmp_path: Path) -> None:

@@ -305,5 +305,7 @@ def compare(
         flaky_items=tuple(flaky_items),
         unmeasured=tuple(unmeasured),
         baseline_required=baseline_required,
-        metrics=metric_compare.compare(candidate, baseline, alpha=alpha),
+        metrics=metric_compare.compare(
+            candidate, baseline, alpha=alpha, tables=(cand_table, base_table)
+        ),
     )

@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from scoregate.decide import stats
+from scoregate.record import scoretable
+from scoregate.record.scoretable import ScoreTable
 from scoregate.values.metrics import (
     COST,
     LATENCY,
@@ -58,15 +60,27 @@ class RunMetrics:
 
 def of_items(items: Iterable[ItemResult]) -> RunMetrics:
     """Every metric of a run's items (one pass)."""
+    return _of_samples((r.item.id, [of_sample(s) for s in r.samples]) for r in items)
+
+
+def of_record(record: RunRecord, table: ScoreTable | None = None) -> RunMetrics:
+    """Every metric of a run: from its score table's metric columns, without reading its
+    items, or from the items of a record written before the table had them."""
+    table = table or scoretable.of(record)
+    if table.metrics is None:
+        return of_items(record.items)
+    return _of_samples(table.sample_metrics())
+
+
+def _of_samples(per_item: Iterable[tuple[str, list[SampleMetrics]]]) -> RunMetrics:
     found = RunMetrics({name: _Column() for name in METRICS})
-    for result in items:
-        figures = [of_sample(sample) for sample in result.samples]
+    for item_id, figures in per_item:
         for figure in figures:
             found.calls += figure.calls
             found.cached += figure.cached
             found.unpriced += figure.unpriced
         for name in METRICS:
-            _add(found.columns[name], name, result.item.id, figures)
+            _add(found.columns[name], name, item_id, figures)
     return found
 
 
@@ -130,11 +144,15 @@ def _note(name: str, run: RunMetrics, which: str) -> str | None:
 
 
 def compare(
-    candidate: RunRecord, baseline: RunRecord | None, *, alpha: float = 0.05
+    candidate: RunRecord,
+    baseline: RunRecord | None,
+    *,
+    alpha: float = 0.05,
+    tables: tuple[ScoreTable | None, ScoreTable | None] = (None, None),
 ) -> tuple[MetricComparison, ...]:
-    """Every metric of ``candidate`` beside ``baseline``'s."""
-    cand = of_items(candidate.items)
-    base = of_items(baseline.items) if baseline is not None else None
+    """Every metric of ``candidate`` beside ``baseline``'s (``tables``: theirs, when at hand)."""
+    cand = of_record(candidate, tables[0])
+    base = of_record(baseline, tables[1]) if baseline is not None else None
     found = []
     for name in METRICS:
         column = cand.columns[name]
@@ -199,4 +217,13 @@ def paired(
     )
 
 
-__all__ = ["COST", "LATENCY", "TOKENS", "RunMetrics", "compare", "of_items", "percentile"]
+__all__ = [
+    "COST",
+    "LATENCY",
+    "TOKENS",
+    "RunMetrics",
+    "compare",
+    "of_items",
+    "of_record",
+    "percentile",
+]

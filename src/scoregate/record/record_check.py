@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scoregate.record.scoretable import ScoreTable
+from scoregate.record.scoretable import METRIC_COLUMNS, ScoreTable
 from scoregate.values.errors import ConfigError
 
 FIX = "this run record was damaged or edited: restore it, or record a new one"
@@ -259,6 +259,22 @@ def table(data: Any, plain: frozenset[str] = _NONE) -> None:
     usage = d.get("usage")
     if not (isinstance(usage, list) and len(usage) == 5 and all(_is_number(u) for u in usage)):
         raise Bad("table.usage", f"{_shown(usage)} is not the five usage numbers")
+    if "metrics" in d:
+        _metric_columns(d["metrics"], total)
+
+
+def _metric_columns(data: Any, total: int) -> None:
+    """The table's latency, tokens and cost per sample (record/scoretable.py)."""
+    for name, column in _object(data, "table.metrics", optional=False).items():
+        field = f"table.metrics.{name}"
+        if name not in METRIC_COLUMNS:
+            raise Bad(field, f"is not one of {', '.join(METRIC_COLUMNS)}")
+        values = _list(column, field, optional=False)
+        if len(values) != total:
+            raise Bad(field, f"{len(values)} values for {total} samples")
+        for k, value in enumerate(values):
+            if not (value is None or (_is_number(value) and value >= 0)):
+                raise Bad(f"{field}[{k}]", f"{_shown(value)} is not a number of 0 or more")
 
 
 def _of_item(ids: Sequence[Any], samples: Any, position: int) -> str:
