@@ -49,7 +49,7 @@ class SampleMetrics:
     """One sample's figures; None where there is nothing to measure or the value is unknown."""
 
     latency: float | None
-    """None: the task failed."""
+    """None: the task failed, or the record has no latency for it."""
     tokens: int | None
     """None: no model call went through scoregate for this sample."""
     task_cost: float | None
@@ -92,7 +92,8 @@ def of_sample(sample: Sample) -> SampleMetrics:
     both = (task or Usage()) + judges
     calls = both.calls + both.cache_hits
     return SampleMetrics(
-        latency=None if sample.error is not None else sample.latency,
+        # 0: not measured (a record that did not keep it); a real task never takes 0 s.
+        latency=None if sample.error is not None or sample.latency <= 0 else sample.latency,
         tokens=both.prompt_tokens + both.completion_tokens if calls else None,
         task_cost=_cost(task),
         judge_cost=_cost(judges) if judged else None,
