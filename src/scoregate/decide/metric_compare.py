@@ -17,7 +17,7 @@ Unknown cost (a call to a model with no price) makes the run's mean cost unknown
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from scoregate.decide import stats
@@ -30,8 +30,6 @@ from scoregate.values.metrics import (
     TOKENS,
     MetricComparison,
     MetricSummary,
-    SampleMetrics,
-    of_sample,
 )
 from scoregate.values.model import ItemResult, RunRecord
 
@@ -60,7 +58,9 @@ class RunMetrics:
 
 def of_items(items: Iterable[ItemResult]) -> RunMetrics:
     """Every metric of a run's items (one pass)."""
-    return _of_samples((r.item.id, [of_sample(s) for s in r.samples]) for r in items)
+    table = scoretable.build(list(items))
+    assert table.metrics is not None
+    return _of_columns(table.ids, table.counts, table.metrics)
 
 
 def of_record(record: RunRecord, table: ScoreTable | None = None) -> RunMetrics:
@@ -69,33 +69,72 @@ def of_record(record: RunRecord, table: ScoreTable | None = None) -> RunMetrics:
     table = table or scoretable.of(record)
     if table.metrics is None:
         return of_items(record.items)
-    return _of_samples(table.sample_metrics())
+    return _of_columns(table.ids, table.counts, table.metrics)
 
 
-def _of_samples(per_item: Iterable[tuple[str, list[SampleMetrics]]]) -> RunMetrics:
-    found = RunMetrics({name: _Column() for name in METRICS})
-    for item_id, figures in per_item:
-        for figure in figures:
-            found.calls += figure.calls
-            found.cached += figure.cached
-            found.unpriced += figure.unpriced
-        for name in METRICS:
-            _add(found.columns[name], name, item_id, figures)
+def _of_columns(
+    ids: Sequence[str], counts: Sequence[int], columns: Mapping[str, Sequence[float | None]]
+) -> RunMetrics:
+    """Column by column: a run of 100,000 items is summed without an object per sample."""
+    calls, unpriced = columns["calls"], columns["unpriced"]
+    found = RunMetrics(
+        {name: _Column() for name in METRICS},
+        calls=int(sum(calls)),  # type: ignore[arg-type]  # counts: never None
+        cached=int(sum(columns["cached"])),  # type: ignore[arg-type]
+        unpriced=int(sum(unpriced)),  # type: ignore[arg-type]
+    )
+    task, judge = columns["task_cost"], columns["judge_cost"]
+    cost: Sequence[float | None] = (
+        [
+            None if not n or u else (t or 0.0) + (j or 0.0)
+            for n, u, t, j in zip(calls, unpriced, task, judge, strict=True)
+        ]
+        if found.calls
+        else [None] * len(calls)
+    )
+    for name, values in ((LATENCY, columns["latency"]), (TOKENS, columns["tokens"]), (COST, cost)):
+        column = found.columns[name]
+        if name == COST and found.unpriced:
+            column.unknown = _items_with(ids, counts, unpriced)
+        if values.count(None) == len(values):
+            continue
+        column.samples = [v for v in values if v is not None]
+        if len(values) == len(ids):  # one sample per item
+            column.items = {i: v for i, v in zip(ids, values, strict=True) if v is not None}
+        else:
+            column.items = _item_means(ids, counts, values)
+        for item_id in column.unknown:
+            column.items.pop(item_id, None)
+        if name == COST:
+            column.task = [v for v in task if v is not None]
+            column.judge = [v for v in judge if v is not None]
     return found
 
 
-def _add(column: _Column, name: str, item_id: str, figures: list[SampleMetrics]) -> None:
-    if name == COST and any(f.unpriced for f in figures):
-        column.unknown.add(item_id)
-        return
-    values = [v for f in figures if (v := f.value(name)) is not None]
-    if not values:
-        return
-    column.items[item_id] = math.fsum(values) / len(values)
-    column.samples.extend(values)
-    if name == COST:
-        column.task.extend(f.task_cost for f in figures if f.task_cost is not None)
-        column.judge.extend(f.judge_cost for f in figures if f.judge_cost is not None)
+def _item_means(
+    ids: Sequence[str], counts: Sequence[int], values: Sequence[float | None]
+) -> dict[str, float]:
+    means = {}
+    start = 0
+    for item_id, count in zip(ids, counts, strict=True):
+        known = [v for v in values[start : start + count] if v is not None]
+        if known:
+            means[item_id] = math.fsum(known) / len(known)
+        start += count
+    return means
+
+
+def _items_with(
+    ids: Sequence[str], counts: Sequence[int], flags: Sequence[float | None]
+) -> set[str]:
+    """Items with a sample whose flag is set (a call to a model with no price)."""
+    found = set()
+    start = 0
+    for item_id, count in zip(ids, counts, strict=True):
+        if any(flags[start : start + count]):
+            found.add(item_id)
+        start += count
+    return found
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -180,18 +219,18 @@ def paired(
     compared: MetricComparison, column: _Column, before: _Column, *, alpha: float
 ) -> MetricComparison:
     """``compared`` with the increase over the items known in both runs."""
+    import numpy as np
+
     ids = [i for i in column.items if i in before.items]
     if not ids:
         return compared
-    now = [column.items[i] for i in ids]
-    then = [before.items[i] for i in ids]
+    now = np.fromiter(map(column.items.__getitem__, ids), np.float64, len(ids))
+    then = np.fromiter(map(before.items.__getitem__, ids), np.float64, len(ids))
     if compared.name == LATENCY:
         # Lower is better: the test's "worse" is a negative delta, so the deltas are b/c.
-        logs = [
-            math.log(max(b, SHORTEST_LATENCY) / max(c, SHORTEST_LATENCY))
-            for b, c in zip(then, now, strict=True)
-        ]
-        d = stats.paired_stats(logs, alpha=alpha)
+        floor = SHORTEST_LATENCY
+        logs = np.log(np.maximum(then, floor)) - np.log(np.maximum(now, floor))
+        d = stats.paired_stats(logs.tolist(), alpha=alpha)
         assert d is not None
         return replace(
             compared,
@@ -201,11 +240,11 @@ def paired(
             p_higher=d.p_worse,
             method=f"{d.method} on log ratios",
         )
-    d = stats.paired_stats([b - c for b, c in zip(then, now, strict=True)], alpha=alpha)
+    d = stats.paired_stats((then - now).tolist(), alpha=alpha)
     assert d is not None
-    base_mean = math.fsum(then) / len(then)
+    base_mean = math.fsum(then.tolist()) / len(ids)
     if base_mean <= 0:
-        increase = 0.0 if math.fsum(now) <= 0 else None
+        increase = 0.0 if math.fsum(now.tolist()) <= 0 else None
         return replace(compared, paired=len(ids), increase=increase, p_higher=d.p_worse)
     return replace(
         compared,

@@ -272,6 +272,11 @@ def _metric_columns(data: Any, total: int) -> None:
         values = _list(column, field, optional=False)
         if len(values) != total:
             raise Bad(field, f"{len(values)} values for {total} samples")
+        known = [v for v in values if v is not None]
+        # At a glance (the reader's hot path): numbers only, finite, none below 0.
+        numbers = set(map(type, known)) <= {int, float} and 0 <= sum(known) < math.inf
+        if numbers and (not known or min(known) >= 0):
+            continue
         for k, value in enumerate(values):
             if not (value is None or (_is_number(value) and value >= 0)):
                 raise Bad(f"{field}[{k}]", f"{_shown(value)} is not a number of 0 or more")

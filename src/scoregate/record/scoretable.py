@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from scoregate.values.metrics import SampleMetrics, of_sample
+from scoregate.values.metrics import of_sample
 from scoregate.values.model import ItemResult, RunRecord, Usage
 
 METRIC_COLUMNS = ("latency", "tokens", "task_cost", "judge_cost", "calls", "cached", "unpriced")
@@ -37,19 +37,6 @@ class ScoreTable:
     metrics: Mapping[str, Sequence[float | None]] | None = None
     """Per column of ``METRIC_COLUMNS``, every sample's figure (latency, tokens, cost...);
     None for a record written before the table had them (they are read from its items)."""
-
-    def sample_metrics(self) -> Iterator[tuple[str, list[SampleMetrics]]]:
-        """(item id, its samples' metrics) per item, from the metric columns."""
-        assert self.metrics is not None
-        columns = [self.metrics[name] for name in METRIC_COLUMNS]
-        for _, item_id, start, count in self.spans():
-            yield (
-                item_id,
-                [
-                    SampleMetrics(*(column[k] for column in columns))  # type: ignore[arg-type]
-                    for k in range(start, start + count)
-                ],
-            )
 
     def outages(self, name: str) -> frozenset[int]:
         """Flat positions where ``name`` has no value because a service was out."""
