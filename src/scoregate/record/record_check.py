@@ -268,7 +268,8 @@ def _metric_columns(data: Any, total: int) -> None:
     for name, column in _object(data, "table.metrics", optional=False).items():
         field = f"table.metrics.{name}"
         if name not in METRIC_COLUMNS:
-            raise Bad(field, f"is not one of {', '.join(METRIC_COLUMNS)}")
+            columns = ", ".join(METRIC_COLUMNS)
+            raise Bad("table.metrics", f"{_shown(name)} is not a metric column ({columns})")
         values = _list(column, field, optional=False)
         if len(values) != total:
             raise Bad(field, f"{len(values)} values for {total} samples")
