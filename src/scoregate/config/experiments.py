@@ -413,6 +413,7 @@ def _gate(
             max_drop=t.get("max_drop"),
             max_regressed_items=t.get("max_regressed_items"),
             pass_mark=t.get("pass_mark"),
+            min_judge_agreement=t.get("min_judge_agreement"),
             significance=_significance(t.get("significance"), significance),
             where=doc.where((*at, name), key=True),
             key=format_path((*at, name)),

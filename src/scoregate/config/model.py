@@ -118,6 +118,9 @@ class Thresholds:
     max_drop: float | None = None
     max_regressed_items: int | None = None
     pass_mark: float | None = None
+    min_judge_agreement: float | None = None
+    """Lowest allowed agreement of a judge with the reference scores (rho; kappa for a
+    pass/fail judge)."""
     significance: float | None = DEFAULT_SIGNIFICANCE
     """None when significance is off: max_drop is then the plain check."""
     where: str = ""

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from scoregate import __version__
 from scoregate.config.model import Config, ExperimentConfig
+from scoregate.decide import judge_agreement
 from scoregate.decide.compare import compare
 from scoregate.decide.gate import decide, evaluate
-from scoregate.execute import interrupts
+from scoregate.execute import interrupts, reference_scores
 from scoregate.execute.complete import check_complete
 from scoregate.execute.engine import (
     Collector,
@@ -76,6 +77,8 @@ def prepare(
             partial(build_evaluators, resolved.evaluators, config.root, provider), name, problems
         )
         _attempt(partial(_run_evaluators, resolved, config), name, problems)
+        if items is not None and evaluators is not None:
+            _attempt(partial(reference_scores.check, items, evaluators), name, problems)
         if (
             len(problems) == failed
             and items is not None
@@ -200,6 +203,7 @@ def finish(
     sharded: bool,
 ) -> RunRecord:
     """The record as the experiment's run sinks leave it (besides its file, written later)."""
+    record = judge_agreement.attach(record)
     for sink in registry.run_sinks(experiment):
         record = sink.finish(experiment, record, root=root, env=env, sharded=sharded)
     return record

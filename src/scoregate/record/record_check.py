@@ -188,6 +188,8 @@ def item(
         _text(d["source"], f"{lead}source")
     if "trace_id" in d:
         _text(d["trace_id"], f"{lead}trace_id")
+    for name, value in _object(d.get("expected_scores"), f"{lead}expected_scores").items():
+        _number(value, f"{lead}expected_scores.{name}")
     if "samples" not in d:
         raise Bad(f"{lead}samples", "missing")
     samples = _list(d["samples"], f"{lead}samples", optional=False)
