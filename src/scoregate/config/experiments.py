@@ -329,6 +329,13 @@ def _evaluator(
             pass_mark,
             where,
             judge=chat,
+            calibration=DatasetConfig(
+                root / raw["calibration"],
+                where=f"{doc.where((*at, 'calibration'))}: {format_path((*at, 'calibration'))}",
+                root=root,
+            )
+            if "calibration" in raw
+            else None,
         )
     if "langfuse_judges" in raw:
         spec = raw["langfuse_judges"]

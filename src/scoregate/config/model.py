@@ -109,6 +109,8 @@ class EvaluatorConfig:
     judge: ChatPromptConfig | None = None
     key: str = ""
     """The key path (``experiments[0].evaluators[1]``), for messages."""
+    calibration: DatasetConfig | None = None
+    """A judge's calibration file: rows of input, output and the score the judge should give."""
 
 
 @dataclass(frozen=True, slots=True)

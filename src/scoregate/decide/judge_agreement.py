@@ -19,7 +19,7 @@ from typing import Any, TypeGuard
 
 from scoregate.config.model import Thresholds
 from scoregate.decide import agreement_stats
-from scoregate.values.agreement import JudgeAgreement
+from scoregate.values.agreement import REFERENCE_SCORES, JudgeAgreement
 from scoregate.values.model import Check, Comparison, RunRecord, Status
 
 Pairs = list[tuple[float, float]]
@@ -43,9 +43,7 @@ def _raw(value: float | None, raw: Any, scale: tuple[float, float]) -> float | N
     return scale[0] + value * (scale[1] - scale[0])
 
 
-KEY = "reference_scores"
-"""Where a run record keeps, per judge score, each reference score beside the judge's:
-``{"correctness": [{"id": "fr", "expected": 8, "judged": 7.5, "source": "item"}, ...]}``."""
+KEY = REFERENCE_SCORES
 
 
 def attach(record: RunRecord) -> RunRecord:
@@ -228,9 +226,8 @@ def checks(comparison: Comparison, scores: Mapping[str, Thresholds]) -> list[Che
             ok = stat.value >= limit
             interval = f" [{stat.ci[0]:.2f}, {stat.ci[1]:.2f}]" if stat.ci else ""
             why = (
-                f"{which} {stat.value:.2f}{interval} with the reference scores of "
-                f"{agreement.n} items is {'at or above' if ok else 'below'} the minimum "
-                f"{limit:g}; {agreement.summary()}"
+                f"{which} {stat.value:.2f}{interval} is {'at or above' if ok else 'below'} the "
+                f"minimum {limit:g} (over {agreement.summary()})"
             )
             if agreement.dropped:
                 why += f"; {agreement.dropped}"

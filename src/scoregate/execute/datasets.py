@@ -70,23 +70,7 @@ def load_items(
     *,
     display_root: Path | None = None,
 ) -> tuple[Item, ...]:
-    path = dataset.path
-    root = display_root or dataset.root or Path.cwd()
-    shown = paths.relative(path, root)
-    fmt = dataset.format or FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise ConfigError(
-            f"{dataset.where}: dataset {shown}: cannot tell the format from the extension "
-            f"{quoted(path.suffix)}; use .jsonl, .json, .yaml or .csv, or set dataset.format."
-        )
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"{dataset.where}: {paths.missing(path, root)}.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{dataset.where}: dataset {shown} cannot be read: {exc}") from None
-    problems: list[str] = []
-    rows = list(_READERS[fmt](text, shown, problems))
+    shown, rows, problems = read_rows(dataset, display_root=display_root)
     items = _items(rows, problems)
     if not items and not problems:
         problems.append(f"{shown}: the dataset has no items.")
@@ -113,6 +97,30 @@ def load_items(
     if problems:
         raise ConfigError(first_problems(problems, shown))
     return items
+
+
+def read_rows(
+    dataset: DatasetConfig, *, display_root: Path | None = None
+) -> tuple[str, list[Row], list[str]]:
+    """The path as shown, the file's rows as written (each with where it is), and what was
+    wrong reading them; a file that cannot be read at all raises."""
+    path = dataset.path
+    root = display_root or dataset.root or Path.cwd()
+    shown = paths.relative(path, root)
+    fmt = dataset.format or FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ConfigError(
+            f"{dataset.where}: dataset {shown}: cannot tell the format from the extension "
+            f"{quoted(path.suffix)}; use .jsonl, .json, .yaml or .csv, or set dataset.format."
+        )
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{dataset.where}: {paths.missing(path, root)}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{dataset.where}: dataset {shown} cannot be read: {exc}") from None
+    problems: list[str] = []
+    return shown, list(_READERS[fmt](text, shown, problems)), problems
 
 
 def _validator(schema: Mapping[str, Any]) -> Any:

@@ -48,7 +48,7 @@ def markdown_lines(comparison: Comparison) -> list[str]:
     lines = [
         "**Judge agreement** with the reference scores (95% bootstrap intervals)",
         "",
-        "| judge | items | MAE (judge's scale) | Spearman's rho | Cohen's kappa |",
+        "| judge | reference scores | MAE (judge's scale) | Spearman's rho | Cohen's kappa |",
         "|---|---:|---|---|---|",
     ]
     for a in comparison.agreements:

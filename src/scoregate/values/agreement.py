@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Interval = tuple[float, float]
+REFERENCE_SCORES = "reference_scores"
+"""Where a run record's metadata keeps, per judge score, each reference score beside the
+judge's: ``{"correctness": [{"id": "fr", "expected": 8, "judged": 7.5, "source": "item"}]}``
+(``source``: ``item`` for an item's expected_scores, ``calibration`` for a calibration row)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,12 +61,12 @@ class JudgeAgreement:
         return "kappa" if self.kappa is not None else "rho"
 
     def summary(self) -> str:
-        """``12 items: MAE 1.20 [0.80, 1.70] · rho 0.81 [0.52, 0.95]`` (and kappa)."""
+        """``12 reference scores: MAE 1.20 [0.80, 1.70] · rho 0.81 [0.52, 0.95]`` (and kappa)."""
         parts = [f"MAE {_figure(self.mae)}", f"rho {_figure(self.rho)}"]
         if self.kappa is not None:
             parts.append(f"kappa {_figure(self.kappa)}")
-        tail = f"; {self.left_out} left out (judge errors)" if self.left_out else ""
-        return f"{self.n} item{'s' if self.n != 1 else ''}: {' · '.join(parts)}{tail}"
+        tail = f"; {self.left_out} left out (the judge failed on them)" if self.left_out else ""
+        return f"{self.n} reference score{'s' if self.n != 1 else ''}: {' · '.join(parts)}{tail}"
 
     def as_dict(self) -> dict[str, Any]:
         """What the run record keeps (JSON-native)."""
