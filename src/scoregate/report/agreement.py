@@ -32,7 +32,7 @@ def terminal_lines(comparison: Comparison) -> list[str]:
         judge = one_line(f"{a.name}{_judge(a)}", 160)
         lines.append(f"  judge agreement {judge}: {a.summary()}")
         if a.dropped:
-            lines.append(f"  warn {one_line(a.name, 100)}: {a.dropped}")
+            lines.append(f"  note {one_line(a.name, 100)}: {a.dropped}")  # not a check
     return lines
 
 
