@@ -304,3 +304,32 @@ def test_a_calibration_file_that_does_not_fit_is_exit_2_naming_the_line(
     assert result.code == 2, result.stdout + result.stderr
     assert message in result.stderr
     assert server.calls == 0
+
+
+def test_validate_finds_a_reference_score_that_names_no_judge(
+    server: FakeOpenAI, tmp_path: Path
+) -> None:
+    write(tmp_path, {**AGREEING, "Peru": None})
+    lines = (tmp_path / "data.jsonl").read_text().splitlines()
+    last = json.loads(lines[-1])
+    last["expected_scores"] = {"mentions": 1}
+    (tmp_path / "data.jsonl").write_text("\n".join([*lines[:-1], json.dumps(last)]) + "\n")
+    result = run_cli("validate", "-c", "experiments.yaml", cwd=tmp_path, env=server.env())
+    assert result.code == 2, result.stdout + result.stderr
+    assert "data.jsonl:6: item 'peru': expected_scores['mentions']" in result.stderr
+    assert server.calls == 0
+
+
+def test_shards_merged_report_the_agreement_over_every_item(
+    server: FakeOpenAI, tmp_path: Path
+) -> None:
+    write(tmp_path, AGREEING)
+    for shard in ("1/2", "2/2"):
+        assert run(tmp_path, server, "--shard", shard).code == 0
+    records = sorted((tmp_path / "out" / "runs" / "capitals").glob("*.json"))
+    assert len(records) == 2
+    merged = run_cli(
+        "merge", "-c", "experiments.yaml", *map(str, records), cwd=tmp_path, env=server.env()
+    )
+    assert merged.code == 0, merged.stdout + merged.stderr
+    assert "judge agreement correctness (judge-model): 5 reference scores" in merged.stdout
