@@ -112,11 +112,11 @@ def figures(
     found: list[list[NDArray[np.float64]]] = [[], [], []]
     for start in range(0, RESAMPLES, _rows(n)):
         rows = rng.integers(0, n, size=(min(_rows(n), RESAMPLES - start), n), dtype=np.intp)
-        a, b = x[rows], y[rows]
-        found[0].append(np.abs(a - b).mean(axis=1))
-        found[1].append(_rho_rows(a, b) if n >= 3 else np.full(len(rows), np.nan))
+        counts = _counts(rows, n)  # how often each item was drawn: every figure from these
+        found[0].append(counts @ np.abs(x - y) / n)
+        found[1].append(_rho_counts(counts, x, y) if n >= 3 else np.full(len(rows), np.nan))
         if pass_mark is not None:
-            found[2].append(_kappa_rows(a >= pass_mark, b >= pass_mark))
+            found[2].append(_kappa_counts(counts, x >= pass_mark, y >= pass_mark))
     out = [
         _interval(v, np.concatenate(f) if f else None) for v, f in zip(point, found, strict=True)
     ]
@@ -141,44 +141,61 @@ def _interval(value: float | None, draws: NDArray[np.float64] | None) -> Figure:
     return Figure(value, (float(low), float(high)))
 
 
-def _average_ranks(a: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Row by row, :func:`ranks`: ties get the mean of the ranks they span."""
+def _counts(rows: NDArray[np.intp], n: int) -> NDArray[np.float64]:
+    """Per resample (a row of drawn indices), how many times each item was drawn."""
     import numpy as np
 
-    rows, n = a.shape
-    order = np.argsort(a, axis=1, kind="stable")
-    s = np.take_along_axis(a, order, axis=1)
-    index = np.broadcast_to(np.arange(n), (rows, n))
-    starts = np.ones((rows, n), dtype=bool)
-    starts[:, 1:] = s[:, 1:] != s[:, :-1]
-    ends = np.ones((rows, n), dtype=bool)
-    ends[:, :-1] = starts[:, 1:]
-    first = np.maximum.accumulate(np.where(starts, index, 0), axis=1)
-    last = np.minimum.accumulate(np.where(ends, index, n - 1)[:, ::-1], axis=1)[:, ::-1]
-    out = np.empty((rows, n))
-    np.put_along_axis(out, order, (first + last) / 2 + 1, axis=1)
-    return out
+    offsets = np.arange(len(rows), dtype=np.intp)[:, np.newaxis] * n
+    flat = np.bincount((rows + offsets).ravel(), minlength=len(rows) * n)
+    counts: NDArray[np.float64] = flat.reshape(len(rows), n).astype(float)
+    return counts
 
 
-def _rho_rows(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+def _resampled_ranks(
+    counts: NDArray[np.float64], values: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Each item's rank within each resample, ties averaged (as :func:`ranks` gives on the
+    resample itself): a value's rank is the count drawn below it plus the mean position
+    among its own copies. No sort per resample, only one of the values."""
     import numpy as np
 
-    ra, rb = _average_ranks(a), _average_ranks(b)
-    ra -= ra.mean(axis=1, keepdims=True)
-    rb -= rb.mean(axis=1, keepdims=True)
-    sxx, syy = (ra * ra).sum(axis=1), (rb * rb).sum(axis=1)
-    sxy = (ra * rb).sum(axis=1)
+    distinct, group = np.unique(values, return_inverse=True)
+    order = np.argsort(group, kind="stable")
+    starts = np.searchsorted(group[order], np.arange(len(distinct)))
+    # Copies of each distinct value per resample.
+    per_value = np.add.reduceat(counts[:, order], starts, axis=1)
+    below = np.cumsum(per_value, axis=1) - per_value
+    rank: NDArray[np.float64] = (below + (per_value + 1) / 2)[:, group]
+    return rank
+
+
+def _rho_counts(
+    counts: NDArray[np.float64], x: NDArray[np.float64], y: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Spearman's rho of each resample: the Pearson correlation of the resample's ranks, each
+    item weighted by how often it was drawn."""
+    import numpy as np
+
+    n = counts.sum(axis=1, keepdims=True)
+    middle = (n + 1) / 2  # the mean of the ranks 1..n, ties averaged or not
+    rx = _resampled_ranks(counts, x) - middle
+    ry = _resampled_ranks(counts, y) - middle
+    sxx, syy = (counts * rx * rx).sum(axis=1), (counts * ry * ry).sum(axis=1)
+    sxy = (counts * rx * ry).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        rho = np.where((sxx > 1e-12) & (syy > 1e-12), sxy / np.sqrt(sxx * syy), np.nan)
+        rho = np.where((sxx > 1e-9) & (syy > 1e-9), sxy / np.sqrt(sxx * syy), np.nan)
     result: NDArray[np.float64] = np.clip(rho, -1.0, 1.0)
     return result
 
 
-def _kappa_rows(a: NDArray[np.bool_], b: NDArray[np.bool_]) -> NDArray[np.float64]:
+def _kappa_counts(
+    counts: NDArray[np.float64], a: NDArray[np.bool_], b: NDArray[np.bool_]
+) -> NDArray[np.float64]:
     import numpy as np
 
-    observed = (a == b).mean(axis=1)
-    p_a, p_b = a.mean(axis=1), b.mean(axis=1)
+    n = counts.sum(axis=1)
+    observed = counts @ (a == b).astype(float) / n
+    p_a, p_b = counts @ a.astype(float) / n, counts @ b.astype(float) / n
     chance = p_a * p_b + (1 - p_a) * (1 - p_b)
     with np.errstate(invalid="ignore", divide="ignore"):
         result: NDArray[np.float64] = np.where(
