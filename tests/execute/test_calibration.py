@@ -148,6 +148,8 @@ def test_the_judge_scores_each_row_after_the_work(
     )
     assert done == "the items ran"
     good, bad = into[REFERENCE_SCORES]["quality"]
+    usage = good.pop("usage")
+    assert (usage["calls"], usage["cache_hits"]) == (1, 0) and usage["tokens"] > 0
     assert good == {"id": "good", "expected": 10.0, "judged": 9.0, "source": "calibration"}
     assert (bad["id"], bad["judged"]) == ("bad", None)
     assert "the judge's reply is not a score" in bad["error"]

@@ -144,6 +144,14 @@ async def score(
                 entry["judged"] = float(judged.raw)
             else:
                 entry["error"] = scrub.text(judged.error or "no score" if judged else "no score")
+            usage = judged.usage if judged is not None else None
+            if usage is not None:  # kept with the row; not in the run's totals
+                entry["usage"] = {
+                    "calls": usage.calls,
+                    "cache_hits": usage.cache_hits,
+                    "tokens": usage.prompt_tokens + usage.completion_tokens,
+                    "cost": round(usage.cost, 8),
+                }
             found.append(entry)
         out[name] = found
     return out

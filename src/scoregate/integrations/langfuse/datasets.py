@@ -72,7 +72,9 @@ def fetch_dataset(connection: Connection, config: LangfuseDatasetConfig) -> Lang
                 references,
             )
         )
-    problems += _schema_problems(items, config, dataset.input_schema, dataset.expected_output_schema)
+    problems += _schema_problems(
+        items, config, dataset.input_schema, dataset.expected_output_schema
+    )
     if not items and not problems:
         problems.append(
             f"{config.where}: Langfuse dataset '{config.name}' has no active items"
