@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 
 from scoregate.config.model import GateConfig, Thresholds
-from scoregate.decide import metric_gate, stats
+from scoregate.decide import judge_agreement, metric_gate, stats
 from scoregate.decide.overlap import overlap_check, shared_text
 from scoregate.decide.partial import partial_checks
 from scoregate.values import errornotes
@@ -66,6 +66,7 @@ def evaluate(
         checks.extend(metric_gate.checks(comparison, name, limits, foreign=foreign))
     if overlap is not None:
         checks.append(overlap)
+    checks.extend(judge_agreement.checks(comparison, gate.scores))
 
     regression = comparison.candidate.metadata.get("regression_error")
     if isinstance(regression, dict):
