@@ -51,8 +51,13 @@ def cached_note(comparison: Comparison) -> str | None:
 
 
 def notes(comparison: Comparison) -> list[str]:
-    """Why a figure is missing or unknown, once per metric, and the cached calls."""
-    found = [f"{m.name}: {m.note}" for m in comparison.metrics if m.note]
+    """Why a cost is unknown (never read as $0), and the cached calls. A metric the run does
+    not measure reads "—" (a check on it says why)."""
+    found = [
+        f"{m.name}: {m.note}"
+        for m in comparison.metrics
+        if m.note and any(s is not None and s.unknown for s in (m.candidate, m.baseline))
+    ]
     cached = cached_note(comparison)
     return [*found, *([cached] if cached else [])]
 
