@@ -59,3 +59,4 @@ def test_amounts_read_in_their_units() -> None:
     assert amount("cost", 0.0) == "$0.0000"
     assert amount("tokens", 1520.4) == "1,520 tokens"
     assert percent(0.25) == "+25.0%" and percent(-0.031) == "-3.1%"
+    assert percent(626.995) == "+62,700%"

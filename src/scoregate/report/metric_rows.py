@@ -83,9 +83,12 @@ def markdown(comparison: Comparison, status: dict[str, str]) -> list[str]:
 
 
 def terminal(comparison: Comparison) -> list[str]:
-    """``  latency  1.20 s (p95 2.10 s) → 1.50 s (p95 2.40 s) +25.0% [+10%, +41%] p=0.003``."""
+    """``  latency  1.20 s (p95 2.10 s) → 1.50 s (p95 2.40 s) +25.0% [+10%, +41%] p=0.003``;
+    a metric neither run measured is left out."""
     lines = []
     for metric in comparison.metrics:
+        if metric.candidate is None and metric.baseline is None:
+            continue  # not measured in either run: nothing to show in a summary
         before = figures(metric.name, metric.baseline) if comparison.baseline else ""
         now = figures(metric.name, metric.candidate)
         line = f"  {metric.name:<20} " + (f"{before} → {now}" if before else now)

@@ -41,6 +41,9 @@ def amount(name: str, value: float) -> str:
 
 
 def percent(value: float) -> str:
+    """``+25.0%``; from ±1000% on without decimals, with thousands separated (``+62,700%``)."""
+    if abs(value) >= 10:
+        return f"{value * 100:+,.0f}%"
     return f"{value * 100:+.1f}%"
 
 
