@@ -84,3 +84,24 @@ def test_a_baseline_of_zero_cost_and_a_costly_candidate_has_no_ratio() -> None:
 def test_percentile_interpolates_as_numpy_does() -> None:
     assert percentile([1.0, 2.0, 3.0, 4.0, 5.0], 0.95) == pytest.approx(4.8)
     assert percentile([7.0], 0.95) == 7.0
+
+
+def test_a_record_whose_table_has_no_metrics_is_read_from_its_items() -> None:
+    from dataclasses import replace
+
+    from scoregate.decide.metric_compare import of_record
+    from scoregate.record import scoretable
+
+    run = record({"a": [0.5, 1.5], "b": [2.0, 2.0]}, tokens=10, cost=0.002)
+    table = scoretable.build(run.items)
+    assert table.metrics is not None and table.metrics["latency"] == [0.5, 1.5, 2.0, 2.0]
+    older = replace(table, metrics=None)  # a record written before the table had them
+    assert "metrics" not in scoretable.to_json(older)
+    for found in (of_record(run, table), of_record(run, older)):
+        latency = found.columns["latency"]
+        assert latency.items == {"a": 1.0, "b": 2.0}
+        assert found.columns["tokens"].items == {"a": 10.0, "b": 10.0}
+        assert found.calls == 4 and found.cached == 0
+    back = scoretable.from_json(scoretable.to_json(table))
+    assert back.metrics is not None and list(back.metrics["cached"]) == [0, 0, 0, 0]
+    assert list(back.metrics["latency"]) == [0.5, 1.5, 2.0, 2.0]
