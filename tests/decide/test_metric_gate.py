@@ -87,3 +87,15 @@ def test_tokens_increase_is_the_ratio_of_means() -> None:
     )
     assert found.status == "fail"
     assert found.explanation.startswith("tokens changed by +30.0%")
+
+
+def test_with_too_few_items_the_check_says_it_cannot_fail() -> None:
+    [found] = checks(run([9.0, 9.0, 9.0]), run([1.0, 1.0, 1.0]), max_increase=0.25)
+    assert found.status == "pass"
+    assert found.note == (
+        "Too few items: with 3 paired items the test's smallest possible p is 0.0625, not below "
+        "0.05, so this check cannot fail; add items, or set significance: off for this metric"
+    )
+    assert found.explanation.endswith(found.note)
+    [four] = checks(run([9.0] * 4), run([1.0] * 4), max_increase=0.25)
+    assert four.status == "fail" and four.note is None

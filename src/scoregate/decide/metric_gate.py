@@ -83,14 +83,14 @@ def _increase(
     name = found.name if found else ""
     experiment = comparison.experiment
 
-    def check(status: Status, observed: float | None, why: str) -> Check:
-        return Check(experiment, name, "max_increase", status, observed, limit, why)
+    def check(status: Status, observed: float | None, why: str, note: str | None = None) -> Check:
+        return Check(experiment, name, "max_increase", status, observed, limit, why, note)
 
     if comparison.baseline is None:
-        note = comparison.baseline_note or "no baseline"
+        missing = comparison.baseline_note or "no baseline"
         if comparison.baseline_required:
-            return check("fail", None, f"not run: {note}")
-        return check("skip", None, f"skipped: {note}")
+            return check("fail", None, f"not run: {missing}")
+        return check("skip", None, f"skipped: {missing}")
     if foreign is not None:
         return check("fail", None, f"not run: {foreign} (min_overlap)")
     assert found is not None
@@ -137,4 +137,18 @@ def _increase(
         )
     else:
         why = f"{shown}; allowed increase {allowed}"
-    return check("fail" if failed else "pass", increase, why + _cached(found))
+    too_few = _too_few(found.paired, t.significance)
+    why += _cached(found) + (f". {too_few}" if too_few else "")
+    return check("fail" if failed else "pass", increase, why, too_few)
+
+
+def _too_few(paired: int, significance: float | None) -> str | None:
+    """Why the test cannot fail with so few items: its smallest p (all items one way, mid-p)
+    is 0.5 / 2**n, and n = 3 gives 0.0625."""
+    if significance is None or 0.5 / 2**paired < significance:
+        return None
+    return (
+        f"Too few items: with {paired} paired item{'s' if paired != 1 else ''} the test's "
+        f"smallest possible p is {0.5 / 2**paired:.3g}, not below {significance:g}, so this "
+        "check cannot fail; add items, or set significance: off for this metric"
+    )
