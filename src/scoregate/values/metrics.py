@@ -26,7 +26,6 @@ TOKENS: Final = "tokens"
 COST: Final = "cost"
 METRICS: Final = (LATENCY, TOKENS, COST)
 """The metric names, reserved: no evaluator may produce a score so named."""
-UNITS: Final = {LATENCY: "s", TOKENS: "tokens", COST: "USD"}
 
 
 def amount(name: str, value: float) -> str:
