@@ -9,8 +9,9 @@ Nothing is simulated but the task: each decision runs the same task twice over t
 with scoregate's own engine (a sync Python task in worker threads, as ``scoregate run`` runs
 one), makes the two runs real ``RunRecord`` values, and applies the gate's real check
 (``decide.compare.compare`` then ``decide.gate.evaluate`` with ``latency: {max_increase:
-0.25}``), once with ``significance: 0.05`` (the default) and once with it off. Every failure
-is a false fail: the task did not change.
+0.25}``), once with ``significance: 0.05`` (the default) and once with it off, and with the
+looser limits 0.5 and 1.0 (significance 0.05). Every failure is a false fail: the task did
+not change.
 
 Tasks (item ``i`` does ``1 + i % 5`` units of work, so items differ as prompts do):
 
@@ -45,6 +46,8 @@ from scoregate.execute.tasks import PythonTask
 from scoregate.values.model import Item, RunRecord
 
 MAX_INCREASE = 0.25
+WIDER = (0.5, 1.0)
+"""Looser limits also applied to the same decisions (with significance 0.05)."""
 CONCURRENCY = 4
 
 
@@ -120,8 +123,10 @@ def one_run(task: Callable[..., str], items: list[Item], run_id: str) -> RunReco
 def decide(baseline: RunRecord, candidate: RunRecord) -> dict[str, Any]:
     comparison = compare(candidate, baseline)
     found: dict[str, Any] = {}
-    for label, level in (("sig", 0.05), ("off", None)):
-        limits = MetricThresholds(max_increase=MAX_INCREASE, significance=level)
+    limits_tried = [("sig", MAX_INCREASE, 0.05), ("off", MAX_INCREASE, None)]
+    limits_tried += [(f"sig {wider}", wider, 0.05) for wider in WIDER]
+    for label, limit, level in limits_tried:
+        limits = MetricThresholds(max_increase=limit, significance=level)
         gate = GateConfig(metrics={"latency": limits}, max_error_rate=1.0)
         check = next(c for c in evaluate(comparison, gate) if c.score == "latency")
         found[label] = check.status == "fail"
@@ -154,6 +159,7 @@ def run_cell(task_name: str, load: str, decisions: int, n_items: int, busy: Load
     return {
         "sig": sum(r["sig"] for r in results) / decisions,
         "off": sum(r["off"] for r in results) / decisions,
+        **{f"sig {w}": sum(r[f"sig {w}"] for r in results) / decisions for w in WIDER},
         "median": statistics.median(r["increase"] for r in results),
         "p95_abs": increases[min(len(increases) - 1, int(0.95 * len(increases)))],
     }
@@ -175,6 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"{'task':<9} {'load':<15} {'false fails (sig 0.05)':>23} {'(significance off)':>19} "
         f"{'median change':>14} {'95% of |change| ≤':>18}"
+        + "".join(f" {f'max_increase {w}':>17}" for w in WIDER)
     )
     started = time.perf_counter()
     busy = Load()
@@ -184,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
                 cell = run_cell(task_name, load, decisions, args.items, busy)
                 print(
                     f"{task_name:<9} {load:<15} {cell['sig']:>23.1%} {cell['off']:>19.1%} "
-                    f"{cell['median']:>+14.1%} {cell['p95_abs']:>18.1%}",
+                    f"{cell['median']:>+14.1%} {cell['p95_abs']:>18.1%}"
+                    + "".join(f" {cell[f'sig {w}']:>17.1%}" for w in WIDER),
                     flush=True,
                 )
     finally:
