@@ -276,7 +276,7 @@ def test_the_cost_limit_counts_from_when_it_is_set(
     fake_openai.enqueue(fakes.completion("b", prompt_tokens=1_000_000, completion_tokens=0))
     complete(provider)
     assert limit() == (
-        "max_cost reached: model calls cost $0.1500 of the allowed $0.1000, "
+        "max_cost reached: model calls cost $0.15 of the allowed $0.10, "
         "so no new items were started"
     )
     assert provider.cost_limit(None) is None

@@ -37,7 +37,7 @@ from scoregate.pipeline.baseline_choice import Found, find_baseline
 from scoregate.pipeline.gate_keys import check_gate_keys
 from scoregate.pipeline.gate_options import ALLOW_NOTHING, GateOptions
 from scoregate.pipeline.reportfiles import ReportPaths
-from scoregate.pipeline.run_warnings import run_warnings
+from scoregate.pipeline.run_warnings import models_metadata, run_warnings
 from scoregate.record import gitinfo, store
 from scoregate.record.gate_section import gate_section
 from scoregate.values.errors import ConfigError
@@ -161,7 +161,8 @@ def execute(
             shard=f"{overrides.shard[0]}/{overrides.shard[1]}" if overrides.shard else None,
             warnings=run_warnings(prepared, collector, provider, interrupted=interrupted),
             metadata={"scoregate_version": __version__, "partial": interrupted}
-            | ({"positions": positions} if positions is not None else {}),
+            | ({"positions": positions} if positions is not None else {})
+            | models_metadata(prepared, provider),
         )
 
     # Start-up built modules, the config and the items: keep them out of the collector's scans.
