@@ -220,3 +220,34 @@ def test_a_dated_model_in_the_reply_is_the_model_asked_for(
     result = project.run_cli("run", "-c", project.config, env=fake_openai.env())
     assert result.code == 0, result.stdout + result.stderr
     assert record(project)["warnings"] == []
+
+
+def test_a_prompt_tasks_json_schema_falls_back_to_json_object_and_its_output_is_the_json(
+    project: Project, fake_openai: FakeOpenAI
+) -> None:
+    schema = {"name": "answer", "schema": {"type": "object"}}
+    project.write_config(
+        project.experiment(
+            task={
+                "openai": {
+                    "model": "smollm2",
+                    "prompt": "{{input.question}}",
+                    "response_format": {"type": "json_schema", "json_schema": schema},
+                }
+            },
+            evaluators=[{"type": "json_valid", "name": "valid"}],
+            gate={"valid": {"min": 1.0}},
+        ),
+        defaults={"openai": {"max_concurrent_calls": 1}, "concurrency": 1},
+    )
+    fake_openai.set_responder(llama_cpp_like())
+    result = project.run_cli("run", "-c", project.config, env=fake_openai.env())
+    assert result.code == 0, result.stdout + result.stderr
+    assert formats(fake_openai) == ["json_schema"] + ["json_object"] * 5
+    outputs = [item["samples"][0]["output"] for item in record(project)["items"]]
+    assert outputs[0] == {"answer": "echo: 1+1"}
+    assert record(project)["warnings"] == [
+        UNPRICED,
+        "model smollm2: the server refused response_format json_schema, so its calls ask for "
+        "json_object instead",
+    ]
