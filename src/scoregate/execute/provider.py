@@ -350,7 +350,8 @@ class Provider:
         prompt_tokens = int(usage.prompt_tokens) if usage else 0
         completion_tokens = int(usage.completion_tokens) if usage else 0
         finish = str(choice.finish_reason or "stop")
-        return str(text), str(response.model or ""), prompt_tokens, completion_tokens, finish
+        replied = self._scrubber.reply(str(response.model or ""), 200)  # the server's words
+        return str(text), replied, prompt_tokens, completion_tokens, finish
 
     def _status_text(self, exc: Any) -> str:
         body = exc.body
