@@ -416,13 +416,9 @@ def merge(
         record = joined
         if experiment is not None:
             found = find_baseline(
-                experiment,
-                joined.score_defs,
-                baseline,
-                config.root,
-                no_baseline=options.no_baseline,
-                env=env,
-            )
+                experiment, joined.score_defs, baseline, config.root,
+                no_baseline=options.no_baseline, env=env,
+            )  # fmt: skip
             # Run-level scores and the recording in a run sink happen once, for the whole run.
             record = finish(experiment, joined, root=config.root, env=env, sharded=False)
         pairs.append((record, found[0], found[1]))
