@@ -80,8 +80,14 @@ def llama_server(tmp_path: Path) -> Iterator[str]:
             pytest.fail(f"llama_cpp.server exited: {(tmp_path / 'llama-server.log').read_text()}")
         yield url
     finally:
+        # It finishes the generations in flight before it stops (a judge's JSON grammar can
+        # run to n_ctx): after a while, killed.
         server.terminate()
-        server.wait(timeout=60)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
         log.close()
 
 
