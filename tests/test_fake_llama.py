@@ -20,7 +20,8 @@ def client(server: FakeOpenAI) -> openai.OpenAI:
 
 def ask(server: FakeOpenAI, **params: Any) -> Any:
     messages = params.pop("messages", [{"role": "user", "content": "hello"}])
-    return client(server).chat.completions.create(model="gpt-4o-mini", messages=messages, **params)
+    with client(server) as sdk:  # closed: no socket left for the garbage collector to warn of
+        return sdk.chat.completions.create(model="gpt-4o-mini", messages=messages, **params)
 
 
 def test_json_schema_and_a_developer_role_are_a_500_with_pydantics_text(
