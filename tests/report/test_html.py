@@ -7,19 +7,20 @@ import base64
 import hashlib
 import json
 import re
+from dataclasses import replace
 from html import unescape
 from html.parser import HTMLParser
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from testing.browser import BrowserPageFactory
+from testing.hostile_html import HOSTILE_HTML, SENTINEL_JS
+from testing.project import make_record
 
 from scoregate.decide.compare import compare
 from scoregate.report import html
 from scoregate.report.html_data import DETAIL_CHARS, MIN_CHARS, safe_url, text_bound
 from scoregate.values.model import Check, RunRecord, Verdict
-from testing.browser import BrowserPageFactory
-from testing.hostile_html import HOSTILE_HTML, SENTINEL_JS
-from testing.project import make_record
 
 READY = "body[data-ready]"
 
@@ -64,7 +65,7 @@ OUR_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "span", "p",
     "nav", "a", "main", "section", "ul", "li", "b", "i", "dl", "dt", "dd", "table", "thead",
     "tbody", "tr", "th", "td", "br", "small", "div", "figure", "svg", "text", "rect", "line",
-    "circle", "title", "figcaption", "polyline", "footer", "script",
+    "circle", "figcaption", "polyline", "footer", "script",
 }  # fmt: skip
 
 
@@ -127,7 +128,7 @@ def test_hostile_text_is_never_markup_in_the_file() -> None:
     outputs = {f"h{n}": text for n, text in enumerate(HOSTILE_HTML.values())}
     ids = {f"h{n}": 0.0 for n in range(len(outputs))}
     cand = make_record(ids, outputs=outputs, comments=outputs)
-    base = make_record({k: 1.0 for k in ids}, run_id="base", outputs=outputs)
+    base = make_record(dict.fromkeys(ids, 1.0), run_id="base", outputs=outputs)
     page = html.render(_verdict(cand, base, (_check("fail", HOSTILE_HTML["img"]),)))
     assert page.count("<script") == 2  # the data block and our script
     tags = _Tags()
@@ -259,7 +260,7 @@ def test_search_sort_and_pages(browser_page: BrowserPageFactory, tmp_path: Path)
 
 def test_hostile_rows_run_nothing(browser_page: BrowserPageFactory, tmp_path: Path) -> None:
     texts = list(HOSTILE_HTML.values())
-    ids = {text: 0.0 for text in texts}
+    ids = dict.fromkeys(texts, 0.0)
     outputs = {text: f"now {text}" for text in texts}
     cand = make_record(ids, outputs=outputs, comments=outputs)
     cand = replace(
@@ -275,7 +276,7 @@ def test_hostile_rows_run_nothing(browser_page: BrowserPageFactory, tmp_path: Pa
             }
         },
     )
-    base = make_record({t: 1.0 for t in texts}, run_id=texts[0], outputs=texts_map(texts))
+    base = make_record(dict.fromkeys(texts, 1.0), run_id=texts[0], outputs=texts_map(texts))
     checks = (_check("fail", HOSTILE_HTML["script"]),)
     opened = browser_page(_write(tmp_path, _verdict(cand, base, checks)), wait_for=READY)
     page = opened.page

@@ -24,17 +24,20 @@ from scoregate import __version__
 from scoregate.report import html_charts
 from scoregate.report.html_data import (
     STATUSES,
+    bounds,
     cut_texts,
     inert,
     items_data,
     langfuse_url,
     safe_url,
-    text_bound,
 )
 from scoregate.report.text import checks_counted, no_baseline_text
 from scoregate.values.figures import figure
 from scoregate.values.model import Check, Comparison, RunRecord, Verdict
 
+SIZE_TARGET = 11_000_000
+"""Bytes a report aims at (the issue's bound is 15 MB for 10,000 items): the items' numbers
+first, then as much of each text as fits."""
 STATUS_WORDS = {"pass": "passed", "fail": "failed", "warn": "warned", "skip": "not run"}
 
 
@@ -156,6 +159,7 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
 
     experiments: list[dict[str, Any]] = []
     all_texts: list[list[str]] = []
+    all_changed: list[set[int]] = []
     for comparison in verdict.comparisons:
         checks = [c for c in verdict.checks if c.experiment == comparison.experiment]
         trace = None
@@ -165,8 +169,9 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
             def trace(trace_id: str, record: RunRecord = record) -> str | None:
                 return langfuse_url(record, "trace_url", quote(trace_id, safe=""))
 
-        data, texts = items_data(comparison, trace)
+        data, texts, changed = items_data(comparison, trace)
         all_texts.append(texts)
+        all_changed.append(changed)
         experiments.append(
             {
                 "name": inert(comparison.experiment),
@@ -183,14 +188,18 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
                 "data": data,
             }
         )
-    bound = text_bound([len(t) for texts in all_texts for t in texts])
+    # The texts get what the page's target size leaves after everything else the items hold.
+    structure = len(script_json([e["data"] for e in experiments]).encode("utf-8"))
+    budget = max(SIZE_TARGET - structure, SIZE_TARGET // 10)
+    bound, other = bounds(all_texts, all_changed, budget)
     cut = 0
-    for experiment, texts in zip(experiments, all_texts, strict=True):
-        cut += cut_texts(texts, bound).cut
+    for experiment, texts, changed in zip(experiments, all_texts, all_changed, strict=True):
+        cut += cut_texts(texts, changed, bound, other)
         experiment["data"]["t"] = texts
     payload = {
         "statuses": list(STATUSES),
         "bound": bound,
+        "other": other,
         "cut": cut,
         "experiments": [e["data"] for e in experiments],
     }
@@ -215,6 +224,7 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
         ),
         version=__version__,
         bound=bound,
+        other=other,
         cut=cut,
         safe_url=safe_url,
     )

@@ -4,8 +4,10 @@ Every item once, with a status list (regressed, improved, flaky, error, new, mis
 unchanged) read from the comparison the gate made: the same regressed and improved items,
 the same item means (``decide/compare.py``'s columns: an app-errored candidate sample counts
 as 0 on a 0-1 score). Every text is scrubbed of secrets and made inert (no control or bidi
-character); the texts of all items share one budget, so a report of 10,000 items stays small:
-each text is cut at the same bound, the largest that fits, and the page says where it cut.
+character); the texts of all items share one budget, so a report of 10,000 items stays small.
+The texts of the items a reviewer opens (any status but unchanged) get the first half of it,
+the others what is left; within each, every text is cut at one bound, the largest that fits,
+and the page says where it cut.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from scoregate.decide.compare import columns
@@ -25,11 +26,12 @@ from scoregate.values import scrub
 from scoregate.values.model import Comparison, ItemResult, RunRecord, Sample, Usage
 
 TEXT_BUDGET = 9_000_000
-"""Characters of item text (inputs, expected outputs, outputs, comments) in one report."""
+"""Characters of item text (inputs, expected outputs, outputs, comments) in one report, by
+default; ``report/html.py`` gives what its size target leaves."""
 DETAIL_CHARS = 20_000
 """The most of one text an item's details show, however much room there is."""
-MIN_CHARS = 200
-"""The least of one text shown, however many items there are."""
+MIN_CHARS = 120
+"""The least of one text shown, however many items there are (as much as the table shows)."""
 
 STATUSES = ("regressed", "error", "flaky", "improved", "new", "missing", "unchanged")
 """An item's statuses, in the order they are listed."""
@@ -52,15 +54,6 @@ def langfuse_url(record: RunRecord, key: str = "url", tail: str = "") -> str | N
 def inert(value: object) -> str:
     """Untrusted text for the page: secrets scrubbed, controls and bidi shown as escapes."""
     return xml_text(scrub.text(as_text(value)))
-
-
-@dataclass(frozen=True, slots=True)
-class Texts:
-    """Every text of a report's items, cut at one bound."""
-
-    bound: int
-    cut: int
-    """How many texts were longer than the bound."""
 
 
 def text_bound(lengths: Sequence[int], budget: int = TEXT_BUDGET) -> int:
@@ -116,6 +109,16 @@ class _Item:
         self.names = names
         self.texts = texts
         self.seen: dict[str, int] = {}
+        self.current: list[int] = []
+        """The texts of the item being built."""
+        self.changed: set[int] = set()
+        """The texts of items whose status is not unchanged."""
+
+    def done(self, statuses: Sequence[str]) -> None:
+        """The item is built: its texts count as a changed item's when it is one."""
+        if list(statuses) != ["unchanged"]:
+            self.changed.update(self.current)
+        self.current = []
 
     def text(self, value: object) -> int | None:
         """The index of ``value``'s text in the shared list (None for no value); a text
@@ -127,6 +130,7 @@ class _Item:
         if index is None:
             index = self.seen[text] = len(self.texts)
             self.texts.append(text)
+        self.current.append(index)
         return index
 
     def comments(self, result: ItemResult | None) -> list[int | None]:
@@ -159,8 +163,9 @@ def _means(record: RunRecord, names: list[str], comparison: Comparison, *, candi
 
 def items_data(
     comparison: Comparison, trace: Callable[[str], str | None] | None = None
-) -> tuple[dict[str, Any], list[str]]:
-    """One experiment's items for the page, and the texts they point to (uncut)."""
+) -> tuple[dict[str, Any], list[str], set[int]]:
+    """One experiment's items for the page, the texts they point to (uncut), and which of
+    those texts belong to a changed item (regressed, error, flaky, improved, new, missing)."""
     names = [s.name for s in comparison.scores]
     cand, base = comparison.candidate, comparison.baseline
     now_means = _means(cand, names, comparison, candidate=True)
@@ -203,6 +208,7 @@ def items_data(
         link = trace(result.item.trace_id) if trace and result.item.trace_id else None
         entry["trace"] = [inert(result.item.trace_id), link] if link else None
         entry["st"] = _statuses(entry, error is not None, item_id in new)
+        build.done(entry["st"])
         items.append(entry)
     for item_id in missing:
         old = before(item_id)
@@ -223,8 +229,9 @@ def items_data(
             "trace": None,
             "st": ["missing"],
         }  # fmt: skip
+        build.done(entry["st"])
         items.append(entry)
-    return {"scores": names, "items": items}, texts
+    return {"scores": names, "items": items}, texts, build.changed
 
 
 def _statuses(entry: Mapping[str, Any], error: bool, new: bool) -> list[str]:
@@ -239,11 +246,34 @@ def _statuses(entry: Mapping[str, Any], error: bool, new: bool) -> list[str]:
     return listed or ["unchanged"]
 
 
-def cut_texts(texts: list[str], bound: int) -> Texts:
-    """Cut every text at ``bound`` in place (saying how much was left out); how many were."""
+def bounds(
+    texts: Sequence[Sequence[str]], changed: Sequence[set[int]], budget: int
+) -> tuple[int, int]:
+    """(bound of a changed item's text, bound of any other text): the changed items' texts
+    get up to half of ``budget``, the others what is left."""
+    first = [
+        len(t) for found, marked in zip(texts, changed, strict=True) for t in _of(found, marked)
+    ]
+    rest = [
+        len(t)
+        for found, marked in zip(texts, changed, strict=True)
+        for t in _of(found, marked, False)
+    ]
+    bound = text_bound(first, budget // 2)
+    used = sum(min(length, bound) for length in first)
+    return bound, min(bound, text_bound(rest, budget - used))
+
+
+def _of(texts: Sequence[str], marked: set[int], inside: bool = True) -> list[str]:
+    return [t for i, t in enumerate(texts) if (i in marked) == inside]
+
+
+def cut_texts(texts: list[str], changed: set[int], bound: int, other: int) -> int:
+    """Cut each text at its bound in place (saying how much was left out); how many were."""
     cut = 0
     for index, text in enumerate(texts):
-        if len(text) > bound:
-            texts[index] = bounded(text, bound)
+        limit = bound if index in changed else other
+        if len(text) > limit:
+            texts[index] = bounded(text, limit)
             cut += 1
-    return Texts(bound, cut)
+    return cut
