@@ -322,3 +322,13 @@ def test_history_draws_a_trend_per_score(browser_page: BrowserPageFactory, tmp_p
         "20260101T000000Z-can: 0.778",
     ]
     page.assert_clean()
+
+
+def test_changed_items_texts_come_first_in_the_budget() -> None:
+    from scoregate.report.html_data import bounds
+
+    texts = [["x" * 5_000] * 10 + ["y" * 5_000] * 100]
+    changed = [set(range(10))]
+    first, other = bounds(texts, changed, budget=120_000)
+    assert first == DETAIL_CHARS  # the ten changed texts fit whole: 50,000 of the budget
+    assert other == 700  # the 100 others share the remaining 70,000

@@ -66,7 +66,7 @@ def _check(check: Check) -> dict[str, Any]:
         "word": STATUS_WORDS[check.status],
         "name": inert(check.name),
         "explanation": inert(check.explanation),
-        "note": inert(check.note) if check.note else "",
+        "note": inert(check.note) if check.note and check.note not in check.explanation else "",
     }
 
 

@@ -28,7 +28,8 @@
 
   // --- word-level diff: longest common subsequence of words and spaces ----------------------
   function tokens(text) {
-    return text === null || text === undefined ? [] : String(text).split(/(\s+)/).filter(function (t) { return t.length; });
+    // Words, runs of white space, and each punctuation mark on its own ("Cairo," is two).
+    return text === null || text === undefined ? [] : String(text).match(/\s+|[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu) || [];
   }
   function diff(before, after) {
     var a = tokens(before), b = tokens(after), n = a.length, m = b.length;
@@ -52,10 +53,17 @@
     return [left, right];
   }
   function diffPane(parts) {
-    var pre = el("pre", "text");
+    // Runs of the same kind are one node: "<ins>on the Nile</ins>", not a node per word.
+    var pre = el("pre", "text"), kind = null, run = "";
+    function flush() {
+      if (run) pre.appendChild(kind === "same" ? document.createTextNode(run) : el(kind, null, run));
+      run = "";
+    }
     parts.forEach(function (part) {
-      pre.appendChild(part[0] === "same" ? document.createTextNode(part[1]) : el(part[0], null, part[1]));
+      if (part[0] !== kind) { flush(); kind = part[0]; }
+      run += part[1];
     });
+    flush();
     return pre;
   }
 
