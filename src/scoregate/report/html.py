@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import json
 from collections.abc import Sequence
 from importlib import resources
 from typing import Any
@@ -30,6 +29,7 @@ from scoregate.report.html_data import (
     items_data,
     langfuse_url,
     safe_url,
+    script_json,
 )
 from scoregate.report.text import checks_counted, no_baseline_text
 from scoregate.values.figures import figure
@@ -48,16 +48,6 @@ def _asset(name: str) -> str:
 
 def _sha256(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
-
-
-def script_json(data: Any) -> str:
-    """``data`` as JSON that cannot end or comment out the ``<script>`` holding it: ``<``,
-    ``>`` and ``&`` as ``\\u`` escapes (so no ``</script>`` or ``<!--``), and the line
-    separators U+2028 and U+2029 too."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for char in "<>&\u2028\u2029":
-        text = text.replace(char, f"\\u{ord(char):04x}")
-    return text
 
 
 def _check(check: Check) -> dict[str, Any]:
@@ -152,6 +142,18 @@ def _trends(comparison: Comparison, history: Sequence[RunRecord]) -> list[Any]:
     return means_over(comparison, runs)
 
 
+def _payload(head: dict[str, Any], experiments: Sequence[dict[str, Any]]) -> str:
+    """The page's JSON: ``head``'s keys, then ``experiments``, whose items are JSON already
+    (each made by ``script_json``, so the whole is as safe inside ``<script>``)."""
+    parts = [script_json(head)[:-1], ',"experiments":[']
+    for number, experiment in enumerate(experiments):
+        rest = {k: v for k, v in experiment.items() if k != "items"}
+        parts += [("," if number else "") + script_json(rest)[:-1], ',"items":[']
+        parts += [",".join(experiment["items"]), "]}"]
+    parts.append("]}")
+    return "".join(parts)
+
+
 def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
     """The whole page for ``verdict`` (and each score's trend over ``history``, if given)."""
     import jinja2
@@ -189,27 +191,26 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
             }
         )
     # The texts get what the page's target size leaves after everything else the items hold.
-    structure = len(script_json([e["data"] for e in experiments]).encode("utf-8"))
+    structure = sum(len(row.encode("utf-8")) + 1 for e in experiments for row in e["data"]["items"])
     budget = max(SIZE_TARGET - structure, SIZE_TARGET // 10)
     bound, other = bounds(all_texts, all_changed, budget)
     cut = 0
     for experiment, texts, changed in zip(experiments, all_texts, all_changed, strict=True):
         cut += cut_texts(texts, changed, bound, other)
         experiment["data"]["t"] = texts
-    payload = {
-        "statuses": list(STATUSES),
-        "bound": bound,
-        "other": other,
-        "cut": cut,
-        "experiments": [e["data"] for e in experiments],
-    }
+    payload = _payload(
+        {"statuses": list(STATUSES), "bound": bound, "other": other, "cut": cut},
+        [e["data"] for e in experiments],
+    )
+    for experiment in experiments:
+        experiment["data"]["items"] = []  # in the payload now: not held twice
     css, js = _asset("report.css"), _asset("report.js")
     environment = jinja2.Environment(
         loader=jinja2.FunctionLoader(_asset), autoescape=True, undefined=jinja2.StrictUndefined
     )
     template = environment.get_template("report.html.j2")
     counts = checks_counted(verdict.checks, lambda text: text)
-    return template.render(
+    chunks = template.generate(
         passed=verdict.passed,
         exit_code=verdict.exit_code,
         counts=inert(counts),
@@ -217,7 +218,7 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
         chart=html_charts,
         css=Markup(css),
         js=Markup(js),
-        data=Markup(script_json(payload)),
+        data=Markup(payload),
         csp=(
             "default-src 'none'; img-src data:; base-uri 'none'; form-action 'none'; "
             f"style-src '{_sha256(css)}'; script-src '{_sha256(js)}'"
@@ -227,4 +228,11 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
         other=other,
         cut=cut,
         safe_url=safe_url,
+    )
+    # The page as ASCII: past ASCII, the HTML's characters become character references (the
+    # JSON and the script are ASCII already). A str of ASCII takes a byte a character, where
+    # one "✗" would make Python hold every character of a 15 MB page in two or four.
+    return "".join(
+        chunk if chunk.isascii() else chunk.encode("ascii", "xmlcharrefreplace").decode("ascii")
+        for chunk in chunks
     )

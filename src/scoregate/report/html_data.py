@@ -12,9 +12,11 @@ and the page says where it cut.
 
 from __future__ import annotations
 
+import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from scoregate.decide.compare import columns
@@ -37,6 +39,17 @@ STATUSES = ("regressed", "error", "flaky", "improved", "new", "missing", "unchan
 """An item's statuses, in the order they are listed."""
 
 _HTTP = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
+
+
+def script_json(data: Any) -> str:
+    """``data`` as ASCII JSON that cannot end or comment out the ``<script>`` holding it:
+    ``<``, ``>`` and ``&`` as ``\\u`` escapes (so no ``</script>`` or ``<!--``), and every
+    character past ASCII too (the line separators U+2028 and U+2029 among them)."""
+    text = json.dumps(data, ensure_ascii=True, separators=(",", ":"), allow_nan=False)
+    for char in "<>&":
+        if char in text:
+            text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
 
 
 def safe_url(url: object) -> str | None:
@@ -113,6 +126,8 @@ class _Item:
         """The texts of the item being built."""
         self.changed: set[int] = set()
         """The texts of items whose status is not unchanged."""
+        self.scrub = scrub.current().text
+        """One scrubber for the whole report (finding it again costs per call)."""
 
     def done(self, statuses: Sequence[str]) -> None:
         """The item is built: its texts count as a changed item's when it is one."""
@@ -125,7 +140,7 @@ class _Item:
         that is there already (the same expected output twice) is pointed to, not repeated."""
         if value is None:
             return None
-        text = inert(value)
+        text = xml_text(self.scrub(as_text(value)))
         index = self.seen.get(text)
         if index is None:
             index = self.seen[text] = len(self.texts)
@@ -161,11 +176,44 @@ def _means(record: RunRecord, names: list[str], comparison: Comparison, *, candi
     return columns(table, names, marks, count_errors=candidate, plain=plain)
 
 
+@dataclass(frozen=True, slots=True)
+class _Before:
+    """What the page shows of a baseline item (its texts as indices into the shared list)."""
+
+    output: int | None
+    comments: list[int | None]
+    cost: list[float] | None
+    question: tuple[int | None, int | None] | None
+    """Input and expected output, kept for an item missing from the candidate only."""
+
+
+def _baseline(base: RunRecord | None, build: _Item, missing: Collection[str]) -> dict[str, _Before]:
+    """The baseline's items in one pass over its file (reading them one by one, in the
+    candidate's order, would open the file for each)."""
+    found: dict[str, _Before] = {}
+    if base is None:
+        return found
+    for result in base.items:
+        item_id = result.item.id
+        question = None
+        if item_id in missing:
+            question = (build.text(result.item.input), build.text(result.item.expected_output))
+        found[item_id] = _Before(
+            build.text(result.samples[0].output) if result.samples else None,
+            build.comments(result),
+            _cost(result),
+            question,
+        )
+    build.current = []
+    return found
+
+
 def items_data(
     comparison: Comparison, trace: Callable[[str], str | None] | None = None
 ) -> tuple[dict[str, Any], list[str], set[int]]:
-    """One experiment's items for the page, the texts they point to (uncut), and which of
-    those texts belong to a changed item (regressed, error, flaky, improved, new, missing)."""
+    """One experiment's items for the page (``items``: each item already as its JSON), the
+    texts they point to (uncut), and which of those texts belong to a changed item
+    (regressed, error, flaky, improved, new, missing)."""
     names = [s.name for s in comparison.scores]
     cand, base = comparison.candidate, comparison.baseline
     now_means = _means(cand, names, comparison, candidate=True)
@@ -174,21 +222,26 @@ def items_data(
     improved = {n: set(s.improved) for n, s in zip(names, comparison.scores, strict=True)}
     flaky = {n: set(s.flaky) for n, s in zip(names, comparison.scores, strict=True)}
     new, missing = set(comparison.new_items), comparison.missing_items
-    before = scoretable.finder(base) if base is not None else (lambda _: None)
     texts: list[str] = []
     build = _Item(names, texts)
-    items = []
+    before = _baseline(base, build, set(missing))
+    nothing = _Before(None, [None] * len(names), None, None)
+    items: list[str] = []
 
     def mean(found: Mapping[str, Any], name: str, item_id: str) -> float | None:
         column = found.get(name)
         value = column.means.get(item_id) if column is not None else None
         return None if value is None else round(value, 6)
 
+    def of_before(old: _Before) -> None:
+        build.current += [i for i in (old.output, *old.comments) if i is not None]
+
     for result in cand.items:
         item_id = result.item.id
-        old = before(item_id)
+        old = before.get(item_id, nothing)
+        of_before(old)
         entry: dict[str, Any] = {
-            "id": inert(item_id),
+            "id": xml_text(build.scrub(item_id)),
             "c": [mean(now_means, n, item_id) for n in names],
             "b": [mean(before_means, n, item_id) for n in names],
             "rg": [i for i, n in enumerate(names) if item_id in regressed[n]],
@@ -197,11 +250,11 @@ def items_data(
             "in": build.text(result.item.input),
             "ex": build.text(result.item.expected_output),
             "co": build.text(result.samples[0].output) if result.samples else None,
-            "bo": build.text(old.samples[0].output) if old and old.samples else None,
+            "bo": old.output,
             "jc": build.comments(result),
-            "jb": build.comments(old),
+            "jb": old.comments,
             "reps": build.repeats(result) if len(result.samples) > 1 else [],
-            "cost": [_cost(old), _cost(result)],
+            "cost": [old.cost, _cost(result)],
         }
         error = _error(result)
         entry["err"] = build.text(bounded(error, ERROR_CHARS)) if error else None
@@ -209,28 +262,31 @@ def items_data(
         entry["trace"] = [inert(result.item.trace_id), link] if link else None
         entry["st"] = _statuses(entry, error is not None, item_id in new)
         build.done(entry["st"])
-        items.append(entry)
+        items.append(script_json(entry))  # as JSON at once: a run's items are not all kept
     for item_id in missing:
-        old = before(item_id)
+        old = before.get(item_id, nothing)
+        of_before(old)
+        question = old.question or (None, None)
+        build.current += [i for i in question if i is not None]
         entry = {
-            "id": inert(item_id),
+            "id": xml_text(build.scrub(item_id)),
             "c": [None] * len(names),
             "b": [mean(before_means, n, item_id) for n in names],
             "rg": [], "im": [], "fl": [],
-            "in": build.text(old.item.input) if old else None,
-            "ex": build.text(old.item.expected_output) if old else None,
+            "in": question[0],
+            "ex": question[1],
             "co": None,
-            "bo": build.text(old.samples[0].output) if old and old.samples else None,
+            "bo": old.output,
             "jc": [None] * len(names),
-            "jb": build.comments(old),
+            "jb": old.comments,
             "reps": [],
-            "cost": [_cost(old), None],
+            "cost": [old.cost, None],
             "err": None,
             "trace": None,
             "st": ["missing"],
         }  # fmt: skip
         build.done(entry["st"])
-        items.append(entry)
+        items.append(script_json(entry))
     return {"scores": names, "items": items}, texts, build.changed
 
 
