@@ -65,7 +65,7 @@ OUR_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "span", "p",
     "nav", "a", "main", "section", "ul", "li", "b", "i", "dl", "dt", "dd", "table", "thead",
     "tbody", "tr", "th", "td", "br", "small", "div", "figure", "svg", "text", "rect", "line",
-    "circle", "figcaption", "polyline", "footer", "script",
+    "circle", "figcaption", "polyline", "footer", "script", "code",
 }  # fmt: skip
 
 
@@ -332,3 +332,33 @@ def test_changed_items_texts_come_first_in_the_budget() -> None:
     first, other = bounds(texts, changed, budget=120_000)
     assert first == DETAIL_CHARS  # the ten changed texts fit whole: 50,000 of the budget
     assert other == 700  # the 100 others share the remaining 70,000
+
+
+def test_past_the_reading_bound_unchanged_items_are_listed_with_their_scores_only(
+    browser_page: BrowserPageFactory, tmp_path: Path
+) -> None:
+    from scoregate.report.html_data import Reading, items_data
+
+    cand, base = _pair()
+    data, _, _ = items_data(compare(cand, base), reading=Reading(2))
+    items = json.loads("[" + ",".join(data["items"]) + "]")
+    assert [(i["id"], "nt" in i) for i in items] == [
+        ("i0", False),  # the first two unchanged items are read
+        ("i1", False),  # regressed: always read
+        ("i2", False),  # flaky: always read
+        ("i3", False),
+        ("i4", True),
+        ("i5", True),
+    ]
+    assert items[4]["c"] == [1.0]
+    assert items[4]["b"] == [1.0]
+    assert data["scores_only"] == 2
+    cand, base = _pair(10_010)
+    path = _write(tmp_path, _verdict(cand, base))
+    assert "10,000 unchanged items are listed with their scores only" not in path.read_text()
+    assert "8 unchanged items are listed with their scores only" in path.read_text()
+    opened = browser_page(path, wait_for=READY)
+    opened.page.fill("input.search", "i10009")
+    opened.page.locator("tr.item-row").first.click()
+    assert "listed with its scores only" in opened.page.inner_text(".detail")
+    opened.assert_clean()

@@ -22,7 +22,9 @@ from urllib.parse import quote
 from scoregate import __version__
 from scoregate.report import html_charts
 from scoregate.report.html_data import (
+    READ_UNCHANGED,
     STATUSES,
+    Reading,
     bounds,
     cut_texts,
     inert,
@@ -162,6 +164,7 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
     experiments: list[dict[str, Any]] = []
     all_texts: list[list[str]] = []
     all_changed: list[set[int]] = []
+    reading = Reading()
     for comparison in verdict.comparisons:
         checks = [c for c in verdict.checks if c.experiment == comparison.experiment]
         trace = None
@@ -171,7 +174,7 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
             def trace(trace_id: str, record: RunRecord = record) -> str | None:
                 return langfuse_url(record, "trace_url", quote(trace_id, safe=""))
 
-        data, texts, changed = items_data(comparison, trace)
+        data, texts, changed = items_data(comparison, trace, reading)
         all_texts.append(texts)
         all_changed.append(changed)
         experiments.append(
@@ -227,6 +230,8 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
         bound=bound,
         other=other,
         cut=cut,
+        scores_only=sum(e["data"]["scores_only"] for e in experiments),
+        read_unchanged=READ_UNCHANGED,
         safe_url=safe_url,
     )
     # The page as ASCII: past ASCII, the HTML's characters become character references (the

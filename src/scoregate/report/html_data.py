@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +34,10 @@ DETAIL_CHARS = 20_000
 """The most of one text an item's details show, however much room there is."""
 MIN_CHARS = 120
 """The least of one text shown, however many items there are (as much as the table shows)."""
+
+READ_UNCHANGED = 10_000
+"""Unchanged items of a report read for their texts; past them, an unchanged item is listed
+with its scores only (every changed item is always read)."""
 
 STATUSES = ("regressed", "error", "flaky", "improved", "new", "missing", "unchanged")
 """An item's statuses, in the order they are listed."""
@@ -187,13 +191,28 @@ class _Before:
     """Input and expected output, kept for an item missing from the candidate only."""
 
 
-def _baseline(base: RunRecord | None, build: _Item, missing: Collection[str]) -> dict[str, _Before]:
-    """The baseline's items in one pass over its file (reading them one by one, in the
-    candidate's order, would open the file for each)."""
-    found: dict[str, _Before] = {}
-    if base is None:
+def chosen_items(
+    items: Sequence[ItemResult], positions: Sequence[int]
+) -> Iterator[tuple[int, ItemResult]]:
+    """(position, item) for ``positions`` (ascending): a stored record's through one open file
+    (record/itemlines.py), an in-memory record's as they are."""
+    reader = getattr(items, "chosen", None)
+    if reader is not None:
+        found: Iterator[tuple[int, ItemResult]] = reader(positions)
         return found
-    for result in base.items:
+    return ((position, items[position]) for position in positions)
+
+
+def _baseline(
+    base: RunRecord | None, build: _Item, wanted: Collection[str], missing: Collection[str]
+) -> dict[str, _Before]:
+    """The baseline's ``wanted`` items, read in one pass over its file."""
+    found: dict[str, _Before] = {}
+    if base is None or not wanted:
+        return found
+    ids = scoretable.of(base).ids
+    positions = [p for p, item_id in enumerate(ids) if item_id in wanted]
+    for _, result in chosen_items(base.items, positions):
         item_id = result.item.id
         question = None
         if item_id in missing:
@@ -208,45 +227,96 @@ def _baseline(base: RunRecord | None, build: _Item, missing: Collection[str]) ->
     return found
 
 
+class Reading:
+    """How many unchanged items of a report are still read for their texts."""
+
+    def __init__(self, unchanged: int = READ_UNCHANGED) -> None:
+        self.unchanged = unchanged
+
+
 def items_data(
-    comparison: Comparison, trace: Callable[[str], str | None] | None = None
+    comparison: Comparison,
+    trace: Callable[[str], str | None] | None = None,
+    reading: Reading | None = None,
 ) -> tuple[dict[str, Any], list[str], set[int]]:
-    """One experiment's items for the page (``items``: each item already as its JSON), the
+    """One experiment's items for the page (``items``: pieces of JSON, each one item or a run
+    of items, to be joined with commas), the
     texts they point to (uncut), and which of those texts belong to a changed item
-    (regressed, error, flaky, improved, new, missing)."""
+    (regressed, error, flaky, improved, new, missing).
+
+    Every item is listed, with its statuses and score means from the run's score table. The
+    changed items are read for their texts, outputs, reasoning and costs, and so are the
+    unchanged ones while ``reading`` allows (READ_UNCHANGED a report); the others are listed
+    with their scores only (``"nt": 1``), so a report of 100,000 items reads a fraction."""
+    reading = reading or Reading()
     names = [s.name for s in comparison.scores]
     cand, base = comparison.candidate, comparison.baseline
+    table = scoretable.of(cand)
     now_means = _means(cand, names, comparison, candidate=True)
     before_means = _means(base, names, comparison, candidate=False) if base else {}
-    regressed = {n: set(s.regressed) for n, s in zip(names, comparison.scores, strict=True)}
-    improved = {n: set(s.improved) for n, s in zip(names, comparison.scores, strict=True)}
-    flaky = {n: set(s.flaky) for n, s in zip(names, comparison.scores, strict=True)}
     new, missing = set(comparison.new_items), comparison.missing_items
+    errored = {table.ids[p] for p in table.items_with_errors()}
     texts: list[str] = []
     build = _Item(names, texts)
-    before = _baseline(base, build, set(missing))
-    nothing = _Before(None, [None] * len(names), None, None)
     items: list[str] = []
+    marked: dict[str, dict[str, list[int]]] = {"rg": {}, "im": {}, "fl": {}}
+    for index, score in enumerate(comparison.scores):
+        for key, ids in (("rg", score.regressed), ("im", score.improved), ("fl", score.flaky)):
+            for item_id in ids:
+                marked[key].setdefault(item_id, []).append(index)
+    now_columns = [_column(now_means, n) for n in names]
+    before_columns = [_column(before_means, n) for n in names]
 
-    def mean(found: Mapping[str, Any], name: str, item_id: str) -> float | None:
-        column = found.get(name)
-        value = column.means.get(item_id) if column is not None else None
-        return None if value is None else round(value, 6)
+    def mean(columns: list[Mapping[str, float | None]], item_id: str) -> list[float | None]:
+        found = [column.get(item_id) for column in columns]
+        return [None if v is None else round(v, 6) for v in found]
+
+    def scores(item_id: str) -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "id": xml_text(build.scrub(item_id)),
+            "c": mean(now_columns, item_id),
+            "b": mean(before_columns, item_id),
+            "rg": marked["rg"].get(item_id, []),
+            "im": marked["im"].get(item_id, []),
+            "fl": marked["fl"].get(item_id, []),
+        }
+        changed = entry["rg"] or entry["im"] or entry["fl"] or item_id in errored or item_id in new
+        entry["st"] = _statuses(entry, item_id in errored, item_id in new) if changed else UNCHANGED
+        return entry
+
+    entries = [scores(item_id) for item_id in table.ids]
+    read = []
+    for position, entry in enumerate(entries):
+        if entry["st"] != ["unchanged"]:
+            read.append(position)
+        elif reading.unchanged > 0:
+            reading.unchanged -= 1
+            read.append(position)
+    wanted = {table.ids[p] for p in read} | set(missing)
+    before = _baseline(base, build, wanted, set(missing))
+    nothing = _Before(None, [None] * len(names), None, None)
 
     def of_before(old: _Before) -> None:
         build.current += [i for i in (old.output, *old.comments) if i is not None]
 
-    for result in cand.items:
-        item_id = result.item.id
-        old = before.get(item_id, nothing)
+    scores_only = 0
+    pending: list[dict[str, Any]] = []
+    texts_of = chosen_items(cand.items, read)
+    next_read = next(texts_of, None)
+    for position, entry in enumerate(entries):
+        if len(pending) >= BATCH:  # items as JSON a thousand at a time: not all kept
+            items.append(script_json(pending)[1:-1])
+            pending = []
+        if next_read is None or next_read[0] != position:
+            entry["nt"] = 1  # listed with its scores only
+            pending.append(entry)
+            scores_only += 1
+            continue
+        result = next_read[1]
+        next_read = next(texts_of, None)
+        old = before.get(result.item.id, nothing)
         of_before(old)
-        entry: dict[str, Any] = {
-            "id": xml_text(build.scrub(item_id)),
-            "c": [mean(now_means, n, item_id) for n in names],
-            "b": [mean(before_means, n, item_id) for n in names],
-            "rg": [i for i, n in enumerate(names) if item_id in regressed[n]],
-            "im": [i for i, n in enumerate(names) if item_id in improved[n]],
-            "fl": [i for i, n in enumerate(names) if item_id in flaky[n]],
+        entry |= {
             "in": build.text(result.item.input),
             "ex": build.text(result.item.expected_output),
             "co": build.text(result.samples[0].output) if result.samples else None,
@@ -260,9 +330,10 @@ def items_data(
         entry["err"] = build.text(bounded(error, ERROR_CHARS)) if error else None
         link = trace(result.item.trace_id) if trace and result.item.trace_id else None
         entry["trace"] = [inert(result.item.trace_id), link] if link else None
-        entry["st"] = _statuses(entry, error is not None, item_id in new)
         build.done(entry["st"])
-        items.append(script_json(entry))  # as JSON at once: a run's items are not all kept
+        pending.append(entry)
+    if pending:
+        items.append(script_json(pending)[1:-1])
     for item_id in missing:
         old = before.get(item_id, nothing)
         of_before(old)
@@ -271,7 +342,7 @@ def items_data(
         entry = {
             "id": xml_text(build.scrub(item_id)),
             "c": [None] * len(names),
-            "b": [mean(before_means, n, item_id) for n in names],
+            "b": mean(before_columns, item_id),
             "rg": [], "im": [], "fl": [],
             "in": question[0],
             "ex": question[1],
@@ -287,7 +358,17 @@ def items_data(
         }  # fmt: skip
         build.done(entry["st"])
         items.append(script_json(entry))
-    return {"scores": names, "items": items}, texts, build.changed
+    return {"scores": names, "items": items, "scores_only": scores_only}, texts, build.changed
+
+
+UNCHANGED = ["unchanged"]
+BATCH = 1_000
+"""Items made JSON together (one call each thousand, and no more held as dicts)."""
+
+
+def _column(found: Mapping[str, Any], name: str) -> Mapping[str, float | None]:
+    column = found.get(name)
+    return column.means if column is not None else {}
 
 
 def _statuses(entry: Mapping[str, Any], error: bool, new: bool) -> list[str]:

@@ -74,6 +74,14 @@
     this.exp = experiment;
     this.scores = experiment.scores;
     this.texts = experiment.t;
+    var blank = this.scores.map(function () { return null; });
+    experiment.items.forEach(function (item) {
+      if (!item.nt) return;  // an unchanged item listed with its scores only
+      item["in"] = item.ex = item.co = item.bo = item.err = item.trace = null;
+      item.jc = item.jb = blank;
+      item.reps = [];
+      item.cost = [null, null];
+    });
     this.state = { status: "all", score: -1, search: "", sort: "order", page: 0 };
     this.open = null;
     this.build();
@@ -229,6 +237,10 @@
   };
   Items.prototype.detail = function (item) {
     var self = this, box = el("div", "detail");
+    if (item.nt) {
+      box.appendChild(el("p", "note", "This unchanged item is listed with its scores only: the report holds the texts of every changed item and of the first unchanged ones. 'scoregate show RUN' shows it whole."));
+      return box;
+    }
     function field(label, text) {
       var part = el("div", "field");
       part.appendChild(el("h4", null, label));
