@@ -33,10 +33,12 @@ def run_cli_fixture() -> Callable[..., CliResult]:
     return run_cli
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """Headless Chromium (Debian's package via Playwright), one for the session; a missing
-    browser fails the test with the message naming what to install (testing/browser.py)."""
+    """Headless Chromium (Debian's package via Playwright), one per test module: Playwright's
+    sync API holds an event loop in the thread while it runs, which later modules calling
+    asyncio.run() must not find. A missing browser fails the test with the message naming
+    what to install (testing/browser.py)."""
     yield from chromium_session()
 
 
