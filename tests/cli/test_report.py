@@ -137,3 +137,23 @@ def test_hostile_rows_through_a_real_run_run_nothing_in_the_browser(
     assert HOSTILE_HTML["endjson"] in page.inner_text("table.item-table")
     opened.screenshot("hostile-run")
     opened.assert_clean()
+
+
+def test_compare_and_merge_write_the_html_report_too(project: Project) -> None:
+    baseline, candidate = _two_runs(project)
+    code, out, err = project.run_cli("compare", candidate, baseline, "--html", "cmp.html")
+    assert (code, err) == (1, "")
+    assert out.rstrip().endswith(
+        "Reports: .scoregate/compare/junit.xml, .scoregate/compare/report.md, cmp.html"
+    )
+    assert [i["id"] for i in _items(project.root / "cmp.html") if i["st"] == ["regressed"]] == [
+        "b",
+        "c",
+    ]
+    code, out, err = project.run_cli("run", "--shard", "1/1")
+    assert code == 0, err
+    shard = project.records()[-1]
+    code, out, err = project.run_cli("merge", shard, "--html", "merged.html")
+    assert code == 1, err
+    assert out.rstrip().endswith("Reports: .scoregate/junit.xml, .scoregate/report.md, merged.html")
+    assert (project.root / "merged.html").is_file()
