@@ -362,3 +362,13 @@ def test_past_the_reading_bound_unchanged_items_are_listed_with_their_scores_onl
     opened.page.locator("tr.item-row").first.click()
     assert "listed with its scores only" in opened.page.inner_text(".detail")
     opened.assert_clean()
+
+
+def test_run_level_scores_are_rows_of_their_own() -> None:
+    from scoregate.values.model import Score
+
+    cand, base = _pair()
+    cand = replace(cand, run_scores=(Score("f1 <run>", 0.75, raw=0.75, scale=(0, 1)),))
+    page = html.render(_verdict(cand, base))
+    assert "<td>f1 &lt;run&gt; (run)</td>" in page
+    assert '<td class="num">0.75 (0.75/1)</td>' in page

@@ -33,7 +33,7 @@ from scoregate.report.html_data import (
     safe_url,
     script_json,
 )
-from scoregate.report.text import checks_counted, no_baseline_text
+from scoregate.report.text import checks_counted, no_baseline_text, score_value
 from scoregate.values.figures import figure
 from scoregate.values.model import Check, Comparison, RunRecord, Verdict
 
@@ -184,6 +184,10 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
                 "checks": [_check(c) for c in checks],
                 "facts": _facts(comparison, checks),
                 "scores": [_score_row(s) for s in comparison.scores],
+                "run_scores": [
+                    (inert(r.name), score_value(r, plain=r.scale is None))
+                    for r in comparison.candidate.run_scores
+                ],
                 "charts": [
                     c for s in comparison.scores if (c := html_charts.score_chart(s)) is not None
                 ],
