@@ -372,3 +372,24 @@ def test_run_level_scores_are_rows_of_their_own() -> None:
     page = html.render(_verdict(cand, base))
     assert "<td>f1 &lt;run&gt; (run)</td>" in page
     assert '<td class="num">0.75 (0.75/1)</td>' in page
+
+
+def test_a_run_without_a_baseline_and_a_plain_score_render_cleanly(
+    browser_page: BrowserPageFactory, tmp_path: Path
+) -> None:
+    from scoregate.values.model import ScoreDef
+
+    cand = make_record({"a": 42.0, "b": [3.0, 7.5], "c": None}, score="length")
+    cand = replace(
+        cand, score_defs={"length": ScoreDef("length", None, None, "python", plain=True)}
+    )
+    opened = browser_page(_write(tmp_path, _verdict(cand, None)), wait_for=READY)
+    page = opened.page
+    bars = page.locator("figure.chart svg rect.candidate").count()
+    assert bars == 2  # the legend's swatch and the candidate's bar: no baseline bar
+    assert page.locator("figure.chart svg rect.baseline").count() == 1  # the legend only
+    assert "no baseline to compare with" in page.inner_text("figure.chart figcaption")
+    assert page.locator("tr.item-row").count() == 3
+    page.locator("tr.item-row", has_text="b").click()
+    assert page.locator(".detail table.repeats tr").count() == 3
+    opened.assert_clean()
