@@ -270,7 +270,7 @@
     if (judged) {
       var reasons = el("table", "reasons");
       var head = el("tr");
-      ["score", "reasoning before (baseline)", "reasoning now (candidate)"].forEach(function (h) { head.appendChild(el("th", null, h)); });
+      ["score", "before (baseline)", "now (candidate)"].forEach(function (h) { head.appendChild(el("th", null, h)); });
       reasons.appendChild(head);
       this.scores.forEach(function (name, k) {
         if (item.jb[k] === null && item.jc[k] === null) return;
@@ -280,7 +280,7 @@
         tr.appendChild(el("td", "reason", self.text(item.jc[k]) || "\u2014"));
         reasons.appendChild(tr);
       });
-      box.appendChild(el("h4", null, "judges"));
+      box.appendChild(el("h4", null, "comments (a judge's reasoning, an evaluator's note)"));
       box.appendChild(reasons);
     }
     if (item.reps.length) {
