@@ -4,36 +4,58 @@
 Mermaid's xychart cannot put two bar series side by side (it draws them on top of each other,
 so a lower bar hides behind a higher one) and has no legend. So the chart has one bar series
 and two bars per score, one after the other, each labelled with what it is: ``accuracy
-(baseline)`` then ``accuracy (candidate, -0.050)``. No bar can hide another, and the labels are
-the legend; a line under the chart says what the figures are.
+(baseline)`` then ``accuracy (candidate)``. No bar can hide another, and the labels are the
+legend; a line under the chart says what the figures are. Mermaid leaves out every label of an
+axis when one is too long for it, so the chart is wide, grows in height with its bars, and
+each name is cut to fit :data:`NAME_WIDTH`.
 
-Score and experiment names are untrusted. A Mermaid string has no escape for its quote, so
-every character of a name but letters, digits and ``_ .,()+-`` is written as a numeric
-entity (``#34;`` for ``"``), which Mermaid turns back into the character when it draws:
-nothing in a name can end the string, the line, the code fence or the diagram.
+Score and experiment names are untrusted. A Mermaid string has no escape for its quote, so the
+characters that could end the string or mean something to Mermaid before it parses (``"``;
+``#``, which starts an entity; ``%``, which starts a directive anywhere; ``:``, which its
+``style`` clean-up looks for; ``<>&``) are written as numeric entities (``#34;`` for ``"``),
+which Mermaid turns back into the characters when it draws. Control characters and line
+breaks are shown as escapes (``\\n``), so a name is one line inside its string: it cannot end
+the string, the statement, the code fence or the diagram.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 
 from scoregate.report.codespan import code
 from scoregate.report.text import one_line
-from scoregate.values.figures import figure, signed
+from scoregate.values.figures import figure
 from scoregate.values.model import Comparison, ScoreComparison
 
-NAME_LIMIT = 60
-"""How many characters of a score name a bar's label shows."""
+NAME_WIDTH = 26
+"""How wide a score name in a bar's label may be, in narrow characters: a wide one (an emoji,
+a CJK character) counts 2, an entity 7 (Mermaid measures a label before it turns entities
+back into characters). Labels of that width, and ``(candidate)``, fit beside a 900-pixel chart."""
+WIDTH = 900
+"""The chart's width in pixels; its left half holds the labels."""
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9 _.,()+\-]")
+_SPECIAL = re.compile(r'["#%:;<>&]')
 
 
-def label(text: str, limit: int = NAME_LIMIT) -> str:
+def _width(text: str) -> int:
+    return sum(
+        7 if _SPECIAL.match(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        for c in text
+    )
+
+
+def label(text: str, width: int = NAME_WIDTH) -> str:
     """``text`` made safe inside a Mermaid double-quoted string: one line (controls shown as
-    escapes, secrets scrubbed, cut to ``limit`` characters), every other character but
-    ``[A-Za-z0-9 _.,()+-]`` written as a Mermaid numeric entity (``"`` becomes ``#34;``)."""
-    return _UNSAFE.sub(lambda found: f"#{ord(found.group(0))};", one_line(text, limit))
+    escapes, secrets scrubbed), cut to ``width`` (ending ``…``), and ``"#%:;<>&`` written as
+    Mermaid numeric entities (``"`` becomes ``#34;``)."""
+    limit = width
+    shown = one_line(text, limit)
+    while limit > 1 and _width(shown) > width:
+        limit -= 1
+        shown = one_line(text, limit)
+    return _SPECIAL.sub(lambda found: f"#{ord(found.group(0))};", shown)
 
 
 def _means(score: ScoreComparison) -> tuple[float, float] | None:
@@ -77,8 +99,7 @@ def chart(comparison: Comparison) -> list[str]:
     values: list[str] = []
     for score, (before, now) in drawn:
         name = label(score.name)
-        change = f", {signed(score.delta.mean_delta)}" if score.delta is not None else ""
-        labels += [f"{name} (baseline)", f"{name} (candidate{change})"]
+        labels += [f"{name} (baseline)", f"{name} (candidate)"]
         values += [figure(before), figure(now)]
     paired = any(
         s.delta is not None
@@ -96,16 +117,23 @@ def chart(comparison: Comparison) -> list[str]:
         if left_out
         else ""
     )
+    height = max(400, 32 * len(values) + 140)
     return [
         "```mermaid",
+        "---",
+        "config:",
+        "  xyChart:",
+        f"    width: {WIDTH}",
+        f"    height: {height}",
+        "---",
         "xychart-beta horizontal",
-        f'    title "{label(comparison.experiment)}, mean per score, baseline then candidate"',
+        f'    title "{label(comparison.experiment, 60)}, mean per score, baseline then candidate"',
         f"    x-axis [{axis}]",
         '    y-axis "mean over ' + over + ' (0 to 1)" 0 --> 1',
         f"    bar [{', '.join(values)}]",
         "```",
         "",
-        f"_Chart: two bars per score, its baseline mean over {over} and then its candidate mean, "
-        "with the change; the table gives the paired delta with its 95% interval and p._" + note,
+        f"_Chart: two bars per score, its baseline mean over {over} and then its candidate mean; "
+        "the table gives the paired delta with its 95% interval and p._" + note,
         "",
     ]

@@ -1,0 +1,333 @@
+"""report/mermaid.py: the comment's chart draws every bar where a reader can see it, says what
+each bar is, and no score name breaks it; drawn by the real mermaid (npm) in headless Chromium.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from testing.browser import BrowserPageFactory
+from testing.project import make_record, run_cli
+
+from scoregate.config.model import GateConfig
+from scoregate.decide.compare import compare
+from scoregate.decide.gate import decide, evaluate
+from scoregate.report import markdown, mermaid
+from scoregate.values.model import ItemResult, RunRecord, Verdict
+
+REPO = Path(__file__).resolve().parents[2]
+MERMAID = REPO / "tools" / "mermaid"
+DIST = MERMAID / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
+
+HOSTILE_NAMES = (
+    'tone "formal"',
+    "a|b",
+    "</script><img src=x onerror=\"document.title='pwned'\">",
+    "style: #quot; x; classDef y:#f00;",
+    "```\n%%{init: {'theme': 'dark'}}%%\nflowchart LR",
+    'x-axis ["]", bar [9]',
+    "émoji 🚀 & ümlaut",
+    "long " * 30,
+    "W" * 40,
+    "🚀" * 30,
+)
+BLOCK = re.compile(r"^```mermaid\n(.*?)\n```$", re.S | re.M)
+UNESCAPED_PIPE = re.compile(r"(?<!\\)(?:\\\\)*\|")
+
+
+def with_scores(names: tuple[str, ...], values: list[dict[str, float]], run_id: str) -> RunRecord:
+    """A record with one score per name; ``values[i]`` are score ``names[i]``'s item values."""
+    records = [
+        make_record(v, score=name, run_id=run_id) for name, v in zip(names, values, strict=True)
+    ]
+    first = records[0]
+    items = []
+    for index, result in enumerate(first.items):
+        samples = []
+        for sample_index, sample in enumerate(result.samples):
+            scores = tuple(
+                score for r in records for score in r.items[index].samples[sample_index].scores
+            )
+            samples.append(replace(sample, scores=scores))
+        items.append(ItemResult(result.item, tuple(samples)))
+    defs = {k: v for r in records for k, v in r.score_defs.items()}
+    return replace(first, items=tuple(items), score_defs=defs)
+
+
+def verdict(names: tuple[str, ...] = HOSTILE_NAMES) -> Verdict:
+    """Every score a little different: some dropped, some rose, one equal."""
+    count = len(names)
+    base = [{"i1": 0.9, "i2": 0.5 + 0.04 * k, "i3": 0.2} for k in range(count)]
+    cand = [
+        {"i1": 0.9 - 0.1 * (k % 3), "i2": 0.5 + 0.04 * k, "i3": 0.2 + 0.05 * k}
+        for k in range(count)
+    ]
+    comparison = compare(
+        with_scores(names, cand, "cand"),
+        with_scores(names, base, "base"),
+        baseline_note=None,
+        pass_marks=dict.fromkeys(names, 0.5),
+        count_flaky=True,
+    )
+    return decide(evaluate(comparison, GateConfig(scores={})), [comparison])
+
+
+def decoded(text: str) -> str:
+    """A label as Mermaid draws it: its numeric entities turned back into characters."""
+    return re.sub(r"#(\d+);", lambda m: chr(int(m.group(1))), text)
+
+
+# --- the chart's text --------------------------------------------------------------------------
+
+
+def test_a_label_keeps_only_plain_characters_and_entities() -> None:
+    for name in HOSTILE_NAMES:
+        shown = mermaid.label(name)
+        assert re.fullmatch(r'(?:[^"#%:;<>&\x00-\x1f]|#\d+;)*', shown), shown
+    assert mermaid.label('tone "formal"') == "tone #34;formal#34;"
+    assert decoded(mermaid.label("émoji 🚀 & ümlaut")) == "émoji 🚀 & ümlaut"
+    # One line, cut with an ellipsis: controls are shown as escapes, never sent.
+    assert decoded(mermaid.label("a\nb\x1bc")) == "a\\nb\\x1bc"
+    assert decoded(mermaid.label("long " * 30)).endswith("…")
+    assert len(decoded(mermaid.label("long " * 30))) == mermaid.NAME_WIDTH
+
+
+def statements(lines: list[str]) -> list[str]:
+    """The diagram's lines after its front matter, without the fences."""
+    assert lines[0] == "```mermaid"
+    end = lines.index("```", 1)
+    assert lines[1] == "---"
+    return lines[lines.index("---", 2) + 1 : end]
+
+
+def test_two_labelled_bars_per_score_in_one_series() -> None:
+    [comparison] = verdict(("correct", "similar")).comparisons
+    lines = mermaid.chart(comparison)
+    assert lines[1:7] == [
+        "---",
+        "config:",
+        "  xyChart:",
+        "    width: 900",
+        "    height: 400",
+        "---",
+    ]
+    assert statements(lines) == [
+        "xychart-beta horizontal",
+        '    title "qa, mean per score, baseline then candidate"',
+        '    x-axis ["correct (baseline)", "correct (candidate)", "similar (baseline)", '
+        '"similar (candidate)"]',
+        '    y-axis "mean over the items (0 to 1)" 0 --> 1',
+        "    bar [0.533, 0.533, 0.547, 0.530]",
+    ]
+    assert lines[-3:] == [
+        "",
+        "_Chart: two bars per score, its baseline mean over the items and then its candidate "
+        "mean; the table gives the paired delta with its 95% interval and p._",
+        "",
+    ]
+    # The bars are the table's figures.
+    table = markdown.render(verdict(("correct", "similar")))
+    assert "| `similar` | 0.547 | 0.530 | -0.017 [" in table
+
+
+def test_every_line_of_a_hostile_chart_is_one_mermaid_statement() -> None:
+    [comparison] = verdict().comparisons
+    body = statements(mermaid.chart(comparison))
+    assert len(body) == 5
+    assert re.fullmatch(r'    x-axis \["[^"]*"(?:, "[^"]*")*\]', body[2]), body[2]
+    axis = re.findall(r'"([^"]*)"', body[2])
+    assert len(axis) == 2 * len(HOSTILE_NAMES) == len(set(axis))
+    assert [decoded(a) for a in axis[:2]] == [
+        'tone "formal" (baseline)',
+        'tone "formal" (candidate)',
+    ]
+    for line in body[1:3]:
+        # Nothing Mermaid reads before it parses (an entity, a directive, a style) is left.
+        assert not re.search(r"[#%:;<>&]", re.sub(r"#\d+;", "", line)), line
+
+
+def test_names_cut_to_the_same_label_stay_apart() -> None:
+    names = ("x" * 80 + "1", "x" * 80 + "2")
+    [comparison] = verdict(names).comparisons
+    axis = re.findall(r'"([^"]*)"', statements(mermaid.chart(comparison))[2])
+    assert len(set(axis)) == 4
+
+
+def test_the_chart_grows_with_its_bars() -> None:
+    names = tuple(f"score{k}" for k in range(20))
+    [comparison] = verdict(names).comparisons
+    assert "    height: 1420" in mermaid.chart(comparison)
+
+
+def test_no_chart_without_a_baseline_and_plain_scores_named_under_it() -> None:
+    [comparison] = verdict(("correct",)).comparisons
+    assert mermaid.chart(replace(comparison, baseline=None)) == []
+    plain = replace(comparison.scores[0], name="latency", plain=True)
+    lines = mermaid.chart(replace(comparison, scores=(*comparison.scores, plain)))
+    assert "latency" not in "".join(statements(lines))
+    assert lines[-2].endswith(
+        "Plain numbers (`latency`) have units of their own and are in the table only."
+    )
+    assert mermaid.chart(replace(comparison, scores=(plain,))) == []
+
+
+def test_every_markdown_table_keeps_its_shape_with_hostile_score_names() -> None:
+    text = markdown.render(verdict())
+    blocks: list[list[str]] = []
+    previous = ""
+    for line in text.splitlines():
+        if line.startswith("|"):
+            if previous.startswith("|"):
+                blocks[-1].append(line)
+            else:
+                blocks.append([line])
+        previous = line
+    assert blocks
+    for block in blocks:
+        columns = len(UNESCAPED_PIPE.findall(block[0]))
+        for row in block:
+            assert len(UNESCAPED_PIPE.findall(row)) == columns, row
+    assert "| `a\\|b` |" in text
+
+
+# --- drawn by the real mermaid in Chromium -----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mermaid_js() -> Path:
+    """tools/mermaid's dist file; runs `npm ci` there if `make test` has not."""
+    if not DIST.is_file():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.fail("npm is needed for tools/mermaid (install Node.js 18+ and npm)")
+        command = [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"]
+        installed = subprocess.run(
+            command, cwd=MERMAID, capture_output=True, text=True, timeout=600, check=False
+        )
+        assert installed.returncode == 0, installed.stderr
+    return DIST
+
+
+RENDER = """async (blocks) => {
+  mermaid.initialize({startOnLoad: false, securityLevel: "strict"});
+  const results = [];
+  for (const [index, text] of blocks.entries()) {
+    const found = {parsed: false, error: null, svg: "", text: "", bars: []};
+    try {
+      await mermaid.parse(text);
+      found.parsed = true;
+      const {svg} = await mermaid.render(`chart${index}`, text);
+      const holder = document.createElement("div");
+      holder.innerHTML = svg;
+      document.body.appendChild(holder);
+      found.svg = svg;
+      found.text = [...holder.querySelectorAll("text")].map((t) => t.textContent);
+      found.bars = [...holder.querySelectorAll("g[class^=bar-plot] rect")].map((r) => {
+        const box = r.getBBox();
+        return {end: box.x + box.width, width: box.width};
+      });
+    } catch (error) {
+      found.error = String(error && error.message || error);
+    }
+    results.push(found);
+  }
+  return results;
+}"""
+
+
+def render_in_chromium(
+    browser_page: BrowserPageFactory, tmp_path: Path, dist: Path, blocks: list[str]
+) -> tuple[Any, list[dict[str, Any]]]:
+    page_file = tmp_path / "mermaid.html"
+    page_file.write_text(
+        '<!doctype html><html><head><meta charset="utf-8"><title>sentinel</title>'
+        f'<script src="{html.escape(dist.as_uri())}"></script></head><body></body></html>',
+        encoding="utf-8",
+    )
+    opened = browser_page(page_file)
+    results: list[dict[str, Any]] = opened.page.evaluate(RENDER, blocks)
+    return opened, results
+
+
+def assert_drawn(result: dict[str, Any], values: list[float], labels: list[str]) -> None:
+    """Parsed and drawn: an <svg> with every label and one bar per value, each bar's end where
+    its value is on one linear axis (no bar hidden, none drawn from elsewhere)."""
+    assert result["parsed"] and result["error"] is None, result["error"]
+    assert result["svg"].startswith("<svg") and "Syntax error" not in result["svg"]
+    for text in labels:
+        assert text in result["text"], (text, json.dumps(result["text"]))
+    bars = result["bars"]
+    assert len(bars) == len(values)
+    assert all(bar["width"] > 0 for bar in bars)
+    low, high = (
+        min(range(len(values)), key=values.__getitem__),
+        max(range(len(values)), key=values.__getitem__),
+    )
+    if values[high] > values[low]:
+        scale = (bars[high]["end"] - bars[low]["end"]) / (values[high] - values[low])
+        assert scale > 0
+        for bar, value in zip(bars, values, strict=True):
+            expected = bars[low]["end"] + (value - values[low]) * scale
+            assert abs(bar["end"] - expected) < 0.5, (bar, value)
+
+
+def chart_values(block: str) -> tuple[list[float], list[str]]:
+    [bar] = re.findall(r"^    bar \[(.*)\]$", block, re.M)
+    [axis] = re.findall(r"^    x-axis \[(.*)\]$", block, re.M)
+    return [float(v) for v in bar.split(", ")], [decoded(a) for a in re.findall(r'"([^"]*)"', axis)]
+
+
+def test_hostile_score_names_parse_and_draw_in_the_real_mermaid(
+    browser_page: BrowserPageFactory, tmp_path: Path, mermaid_js: Path
+) -> None:
+    text = markdown.render(verdict())
+    blocks = BLOCK.findall(text)
+    assert len(blocks) == 1
+    opened, [result] = render_in_chromium(browser_page, tmp_path, mermaid_js, blocks)
+    values, labels = chart_values(blocks[0])
+    assert_drawn(result, values, labels)
+    assert 'tone "formal" (baseline)' in result["text"]
+    assert "a|b (candidate)" in result["text"]
+    assert "</script>… (baseline)" in result["text"]
+    assert "```\\n%%{init… (candidate)" in result["text"]
+    assert opened.page.title() == "sentinel"  # nothing in a name ran
+    assert opened.page.locator("img").count() == 0
+    opened.screenshot("hostile-names")
+    opened.assert_clean()
+
+
+def test_a_broken_chart_is_reported_by_the_real_mermaid(
+    browser_page: BrowserPageFactory, tmp_path: Path, mermaid_js: Path
+) -> None:
+    """The harness can fail: the old chart's unescaped quote is a parse error."""
+    old = 'xychart-beta\n    x-axis ["tone "formal""]\n    y-axis "mean" 0 --> 1\n    bar [0.5]'
+    _, [result] = render_in_chromium(browser_page, tmp_path, mermaid_js, [old])
+    assert not result["parsed"]
+    assert result["error"]
+
+
+def test_the_comment_of_a_real_run_draws_in_the_real_mermaid(
+    browser_page: BrowserPageFactory, tmp_path: Path, mermaid_js: Path
+) -> None:
+    out = tmp_path / "out"
+    config = REPO / "examples" / "regression" / "experiments.yaml"
+    result = run_cli("run", "-c", str(config), "--output-dir", str(out), cwd=REPO)
+    assert result.code == 1, result.stderr
+    report = (out / "report.md").read_text(encoding="utf-8")
+    blocks = BLOCK.findall(report)
+    assert len(blocks) == 1
+    opened, [drawn] = render_in_chromium(browser_page, tmp_path, mermaid_js, blocks)
+    values, labels = chart_values(blocks[0])
+    assert len(values) == 6  # correct, similar and concise: baseline then candidate each
+    assert labels[:2] == ["correct (baseline)", "correct (candidate)"]
+    assert_drawn(drawn, values, labels)
+    opened.screenshot("regression-comment")
+    opened.assert_clean()
