@@ -23,9 +23,8 @@ def link_line(url: str) -> str:
     if not is_link_url(url):
         raise ValueError(f"not a plain http(s) URL: {url!r}")
     return (
-        f"📄 **[The HTML report]({url})**: every item beside its baseline, with the outputs, "
-        "the judges' reasoning and a word diff (a zip from this run's artifacts; open "
-        "`report.html` in it)."
+        f"📄 **[The HTML report]({url})**: every item beside its baseline, with its outputs "
+        "and the judges' reasoning (a zip among this run's artifacts; open `report.html` in it)."
     )
 
 
