@@ -512,6 +512,17 @@ def test_the_gate_step_names_the_html_report_and_its_artifact(tmp_path: Path) ->
     runner.inputs["report-artifact"] = "nightly report"
     assert runner.run("Run the gate", GITHUB_JOB="gate").returncode == 0
     assert runner.steps["gate"]["report-artifact"] == "nightly_report"
+    # Without a key, each matrix leg (SCOREGATE_MATRIX, as for the marker) gets its own name.
+    runner.inputs.update({"report-artifact": "", "comment-key": ""})
+    names = set()
+    for model in ("gpt-4o-mini", "gpt-4.1-mini", "gpt-4o-mini"):
+        leg = {"GITHUB_JOB": "gate", "RUNNER_OS": "Linux", "SCOREGATE_MATRIX": model}
+        assert runner.run("Run the gate", **leg).returncode == 0
+        names.add(runner.steps["gate"]["report-artifact"])
+    assert len(names) == 2
+    assert all(re.fullmatch(r"scoregate-report-gate-\d+", name) for name in names)
+    assert runner.run("Run the gate", GITHUB_JOB="gate").returncode == 0
+    assert runner.steps["gate"]["report-artifact"] == "scoregate-report-gate"
 
 
 def test_the_comment_links_the_uploaded_report(fake_github: FakeGitHub, tmp_path: Path) -> None:
