@@ -331,3 +331,18 @@ def test_the_comment_of_a_real_run_draws_in_the_real_mermaid(
     assert_drawn(drawn, values, labels)
     opened.screenshot("regression-comment")
     opened.assert_clean()
+
+
+def test_with_items_new_since_the_baseline_the_bars_are_the_paired_means() -> None:
+    names = ("correct",)
+    candidate = with_scores(names, [{"i1": 0.5, "i2": 0.5, "new": 0.0}], "cand")
+    baseline = with_scores(names, [{"i1": 1.0, "i2": 0.5}], "base")
+    comparison = compare(
+        candidate, baseline, baseline_note=None, pass_marks={"correct": 0.5}, count_flaky=True
+    )
+    body = statements(mermaid.chart(comparison))
+    # Over i1 and i2: 0.750 then 0.500, not the whole candidate run's 0.333.
+    assert body[3:] == [
+        '    y-axis "mean over the items in both runs (0 to 1)" 0 --> 1',
+        "    bar [0.750, 0.500]",
+    ]
