@@ -18,6 +18,7 @@ import json
 from collections.abc import Sequence
 from importlib import resources
 from typing import Any
+from urllib.parse import quote
 
 from scoregate import __version__
 from scoregate.report import html_charts
@@ -162,7 +163,7 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
             record = comparison.candidate
 
             def trace(trace_id: str, record: RunRecord = record) -> str | None:
-                return langfuse_url(record, "trace_url", trace_id)
+                return langfuse_url(record, "trace_url", quote(trace_id, safe=""))
 
         data, texts = items_data(comparison, trace)
         all_texts.append(texts)
