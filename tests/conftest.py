@@ -33,10 +33,13 @@ def run_cli_fixture() -> Callable[..., CliResult]:
     return run_cli
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """Headless Chromium (Debian's package via Playwright), one for the session; a missing
-    browser fails the test with the message naming what to install (testing/browser.py)."""
+    """Headless Chromium (Debian's package via Playwright), one per test module; a missing
+    browser fails the test with the message naming what to install (testing/browser.py).
+
+    Not one per session: Playwright's sync API keeps an asyncio event loop running in the main
+    thread while it is open, and every later test calling ``asyncio.run`` would fail."""
     yield from chromium_session()
 
 
