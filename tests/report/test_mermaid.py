@@ -4,28 +4,20 @@ each bar is, and no score name breaks it; drawn by the real mermaid (npm) in hea
 
 from __future__ import annotations
 
-import html
-import json
 import re
-import shutil
-import subprocess
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
-import pytest
+from testing import mermaid_render
 from testing.browser import BrowserPageFactory
-from testing.project import make_record, run_cli
+from testing.mermaid_render import decoded
+from testing.project import make_record
 
 from scoregate.config.model import GateConfig
 from scoregate.decide.compare import compare
 from scoregate.decide.gate import decide, evaluate
 from scoregate.report import markdown, mermaid
 from scoregate.values.model import ItemResult, RunRecord, Verdict
-
-REPO = Path(__file__).resolve().parents[2]
-MERMAID = REPO / "tools" / "mermaid"
-DIST = MERMAID / "node_modules" / "mermaid" / "dist" / "mermaid.min.js"
 
 HOSTILE_NAMES = (
     'tone "formal"',
@@ -39,7 +31,6 @@ HOSTILE_NAMES = (
     "W" * 40,
     "🚀" * 30,
 )
-BLOCK = re.compile(r"^```mermaid\n(.*?)\n```$", re.S | re.M)
 UNESCAPED_PIPE = re.compile(r"(?<!\\)(?:\\\\)*\|")
 
 
@@ -78,11 +69,6 @@ def verdict(names: tuple[str, ...] = HOSTILE_NAMES) -> Verdict:
         count_flaky=True,
     )
     return decide(evaluate(comparison, GateConfig(scores={})), [comparison])
-
-
-def decoded(text: str) -> str:
-    """A label as Mermaid draws it: its numeric entities turned back into characters."""
-    return re.sub(r"#(\d+);", lambda m: chr(int(m.group(1))), text)
 
 
 # --- the chart's text --------------------------------------------------------------------------
@@ -201,136 +187,31 @@ def test_every_markdown_table_keeps_its_shape_with_hostile_score_names() -> None
 # --- drawn by the real mermaid in Chromium -----------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def mermaid_js() -> Path:
-    """tools/mermaid's dist file; runs `npm ci` there if `make test` has not."""
-    if not DIST.is_file():
-        npm = shutil.which("npm")
-        if npm is None:
-            pytest.fail("npm is needed for tools/mermaid (install Node.js 18+ and npm)")
-        command = [npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund"]
-        installed = subprocess.run(
-            command, cwd=MERMAID, capture_output=True, text=True, timeout=600, check=False
-        )
-        assert installed.returncode == 0, installed.stderr
-    return DIST
-
-
-RENDER = """async (blocks) => {
-  mermaid.initialize({startOnLoad: false, securityLevel: "strict"});
-  const results = [];
-  for (const [index, text] of blocks.entries()) {
-    const found = {parsed: false, error: null, svg: "", text: "", bars: []};
-    try {
-      await mermaid.parse(text);
-      found.parsed = true;
-      const {svg} = await mermaid.render(`chart${index}`, text);
-      const holder = document.createElement("div");
-      holder.innerHTML = svg;
-      document.body.appendChild(holder);
-      found.svg = svg;
-      found.text = [...holder.querySelectorAll("text")].map((t) => t.textContent);
-      found.bars = [...holder.querySelectorAll("g[class^=bar-plot] rect")].map((r) => {
-        const box = r.getBBox();
-        return {end: box.x + box.width, width: box.width};
-      });
-    } catch (error) {
-      found.error = String(error && error.message || error);
-    }
-    results.push(found);
-  }
-  return results;
-}"""
-
-
-def render_in_chromium(
-    browser_page: BrowserPageFactory, tmp_path: Path, dist: Path, blocks: list[str]
-) -> tuple[Any, list[dict[str, Any]]]:
-    page_file = tmp_path / "mermaid.html"
-    page_file.write_text(
-        '<!doctype html><html><head><meta charset="utf-8"><title>sentinel</title>'
-        f'<script src="{html.escape(dist.as_uri())}"></script></head><body></body></html>',
-        encoding="utf-8",
-    )
-    opened = browser_page(page_file)
-    results: list[dict[str, Any]] = opened.page.evaluate(RENDER, blocks)
-    return opened, results
-
-
-def assert_drawn(result: dict[str, Any], values: list[float], labels: list[str]) -> None:
-    """Parsed and drawn: an <svg> with every label and one bar per value, each bar's end where
-    its value is on one linear axis (no bar hidden, none drawn from elsewhere)."""
-    assert result["parsed"] and result["error"] is None, result["error"]
-    assert result["svg"].startswith("<svg") and "Syntax error" not in result["svg"]
-    for text in labels:
-        assert text in result["text"], (text, json.dumps(result["text"]))
-    bars = result["bars"]
-    assert len(bars) == len(values)
-    assert all(bar["width"] > 0 for bar in bars)
-    low, high = (
-        min(range(len(values)), key=values.__getitem__),
-        max(range(len(values)), key=values.__getitem__),
-    )
-    if values[high] > values[low]:
-        scale = (bars[high]["end"] - bars[low]["end"]) / (values[high] - values[low])
-        assert scale > 0
-        for bar, value in zip(bars, values, strict=True):
-            expected = bars[low]["end"] + (value - values[low]) * scale
-            assert abs(bar["end"] - expected) < 0.5, (bar, value)
-
-
-def chart_values(block: str) -> tuple[list[float], list[str]]:
-    [bar] = re.findall(r"^    bar \[(.*)\]$", block, re.M)
-    [axis] = re.findall(r"^    x-axis \[(.*)\]$", block, re.M)
-    return [float(v) for v in bar.split(", ")], [decoded(a) for a in re.findall(r'"([^"]*)"', axis)]
-
-
 def test_hostile_score_names_parse_and_draw_in_the_real_mermaid(
-    browser_page: BrowserPageFactory, tmp_path: Path, mermaid_js: Path
+    browser_page: BrowserPageFactory, tmp_path: Path
 ) -> None:
-    text = markdown.render(verdict())
-    blocks = BLOCK.findall(text)
-    assert len(blocks) == 1
-    opened, [result] = render_in_chromium(browser_page, tmp_path, mermaid_js, blocks)
-    values, labels = chart_values(blocks[0])
-    assert_drawn(result, values, labels)
+    diagrams = mermaid_render.blocks(markdown.render(verdict()))
+    assert len(diagrams) == 1
+    opened, [result] = mermaid_render.render(browser_page, tmp_path, diagrams)
+    mermaid_render.assert_drawn(result, diagrams[0])
     assert 'tone "formal" (baseline)' in result["text"]
     assert "a|b (candidate)" in result["text"]
     assert "</script>… (baseline)" in result["text"]
     assert "```\\n%%{init… (candidate)" in result["text"]
-    assert opened.page.title() == "sentinel"  # nothing in a name ran
+    assert opened.page.title() == mermaid_render.SENTINEL  # nothing in a name ran
     assert opened.page.locator("img").count() == 0
     opened.screenshot("hostile-names")
     opened.assert_clean()
 
 
 def test_a_broken_chart_is_reported_by_the_real_mermaid(
-    browser_page: BrowserPageFactory, tmp_path: Path, mermaid_js: Path
+    browser_page: BrowserPageFactory, tmp_path: Path
 ) -> None:
     """The harness can fail: the old chart's unescaped quote is a parse error."""
     old = 'xychart-beta\n    x-axis ["tone "formal""]\n    y-axis "mean" 0 --> 1\n    bar [0.5]'
-    _, [result] = render_in_chromium(browser_page, tmp_path, mermaid_js, [old])
+    _, [result] = mermaid_render.render(browser_page, tmp_path, [old])
     assert not result["parsed"]
     assert result["error"]
-
-
-def test_the_comment_of_a_real_run_draws_in_the_real_mermaid(
-    browser_page: BrowserPageFactory, tmp_path: Path, mermaid_js: Path
-) -> None:
-    out = tmp_path / "out"
-    config = REPO / "examples" / "regression" / "experiments.yaml"
-    result = run_cli("run", "-c", str(config), "--output-dir", str(out), cwd=REPO)
-    assert result.code == 1, result.stderr
-    report = (out / "report.md").read_text(encoding="utf-8")
-    blocks = BLOCK.findall(report)
-    assert len(blocks) == 1
-    opened, [drawn] = render_in_chromium(browser_page, tmp_path, mermaid_js, blocks)
-    values, labels = chart_values(blocks[0])
-    assert len(values) == 6  # correct, similar and concise: baseline then candidate each
-    assert labels[:2] == ["correct (baseline)", "correct (candidate)"]
-    assert_drawn(drawn, values, labels)
-    opened.screenshot("regression-comment")
-    opened.assert_clean()
 
 
 def test_with_items_new_since_the_baseline_the_bars_are_the_paired_means() -> None:
