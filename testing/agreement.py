@@ -94,7 +94,7 @@ def markdown_tally(text: str) -> Tally:
     return tally
 
 
-_HTML_HEAD = re.compile(r'<p class="counts">(.*?) · exit code (\d+)</p>')
+_HTML_HEAD = re.compile(r'<p class="counts">(.*?) (?:·|&#183;) exit code (\d+)</p>')
 _HTML_CHECK = re.compile(r'data-check-status="(pass|fail|warn|skip)"')
 
 

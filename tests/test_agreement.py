@@ -141,6 +141,6 @@ def test_an_html_report_with_another_headline_is_caught(
     result, env = failed_run
     report = project.output_dir / "report.html"
     text = report.read_text(encoding="utf-8")
-    report.write_text(text.replace("· exit code 1", "· exit code 0"))
+    report.write_text(text.replace("&#183; exit code 1", "&#183; exit code 0"))
     with pytest.raises(AssertionError, match=r"report\.html says exit code 0, the run 1"):
         assert_outputs_agree(result.stdout, cwd=project.root, exit_code=1, env=env)

@@ -7,19 +7,20 @@ import base64
 import hashlib
 import json
 import re
+from dataclasses import replace
 from html import unescape
 from html.parser import HTMLParser
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+from testing.browser import BrowserPageFactory
+from testing.hostile_html import HOSTILE_HTML, SENTINEL_JS
+from testing.project import make_record
 
 from scoregate.decide.compare import compare
 from scoregate.report import html
 from scoregate.report.html_data import DETAIL_CHARS, MIN_CHARS, safe_url, text_bound
 from scoregate.values.model import Check, RunRecord, Verdict
-from testing.browser import BrowserPageFactory
-from testing.hostile_html import HOSTILE_HTML, SENTINEL_JS
-from testing.project import make_record
 
 READY = "body[data-ready]"
 
@@ -64,7 +65,7 @@ OUR_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "span", "p",
     "nav", "a", "main", "section", "ul", "li", "b", "i", "dl", "dt", "dd", "table", "thead",
     "tbody", "tr", "th", "td", "br", "small", "div", "figure", "svg", "text", "rect", "line",
-    "circle", "title", "figcaption", "polyline", "footer", "script",
+    "circle", "figcaption", "polyline", "footer", "script", "code",
 }  # fmt: skip
 
 
@@ -127,7 +128,7 @@ def test_hostile_text_is_never_markup_in_the_file() -> None:
     outputs = {f"h{n}": text for n, text in enumerate(HOSTILE_HTML.values())}
     ids = {f"h{n}": 0.0 for n in range(len(outputs))}
     cand = make_record(ids, outputs=outputs, comments=outputs)
-    base = make_record({k: 1.0 for k in ids}, run_id="base", outputs=outputs)
+    base = make_record(dict.fromkeys(ids, 1.0), run_id="base", outputs=outputs)
     page = html.render(_verdict(cand, base, (_check("fail", HOSTILE_HTML["img"]),)))
     assert page.count("<script") == 2  # the data block and our script
     tags = _Tags()
@@ -259,7 +260,7 @@ def test_search_sort_and_pages(browser_page: BrowserPageFactory, tmp_path: Path)
 
 def test_hostile_rows_run_nothing(browser_page: BrowserPageFactory, tmp_path: Path) -> None:
     texts = list(HOSTILE_HTML.values())
-    ids = {text: 0.0 for text in texts}
+    ids = dict.fromkeys(texts, 0.0)
     outputs = {text: f"now {text}" for text in texts}
     cand = make_record(ids, outputs=outputs, comments=outputs)
     cand = replace(
@@ -275,7 +276,7 @@ def test_hostile_rows_run_nothing(browser_page: BrowserPageFactory, tmp_path: Pa
             }
         },
     )
-    base = make_record({t: 1.0 for t in texts}, run_id=texts[0], outputs=texts_map(texts))
+    base = make_record(dict.fromkeys(texts, 1.0), run_id=texts[0], outputs=texts_map(texts))
     checks = (_check("fail", HOSTILE_HTML["script"]),)
     opened = browser_page(_write(tmp_path, _verdict(cand, base, checks)), wait_for=READY)
     page = opened.page
@@ -321,3 +322,43 @@ def test_history_draws_a_trend_per_score(browser_page: BrowserPageFactory, tmp_p
         "20260101T000000Z-can: 0.778",
     ]
     page.assert_clean()
+
+
+def test_changed_items_texts_come_first_in_the_budget() -> None:
+    from scoregate.report.html_data import bounds
+
+    texts = [["x" * 5_000] * 10 + ["y" * 5_000] * 100]
+    changed = [set(range(10))]
+    first, other = bounds(texts, changed, budget=120_000)
+    assert first == DETAIL_CHARS  # the ten changed texts fit whole: 50,000 of the budget
+    assert other == 700  # the 100 others share the remaining 70,000
+
+
+def test_past_the_reading_bound_unchanged_items_are_listed_with_their_scores_only(
+    browser_page: BrowserPageFactory, tmp_path: Path
+) -> None:
+    from scoregate.report.html_data import Reading, items_data
+
+    cand, base = _pair()
+    data, _, _ = items_data(compare(cand, base), reading=Reading(2))
+    items = json.loads("[" + ",".join(data["items"]) + "]")
+    assert [(i["id"], "nt" in i) for i in items] == [
+        ("i0", False),  # the first two unchanged items are read
+        ("i1", False),  # regressed: always read
+        ("i2", False),  # flaky: always read
+        ("i3", False),
+        ("i4", True),
+        ("i5", True),
+    ]
+    assert items[4]["c"] == [1.0]
+    assert items[4]["b"] == [1.0]
+    assert data["scores_only"] == 2
+    cand, base = _pair(10_010)
+    path = _write(tmp_path, _verdict(cand, base))
+    assert "10,000 unchanged items are listed with their scores only" not in path.read_text()
+    assert "8 unchanged items are listed with their scores only" in path.read_text()
+    opened = browser_page(path, wait_for=READY)
+    opened.page.fill("input.search", "i10009")
+    opened.page.locator("tr.item-row").first.click()
+    assert "listed with its scores only" in opened.page.inner_text(".detail")
+    opened.assert_clean()

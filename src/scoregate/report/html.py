@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import json
 from collections.abc import Sequence
 from importlib import resources
 from typing import Any
@@ -23,18 +22,24 @@ from urllib.parse import quote
 from scoregate import __version__
 from scoregate.report import html_charts
 from scoregate.report.html_data import (
+    READ_UNCHANGED,
     STATUSES,
+    Reading,
+    bounds,
     cut_texts,
     inert,
     items_data,
     langfuse_url,
     safe_url,
-    text_bound,
+    script_json,
 )
 from scoregate.report.text import checks_counted, no_baseline_text
 from scoregate.values.figures import figure
 from scoregate.values.model import Check, Comparison, RunRecord, Verdict
 
+SIZE_TARGET = 11_000_000
+"""Bytes a report aims at (the issue's bound is 15 MB for 10,000 items): the items' numbers
+first, then as much of each text as fits."""
 STATUS_WORDS = {"pass": "passed", "fail": "failed", "warn": "warned", "skip": "not run"}
 
 
@@ -47,23 +52,13 @@ def _sha256(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode()
 
 
-def script_json(data: Any) -> str:
-    """``data`` as JSON that cannot end or comment out the ``<script>`` holding it: ``<``,
-    ``>`` and ``&`` as ``\\u`` escapes (so no ``</script>`` or ``<!--``), and the line
-    separators U+2028 and U+2029 too."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for char in "<>&\u2028\u2029":
-        text = text.replace(char, f"\\u{ord(char):04x}")
-    return text
-
-
 def _check(check: Check) -> dict[str, Any]:
     return {
         "status": check.status,
         "word": STATUS_WORDS[check.status],
         "name": inert(check.name),
         "explanation": inert(check.explanation),
-        "note": inert(check.note) if check.note else "",
+        "note": inert(check.note) if check.note and check.note not in check.explanation else "",
     }
 
 
@@ -149,6 +144,18 @@ def _trends(comparison: Comparison, history: Sequence[RunRecord]) -> list[Any]:
     return means_over(comparison, runs)
 
 
+def _payload(head: dict[str, Any], experiments: Sequence[dict[str, Any]]) -> str:
+    """The page's JSON: ``head``'s keys, then ``experiments``, whose items are JSON already
+    (each made by ``script_json``, so the whole is as safe inside ``<script>``)."""
+    parts = [script_json(head)[:-1], ',"experiments":[']
+    for number, experiment in enumerate(experiments):
+        rest = {k: v for k, v in experiment.items() if k != "items"}
+        parts += [("," if number else "") + script_json(rest)[:-1], ',"items":[']
+        parts += [",".join(experiment["items"]), "]}"]
+    parts.append("]}")
+    return "".join(parts)
+
+
 def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
     """The whole page for ``verdict`` (and each score's trend over ``history``, if given)."""
     import jinja2
@@ -156,6 +163,8 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
 
     experiments: list[dict[str, Any]] = []
     all_texts: list[list[str]] = []
+    all_changed: list[set[int]] = []
+    reading = Reading()
     for comparison in verdict.comparisons:
         checks = [c for c in verdict.checks if c.experiment == comparison.experiment]
         trace = None
@@ -165,8 +174,9 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
             def trace(trace_id: str, record: RunRecord = record) -> str | None:
                 return langfuse_url(record, "trace_url", quote(trace_id, safe=""))
 
-        data, texts = items_data(comparison, trace)
+        data, texts, changed = items_data(comparison, trace, reading)
         all_texts.append(texts)
+        all_changed.append(changed)
         experiments.append(
             {
                 "name": inert(comparison.experiment),
@@ -183,24 +193,27 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
                 "data": data,
             }
         )
-    bound = text_bound([len(t) for texts in all_texts for t in texts])
+    # The texts get what the page's target size leaves after everything else the items hold.
+    structure = sum(len(row.encode("utf-8")) + 1 for e in experiments for row in e["data"]["items"])
+    budget = max(SIZE_TARGET - structure, SIZE_TARGET // 10)
+    bound, other = bounds(all_texts, all_changed, budget)
     cut = 0
-    for experiment, texts in zip(experiments, all_texts, strict=True):
-        cut += cut_texts(texts, bound).cut
+    for experiment, texts, changed in zip(experiments, all_texts, all_changed, strict=True):
+        cut += cut_texts(texts, changed, bound, other)
         experiment["data"]["t"] = texts
-    payload = {
-        "statuses": list(STATUSES),
-        "bound": bound,
-        "cut": cut,
-        "experiments": [e["data"] for e in experiments],
-    }
+    payload = _payload(
+        {"statuses": list(STATUSES), "bound": bound, "other": other, "cut": cut},
+        [e["data"] for e in experiments],
+    )
+    for experiment in experiments:
+        experiment["data"]["items"] = []  # in the payload now: not held twice
     css, js = _asset("report.css"), _asset("report.js")
     environment = jinja2.Environment(
         loader=jinja2.FunctionLoader(_asset), autoescape=True, undefined=jinja2.StrictUndefined
     )
     template = environment.get_template("report.html.j2")
     counts = checks_counted(verdict.checks, lambda text: text)
-    return template.render(
+    chunks = template.generate(
         passed=verdict.passed,
         exit_code=verdict.exit_code,
         counts=inert(counts),
@@ -208,13 +221,23 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
         chart=html_charts,
         css=Markup(css),
         js=Markup(js),
-        data=Markup(script_json(payload)),
+        data=Markup(payload),
         csp=(
             "default-src 'none'; img-src data:; base-uri 'none'; form-action 'none'; "
             f"style-src '{_sha256(css)}'; script-src '{_sha256(js)}'"
         ),
         version=__version__,
         bound=bound,
+        other=other,
         cut=cut,
+        scores_only=sum(e["data"]["scores_only"] for e in experiments),
+        read_unchanged=READ_UNCHANGED,
         safe_url=safe_url,
+    )
+    # The page as ASCII: past ASCII, the HTML's characters become character references (the
+    # JSON and the script are ASCII already). A str of ASCII takes a byte a character, where
+    # one "✗" would make Python hold every character of a 15 MB page in two or four.
+    return "".join(
+        chunk if chunk.isascii() else chunk.encode("ascii", "xmlcharrefreplace").decode("ascii")
+        for chunk in chunks
     )

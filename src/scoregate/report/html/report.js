@@ -1,6 +1,7 @@
 "use strict";
 (function () {
   // scoregate's HTML report: the items of each experiment, from the JSON in #report-data.
+  // ASCII only (other characters as \u escapes): the page is ASCII, which keeps it compact.
   // Every text from a run is set with textContent (never parsed as HTML); a link is made only
   // of an http(s) URL. Only the rows of the page in view are in the document.
   var PAGE = 100;
@@ -15,12 +16,12 @@
     return node;
   }
   function fmt(v) {
-    if (v === null || v === undefined) return "—";
+    if (v === null || v === undefined) return "\u2014";
     return Math.abs(v) >= 1000 ? v.toFixed(0) : v.toFixed(3);
   }
   function shorten(text, limit) {
     if (text === null || text === undefined) return "";
-    return text.length > limit ? text.slice(0, limit - 1) + "…" : text;
+    return text.length > limit ? text.slice(0, limit - 1) + "\u2026" : text;
   }
   function httpUrl(url) {
     return typeof url === "string" && /^https?:\/\/[^\s<>"'`]+$/i.test(url);
@@ -28,7 +29,8 @@
 
   // --- word-level diff: longest common subsequence of words and spaces ----------------------
   function tokens(text) {
-    return text === null || text === undefined ? [] : String(text).split(/(\s+)/).filter(function (t) { return t.length; });
+    // Words, runs of white space, and each punctuation mark on its own ("Cairo," is two).
+    return text === null || text === undefined ? [] : String(text).match(/\s+|[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu) || [];
   }
   function diff(before, after) {
     var a = tokens(before), b = tokens(after), n = a.length, m = b.length;
@@ -52,10 +54,17 @@
     return [left, right];
   }
   function diffPane(parts) {
-    var pre = el("pre", "text");
+    // Runs of the same kind are one node: "<ins>on the Nile</ins>", not a node per word.
+    var pre = el("pre", "text"), kind = null, run = "";
+    function flush() {
+      if (run) pre.appendChild(kind === "same" ? document.createTextNode(run) : el(kind, null, run));
+      run = "";
+    }
     parts.forEach(function (part) {
-      pre.appendChild(part[0] === "same" ? document.createTextNode(part[1]) : el(part[0], null, part[1]));
+      if (part[0] !== kind) { flush(); kind = part[0]; }
+      run += part[1];
     });
+    flush();
     return pre;
   }
 
@@ -65,6 +74,14 @@
     this.exp = experiment;
     this.scores = experiment.scores;
     this.texts = experiment.t;
+    var blank = this.scores.map(function () { return null; });
+    experiment.items.forEach(function (item) {
+      if (!item.nt) return;  // an unchanged item listed with its scores only
+      item["in"] = item.ex = item.co = item.bo = item.err = item.trace = null;
+      item.jc = item.jb = blank;
+      item.reps = [];
+      item.cost = [null, null];
+    });
     this.state = { status: "all", score: -1, search: "", sort: "order", page: 0 };
     this.open = null;
     this.build();
@@ -120,7 +137,7 @@
     });
     var search = el("input", "search");
     search.type = "search";
-    search.placeholder = "search id, input, output…";
+    search.placeholder = "search id, input, output\u2026";
     search.setAttribute("aria-label", "search");
     var sort = el("select", "sort");
     sort.setAttribute("aria-label", "sort");
@@ -141,7 +158,7 @@
     var table = el("table", "item-table");
     var head = el("tr");
     head.appendChild(el("th", null, "item"));
-    this.scores.forEach(function (name) { head.appendChild(el("th", null, name + " (baseline → candidate)")); });
+    this.scores.forEach(function (name) { head.appendChild(el("th", null, name + " (baseline \u2192 candidate)")); });
     head.appendChild(el("th", null, "status"));
     head.appendChild(el("th", null, "candidate output"));
     var thead = el("thead");
@@ -151,8 +168,8 @@
     table.appendChild(this.body);
     root.appendChild(table);
     var pager = el("div", "pager");
-    this.prev = el("button", "prev", "‹ previous");
-    this.next = el("button", "next", "next ›");
+    this.prev = el("button", "prev", "\u2039 previous");
+    this.next = el("button", "next", "next \u203a");
     this.prev.type = this.next.type = "button";
     this.prev.addEventListener("click", function () { self.state.page--; self.update(); });
     this.next.addEventListener("click", function () { self.state.page++; self.update(); });
@@ -183,7 +200,7 @@
     this.state.page = Math.min(Math.max(this.state.page, 0), pages - 1);
     var start = this.state.page * PAGE, rows = shown.slice(start, start + PAGE);
     this.summary.textContent = shown.length
-      ? "items " + (start + 1) + "–" + (start + rows.length) + " of " + shown.length + " shown (" + this.exp.items.length + " in all); click an item for its details"
+      ? "items " + (start + 1) + "\u2013" + (start + rows.length) + " of " + shown.length + " shown (" + this.exp.items.length + " in all); click an item for its details"
       : "no item matches (" + this.exp.items.length + " in all)";
     this.prev.disabled = this.state.page === 0;
     this.next.disabled = this.state.page >= pages - 1;
@@ -199,7 +216,7 @@
     this.scores.forEach(function (name, k) {
       var b = item.b[k], c = item.c[k], cls = "num";
       if (b !== null && c !== null) cls += c < b ? " worse" : c > b ? " better" : "";
-      tr.appendChild(el("td", cls, fmt(b) + " → " + fmt(c)));
+      tr.appendChild(el("td", cls, fmt(b) + " \u2192 " + fmt(c)));
     });
     var cell = el("td", "statuses");
     statuses.forEach(function (st) { cell.appendChild(el("span", "badge " + st, st)); });
@@ -220,10 +237,14 @@
   };
   Items.prototype.detail = function (item) {
     var self = this, box = el("div", "detail");
+    if (item.nt) {
+      box.appendChild(el("p", "note", "This unchanged item is listed with its scores only: the report holds the texts of every changed item and of the first unchanged ones. 'scoregate show RUN' shows it whole."));
+      return box;
+    }
     function field(label, text) {
       var part = el("div", "field");
       part.appendChild(el("h4", null, label));
-      part.appendChild(el("pre", "text", text === null ? "—" : text));
+      part.appendChild(el("pre", "text", text === null ? "\u2014" : text));
       box.appendChild(part);
     }
     field("input", this.text(item["in"]));
@@ -234,7 +255,7 @@
     [["baseline output", before, parts && parts[0]], ["candidate output", after, parts && parts[1]]].forEach(function (side) {
       var pane = el("div", "pane");
       pane.appendChild(el("h4", null, side[0]));
-      pane.appendChild(side[2] ? diffPane(side[2]) : el("pre", "text", side[1] === null ? "—" : side[1]));
+      pane.appendChild(side[2] ? diffPane(side[2]) : el("pre", "text", side[1] === null ? "\u2014" : side[1]));
       sides.appendChild(pane);
     });
     box.appendChild(sides);
@@ -255,8 +276,8 @@
         if (item.jb[k] === null && item.jc[k] === null) return;
         var tr = el("tr");
         tr.appendChild(el("td", null, name));
-        tr.appendChild(el("td", "reason", self.text(item.jb[k]) || "—"));
-        tr.appendChild(el("td", "reason", self.text(item.jc[k]) || "—"));
+        tr.appendChild(el("td", "reason", self.text(item.jb[k]) || "\u2014"));
+        tr.appendChild(el("td", "reason", self.text(item.jc[k]) || "\u2014"));
         reasons.appendChild(tr);
       });
       box.appendChild(el("h4", null, "judges"));
