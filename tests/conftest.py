@@ -35,11 +35,10 @@ def run_cli_fixture() -> Callable[..., CliResult]:
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
-    """Headless Chromium (Debian's package via Playwright), one per test module; a missing
-    browser fails the test with the message naming what to install (testing/browser.py).
-
-    Not one per session: Playwright's sync API keeps an asyncio event loop running in the main
-    thread while it is open, and every later test calling ``asyncio.run`` would fail."""
+    """Headless Chromium (Debian's package via Playwright), one per test module: Playwright's
+    sync API holds an event loop in the thread while it runs, which later modules calling
+    asyncio.run() must not find. A missing browser fails the test with the message naming
+    what to install (testing/browser.py)."""
     yield from chromium_session()
 
 
