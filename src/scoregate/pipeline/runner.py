@@ -9,6 +9,7 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
@@ -31,7 +32,7 @@ from scoregate.execute.prepared import Overrides, Prepared, score_defs
 from scoregate.execute.progress import ProgressLine
 from scoregate.execute.signatures import resolve_run_evaluators
 from scoregate.execute.tasks import PythonTask, build_task
-from scoregate.pipeline import preflight, registry, shards, signals, verdictfile
+from scoregate.pipeline import live, preflight, registry, shards, signals, verdictfile
 from scoregate.pipeline.abandon import keep_record
 from scoregate.pipeline.baseline_choice import Found, find_baseline
 from scoregate.pipeline.gate_keys import check_gate_keys
@@ -122,10 +123,11 @@ def execute(
     stream: TextIO,
     provider: Provider | None = None,
     abandon: Callable[[RunRecord], None] | None = None,
+    env: Mapping[str, str] = os.environ,
 ) -> tuple[RunRecord, bool]:
     """Run one experiment. Returns the record and whether it was interrupted. ``abandon``:
     given the record when the event loop stays blocked, before the process exits (abandon.py).
-    """
+    The run sinks record each sample as it finishes (live.py)."""
     experiment = prepared.experiment
     script = registry.script_runner(experiment)
     if script is not None:
@@ -140,18 +142,21 @@ def execute(
     positions: list[int] | None = None
     if overrides.shard is not None:
         items, positions = shards.select(items, *overrides.shard)
-    collector = Collector(items, repeats)
+    started, run_id = store.now_iso(), store.new_run_id()
+    opened = RunRecord(experiment.name, run_id, (), score_defs(prepared), config.digest, git=git)
+    opened = replace(opened, started_at=started)
+    recording = live.start(experiment, opened, env=env, sharded=overrides.shard is not None)
+    collector = Collector(items, repeats, recording.on_sample)
     progress = ProgressLine(experiment.name, len(items) * repeats, stream)
-    started = store.now_iso()
     interrupted = False
     task, evaluators, timeout = prepared.task, prepared.evaluators, experiment.timeout
 
     def build(interrupted: bool) -> RunRecord:
         return RunRecord(
             experiment=experiment.name,
-            run_id=store.new_run_id(),
+            run_id=run_id,
             items=collector.results(complete_only=interrupted),
-            score_defs=score_defs(prepared),
+            score_defs=score_defs(prepared),  # after the run: every name a Python evaluator gave
             config_digest=config.digest,
             dataset=dataset,
             git=git,
@@ -186,6 +191,11 @@ def execute(
                 eventloop.run(provider.run_then_close(work) if provider else work)
     except KeyboardInterrupt:
         interrupted = True
+    except BaseException:
+        recording.stop(stream)
+        raise
+    if interrupted:
+        recording.stop(stream)
     if not interrupted and collector.stop_reason is None:
         check_complete(experiment.name, collector)
     return build(interrupted), interrupted
@@ -324,7 +334,7 @@ def run(
     for item in prepared:
         record, interrupted = execute(
             item, config, overrides=overrides, git=git, stream=stderr, provider=models,
-            abandon=partial(keep_record, paths.output_dir, stderr, env=env),
+            abandon=partial(keep_record, paths.output_dir, stderr, env=env), env=env,
         )  # fmt: skip
         if not interrupted:
             record = finish(

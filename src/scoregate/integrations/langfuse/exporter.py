@@ -1,0 +1,324 @@
+"""The background exporter: recorded samples sent to Langfuse in batches while the items run.
+
+``sample`` only queues what finished (the engine's worker threads and event loop call it); a
+thread of its own turns each batch into the spans and scores the SDK's ``run_experiment``
+writes and sends them: the spans as one OTLP export (the SDK's attribute serializers, OTel's own
+encoder and OTLP/HTTP exporter, gzip, the SDK's headers), the scores to ``POST
+/api/public/scores`` in batches under its 1 MB limit. Building spans this way costs a fraction
+of the SDK's live span machinery (contexts, processors, a lock per attribute), and none of it
+happens on the engine's threads. ``close`` sends what is queued and says how many samples were
+delivered, so an interrupted run keeps, and reports, every span of what finished.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import logging
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scoregate.integrations.langfuse.connection import Connection, describe_failure
+from scoregate.values.model import Item, Sample, Score
+
+ENVIRONMENT = "sdk-experiment"
+"""The environment the SDK's experiment runner records in; Langfuse's UI expects it."""
+SCOPE = "langfuse-sdk"
+_SCORES_LIMIT = 900_000
+"""Bytes per score batch: under the 1 MB body limit of ``POST /api/public/scores``."""
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What reached Langfuse: samples (their two spans and scores) out of those queued."""
+
+    delivered: int
+    queued: int
+    problems: tuple[str, ...]
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _now_iso() -> str:
+    return dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+def score_payload(score: Score) -> dict[str, Any] | None:
+    """The Langfuse score for one of ours: the raw value (bool as BOOLEAN), comment, metadata."""
+    if score.value is None:
+        return None
+    raw = score.raw
+    metadata: dict[str, Any] = {"scoregate_value": score.value}
+    if score.scale is not None:
+        metadata["scale"] = list(score.scale)
+    if isinstance(raw, bool):
+        return {"value": 1.0 if raw else 0.0, "dataType": "BOOLEAN", "metadata": metadata}
+    if isinstance(raw, (int, float)):
+        return {"value": float(raw), "dataType": "NUMERIC", "metadata": metadata}
+    return {"value": float(score.value), "dataType": "NUMERIC", "metadata": metadata}
+
+
+class Exporter:
+    """One recorded run's spans and scores, sent by a background thread in batches."""
+
+    def __init__(
+        self,
+        connection: Connection,
+        *,
+        experiment_id: str,
+        run_name: str,
+        dataset_id: str | None,
+        description: str | None,
+        metadata: Mapping[str, Any],
+        interval: float = 0.25,
+        batch: int = 256,
+    ) -> None:
+        from langfuse._client.attributes import create_span_attributes
+        from opentelemetry.sdk.trace import ReadableSpan
+
+        self._attributes = create_span_attributes
+        self._readable = ReadableSpan
+        self.connection = connection
+        self.experiment_id = experiment_id
+        self._run_name = run_name
+        self._dataset_id = dataset_id
+        self._metadata = dict(metadata)
+        self._run_keys: dict[str, Any] = {
+            "experiment_name": metadata.get("scoregate_experiment", run_name),
+            "experiment_run_name": run_name,
+        }
+        common = {
+            "langfuse.environment": ENVIRONMENT,
+            "langfuse.experiment.description": description,
+            "langfuse.experiment.id": experiment_id,
+            "langfuse.experiment.name": run_name,
+            "langfuse.experiment.metadata": _text(dict(metadata)),
+            "langfuse.experiment.dataset.id": dataset_id,
+        }
+        self._common = {k: v for k, v in common.items() if v is not None}
+        self._interval, self._batch = interval, batch
+        self._queue: deque[tuple[Item, Sample, int]] = deque()
+        self._run_scores: list[dict[str, Any]] = []
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._closing = False
+        self._queued = self._delivered = 0
+        self._problems: list[str] = []
+        self._span_exporter, self._resource, self._scope = self._otel()
+        self._thread = threading.Thread(target=self._loop, name="scoregate-langfuse", daemon=True)
+        self._thread.start()
+
+    def _otel(self) -> tuple[Any, Any, Any]:
+        """The SDK's OTLP exporter settings, its tracer's resource and instrumentation scope."""
+        from langfuse._version import __version__ as langfuse_version
+        from opentelemetry.exporter.otlp.proto.http import Compression
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+
+        credentials = self.connection.credentials
+        token = base64.b64encode(
+            f"{credentials.public_key}:{credentials.secret_key}".encode()
+        ).decode("ascii")
+        exporter = OTLPSpanExporter(
+            endpoint=f"{self.connection.host}/api/public/otel/v1/traces",
+            headers={
+                "Authorization": f"Basic {token}",
+                "x-langfuse-sdk-name": "python",
+                "x-langfuse-sdk-version": langfuse_version,
+                "x-langfuse-public-key": credentials.public_key,
+                "x-langfuse-ingestion-version": "4",
+            },
+            timeout=20,
+            compression=Compression.Gzip,
+        )
+        resources = getattr(self.connection.client, "_resources", None)
+        provider = getattr(resources, "tracer_provider", None)
+        resource = getattr(provider, "resource", None) or Resource.create()
+        scope = InstrumentationScope(
+            SCOPE, langfuse_version, None, {"public_key": credentials.public_key}
+        )
+        return exporter, resource, scope
+
+    # The engine's side: cheap, from any thread.
+    def sample(self, item: Item, sample: Sample) -> None:
+        with self._lock:
+            self._queue.append((item, sample, time.time_ns()))
+            self._queued += 1
+        if len(self._queue) >= self._batch:
+            self._wake.set()
+
+    def run_score(self, score: Score) -> None:
+        payload = score_payload(score)
+        if payload is not None:
+            body = {"id": _id(8), "datasetRunId": self.experiment_id, "name": score.name}
+            body |= {"comment": score.comment} if score.comment is not None else {}
+            self._run_scores.append(body | payload | {"timestamp": _now_iso()})
+
+    def close(self, timeout: float = 60.0) -> Delivery:
+        """Send everything queued (waiting at most ``timeout`` s) and stop the thread."""
+        self._closing = True
+        self._wake.set()
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            self._problems.append(f"delivery did not finish within {timeout:.0f} s")
+        else:
+            self._send_scores(self._run_scores)
+        self._span_exporter.shutdown()
+        return Delivery(self._delivered, self._queued, tuple(self._problems))
+
+    # The thread's side.
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            closing = self._closing
+            while self._queue:
+                taken = [self._queue.popleft() for _ in range(min(len(self._queue), self._batch))]
+                self._send(taken)
+            if closing:
+                return
+
+    def _send(self, taken: list[tuple[Item, Sample, int]]) -> None:
+        spans: list[Any] = []
+        scores: list[dict[str, Any]] = []
+        try:
+            for item, sample, end in taken:
+                self._build(item, sample, end, spans, scores)
+        except Exception as exc:  # a value the serializers reject: say so, keep the rest going
+            self._problems.append(f"building spans: {type(exc).__name__}: {exc}")
+            return
+        from opentelemetry.sdk.trace.export import SpanExportResult
+
+        try:
+            result = self._span_exporter.export(spans)
+        except Exception as exc:
+            result = None
+            self._problems.append(f"spans: {describe_failure(exc)}")
+        if result != SpanExportResult.SUCCESS:
+            if result is not None:
+                self._problems.append(f"{len(spans)} spans were not accepted")
+            return
+        if self._send_scores(scores):
+            self._delivered += len(taken)
+
+    def _send_scores(self, scores: list[dict[str, Any]]) -> bool:
+        batch: list[dict[str, Any]] = []
+        size = 2
+        ok = True
+        for score in [*scores, None]:
+            length = 0 if score is None else len(json.dumps(score, default=str)) + 1
+            if batch and (score is None or size + length > _SCORES_LIMIT):
+                ok = self._post_scores(batch) and ok
+                batch, size = [], 2
+            if score is not None:
+                batch.append(score)
+                size += length
+        return ok
+
+    def _post_scores(self, batch: list[dict[str, Any]]) -> bool:
+        try:
+            answer = self.connection.client.api.scores.create(
+                request=batch, request_options={"max_retries": 3}
+            )
+        except Exception as exc:
+            self._problems.append(f"{len(batch)} scores: {describe_failure(exc)}")
+            return False
+        rejected = getattr(answer, "rejected", 0)
+        if rejected:
+            self._problems.append(f"{rejected} of {len(batch)} scores were rejected")
+        return not rejected
+
+    def _build(
+        self,
+        item: Item,
+        sample: Sample,
+        end: int,
+        spans: list[Any],
+        scores: list[dict[str, Any]],
+    ) -> None:
+        from opentelemetry.trace import SpanContext, Status, StatusCode
+
+        attributes = self._attributes
+        trace_id = random.getrandbits(128)
+        root_id, task_id = random.getrandbits(64), random.getrandbits(64)
+        start = end - max(int(sample.latency * 1e9), 1000)
+        item_metadata = dict(item.metadata)
+        keys = self._run_keys
+        if self._dataset_id:
+            keys = keys | {"dataset_id": self._dataset_id, "dataset_item_id": item.id}
+        metadata = {**item_metadata, **self._metadata, **keys, "repeat": sample.index}
+        error = sample.error
+        output = sample.output if error is None else f"Error: {error}"
+        linked = self._common | {
+            "langfuse.experiment.item.id": item.id,
+            "langfuse.experiment.item.root_observation_id": f"{task_id:016x}",
+        }
+        for key, value in (
+            ("langfuse.experiment.item.expected_output", _text(item.expected_output)),
+            ("langfuse.experiment.item.metadata", _text(item_metadata or None)),
+        ):
+            if value is not None:
+                linked[key] = value
+        observed = attributes(
+            input=item.input,
+            output=output,
+            metadata=metadata,
+            level=None if error is None else "ERROR",
+            status_message=error,
+        )
+        status = Status(StatusCode.UNSET) if error is None else Status(StatusCode.ERROR, error)
+        root = SpanContext(trace_id, root_id, False)
+        shared = {"resource": self._resource, "instrumentation_scope": self._scope}
+        spans.append(
+            self._readable(
+                "experiment-item-task",
+                context=SpanContext(trace_id, task_id, False),
+                parent=root,
+                attributes=linked | observed,
+                status=status,
+                start_time=start,
+                end_time=end,
+                **shared,
+            )
+        )
+        spans.append(
+            self._readable(
+                "experiment-item-run",
+                context=root,
+                attributes={"langfuse.internal.is_app_root": True} | linked | observed,
+                status=status,
+                start_time=start,
+                end_time=end,
+                **shared,
+            )
+        )
+        stamp = _now_iso()
+        for score in sample.scores:
+            payload = score_payload(score)
+            if payload is None:
+                continue
+            body = {
+                "id": _id(8),
+                "traceId": f"{trace_id:032x}",
+                "observationId": f"{task_id:016x}",
+                "name": score.name,
+            }
+            if score.comment is not None:
+                body["comment"] = score.comment
+            scores.append(body | payload | {"timestamp": stamp})
+
+
+def _id(size: int) -> str:
+    return f"{random.getrandbits(size * 8):0{size * 2}x}"
