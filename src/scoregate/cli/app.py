@@ -160,10 +160,10 @@ def run(
 def validate(config_path: Path) -> None:
     """Check the config, its datasets, tasks and evaluators without running anything."""
     with error_handler():
-        from scoregate.pipeline import runner
+        from scoregate.pipeline.prepare import prepare
 
         config = _load(config_path)
-        prepared = runner.prepare(config, config.experiments)
+        prepared = prepare(config, config.experiments)
         for p in prepared:
             click.echo(
                 f"{p.experiment.name}: {len(p.items)} items, task {p.experiment.task.label}, "

@@ -115,6 +115,11 @@ def load_items(
 
 
 def _validator(schema: Mapping[str, Any]) -> Any:
+    """The built-in checker for a simple schema (no jsonschema import), else jsonschema."""
+    from scoregate.config.simpleschema import SimpleValidator, simple
+
+    if simple(schema):
+        return SimpleValidator(schema)
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(schema)

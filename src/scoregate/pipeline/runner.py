@@ -1,4 +1,4 @@
-"""One gate run: prepare every experiment, execute, compare, gate, report.
+"""One gate run: prepare every experiment (prepare.py), execute, compare, gate, report.
 
 Everything a user can get wrong is found in ``prepare`` before anything runs.
 """
@@ -22,21 +22,19 @@ from scoregate.execute import interrupts
 from scoregate.execute.complete import check_complete
 from scoregate.execute.engine import (
     Collector,
-    Task,
     needs_event_loop,
     run_items,
     run_items_in_threads,
 )
-from scoregate.execute.evaluators import build_evaluators
 from scoregate.execute.prepared import Overrides, Prepared, score_defs
 from scoregate.execute.progress import ProgressLine
-from scoregate.execute.signatures import resolve_run_evaluators
-from scoregate.execute.tasks import PythonTask, build_task
+from scoregate.execute.tasks import PythonTask
 from scoregate.pipeline import live, preflight, registry, shards, signals, verdictfile
 from scoregate.pipeline.abandon import keep_record
 from scoregate.pipeline.baseline_choice import Found, find_baseline
 from scoregate.pipeline.gate_keys import check_gate_keys
 from scoregate.pipeline.gate_options import ALLOW_NOTHING, GateOptions
+from scoregate.pipeline.prepare import prepare
 from scoregate.pipeline.reportfiles import ReportPaths
 from scoregate.pipeline.run_warnings import run_warnings
 from scoregate.record import gitinfo, store
@@ -47,71 +45,10 @@ from scoregate.values.model import Check, Comparison, RunRecord, Verdict
 if TYPE_CHECKING:
     from scoregate.execute.provider import Provider
 
+__all__ = ["execute", "finish", "gate_and_report", "gate_records", "merge", "prepare", "run"]
+
 
 T = TypeVar("T")
-
-
-def prepare(
-    config: Config, experiments: Sequence[ExperimentConfig], provider: Provider | None = None
-) -> list[Prepared]:
-    """Load datasets, resolve tasks and evaluators; every problem at once, nothing run."""
-    problems: list[str] = []
-    prepared = []
-    for experiment in experiments:
-        failed = len(problems)
-        name = experiment.name
-        source = registry.dataset_source(experiment)
-        items = _attempt(
-            partial(source.load, experiment.dataset, display_root=config.root), name, problems
-        )
-        prompts = registry.prompt_source(experiment)
-        resolved = (
-            _attempt(partial(prompts.resolve, experiment), name, problems)
-            if prompts
-            else experiment
-        )
-        if resolved is None:
-            continue
-        task = _attempt(partial(_task, resolved, config, provider), name, problems)
-        evaluators = _attempt(
-            partial(build_evaluators, resolved.evaluators, config.root, provider), name, problems
-        )
-        _attempt(partial(_run_evaluators, resolved, config), name, problems)
-        if (
-            len(problems) == failed
-            and items is not None
-            and task is not None
-            and evaluators is not None
-        ):
-            prepared.append(Prepared(resolved, items, task, evaluators))
-    if problems:
-        raise ConfigError(problems)
-    return prepared
-
-
-def _attempt(step: Callable[[], T], name: str, problems: list[str]) -> T | None:
-    """Run one preparation step; a config problem is noted, led by its experiment, instead."""
-    try:
-        return step()
-    except ConfigError as exc:
-        problems.extend(f"[{name}] {p}" for p in exc.problems)
-        return None
-
-
-def _task(experiment: ExperimentConfig, config: Config, provider: Provider | None) -> Task:
-    script = registry.script_runner(experiment)
-    if script is not None and experiment.langfuse.script is not None:
-        return script.load(experiment, config.root)
-    return build_task(experiment.task, config.root, provider)
-
-
-def _run_evaluators(experiment: ExperimentConfig, config: Config) -> None:
-    """Resolve the run evaluators and check how they will be called (they run after the items)."""
-    options = experiment.langfuse
-    if options.run_evaluators:
-        resolve_run_evaluators(
-            options.run_evaluators, config.root, experiment.where, options.run_evaluator_places
-        )
 
 
 def execute(
