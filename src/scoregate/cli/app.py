@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, ClassVar, NoReturn
 import click
 
 from scoregate import __version__
-from scoregate.cli import outstream
+from scoregate.cli import fast, outstream
 from scoregate.cli.gateflags import ALLOW_PARTIAL_OPTION, NO_BASELINE_OPTION, gate_options
 from scoregate.cli.options import CONFIG_OPTION, LazyPath, error_handler
 from scoregate.cli.runfiles import load_config as _load
@@ -188,11 +188,9 @@ def init() -> None:
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of experiments.yaml (for editors)."""
-    import json
+    from scoregate.config.schemafile import schema_text
 
-    from scoregate.config.validate import schema as load_schema
-
-    click.echo(json.dumps(load_schema(), indent=2))
+    click.echo(schema_text())
 
 
 @cli.command(name="compare")
@@ -418,21 +416,7 @@ def _runs() -> click.Command:
 _Group.lazy["runs"] = ("List a Langfuse dataset's experiment runs.", _runs)
 
 
-def terminal_width() -> int:
-    """click's help width, worked out as shutil would, without importing shutil (fast --help)."""
-    try:
-        columns = int(os.environ.get("COLUMNS", ""))
-    except ValueError:
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return max(min(columns or 80, 80) - 2, 50)
-
-
 def main() -> NoReturn:
     outstream.install(os.environ)  # secrets scrubbed, untrusted text inert, from here on
-    cli.main(prog_name="scoregate", terminal_width=terminal_width())
+    cli.main(prog_name="scoregate", terminal_width=fast.terminal_width())
     sys.exit(0)  # pragma: no cover - click exits itself
