@@ -6,9 +6,6 @@ survives reordering. Every problem in a file is reported together, each with its
 
 from __future__ import annotations
 
-import csv
-import difflib
-import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -45,6 +42,8 @@ Row = tuple[str, Any]
 
 def content_id(input_value: Any, expected_output: Any) -> str:
     canonical = json.dumps([input_value, expected_output], sort_keys=True, default=str)
+    import hashlib
+
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
@@ -112,6 +111,12 @@ def load_items(
     if problems:
         raise ConfigError(first_problems(problems, shown))
     return items
+
+
+def _close(name: str) -> list[str]:
+    import difflib
+
+    return difflib.get_close_matches(name, FIELDS, n=1, cutoff=0.6)
 
 
 def _validator(schema: Mapping[str, Any]) -> Any:
@@ -189,6 +194,8 @@ def _yaml(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
 
 
 def _csv(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
+    import csv
+
     reader = csv.DictReader(text.splitlines(keepends=True))
     if not reader.fieldnames or "input" not in reader.fieldnames:
         problems.append(f"{shown}:1: a CSV dataset needs a header row with an 'input' column.")
@@ -230,9 +237,7 @@ def _items(rows: Sequence[Row], problems: list[str]) -> tuple[Item, ...]:
         for key in unknown:
             # A key of 50 characters is not 0.6 alike any field (and costs difflib to compare).
             name = str(key)
-            close = (
-                difflib.get_close_matches(name, FIELDS, n=1, cutoff=0.6) if len(name) < 50 else []
-            )
+            close = _close(name) if len(name) < 50 else []
             hint = (
                 f"; did you mean '{close[0]}'?" if close else f"; an item has {', '.join(FIELDS)}."
             )
