@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scoregate.integrations.langfuse.connection import Connection, describe_failure
+from scoregate.integrations.langfuse.otlp import SpanBatch, key_values
 from scoregate.values.model import Item, Sample, Score
 
 ENVIRONMENT = "sdk-experiment"
@@ -85,10 +86,8 @@ class Exporter:
         batch: int = 256,
     ) -> None:
         from langfuse._client.attributes import create_span_attributes
-        from opentelemetry.sdk.trace import ReadableSpan
 
         self._attributes = create_span_attributes
-        self._readable = ReadableSpan
         self.connection = connection
         self.experiment_id = experiment_id
         self._run_name = run_name
@@ -116,6 +115,15 @@ class Exporter:
         self._queued = self._delivered = 0
         self._problems: list[str] = []
         self._span_exporter, self._resource, self._scope = self._otel()
+        # What every span of the run shares, encoded once: the experiment's attributes and
+        # the observation metadata every sample has (the item's own come per sample).
+        shared_metadata = self._metadata | self._run_keys
+        if dataset_id:
+            shared_metadata["dataset_id"] = dataset_id
+        self._shared_keys = set(shared_metadata) | {"dataset_item_id", "repeat"}
+        flat = create_span_attributes(metadata=shared_metadata, observation_type=None)
+        self._shared = key_values(self._common | flat)
+        self._app_root = key_values({"langfuse.internal.is_app_root": True})
         self._thread = threading.Thread(target=self._loop, name="scoregate-langfuse", daemon=True)
         self._thread.start()
 
@@ -191,24 +199,23 @@ class Exporter:
                 return
 
     def _send(self, taken: list[tuple[Item, Sample, int]]) -> None:
-        spans: list[Any] = []
+        batch = SpanBatch(self._resource, self._scope)
         scores: list[dict[str, Any]] = []
         try:
             for item, sample, end in taken:
-                self._build(item, sample, end, spans, scores)
+                self._build(item, sample, end, batch, scores)
+            body = batch.request()
         except Exception as exc:  # a value the serializers reject: say so, keep the rest going
             self._problems.append(f"building spans: {type(exc).__name__}: {exc}")
             return
-        from opentelemetry.sdk.trace.export import SpanExportResult
-
         try:
-            result = self._span_exporter.export(spans)
+            result = self._span_exporter._client.export(body)
         except Exception as exc:
-            result = None
-            self._problems.append(f"spans: {describe_failure(exc)}")
-        if result != SpanExportResult.SUCCESS:
-            if result is not None:
-                self._problems.append(f"{len(spans)} spans were not accepted")
+            self._problems.append(f"{len(batch.spans)} spans: {describe_failure(exc)}")
+            return
+        if not result.success:
+            status = f"HTTP {result.status_code}" if result.status_code else str(result.error)
+            self._problems.append(f"{len(batch.spans)} spans were not accepted ({status})")
             return
         if self._send_scores(scores):
             self._delivered += len(taken)
@@ -245,64 +252,43 @@ class Exporter:
         item: Item,
         sample: Sample,
         end: int,
-        spans: list[Any],
+        batch: SpanBatch,
         scores: list[dict[str, Any]],
     ) -> None:
-        from opentelemetry.trace import SpanContext, Status, StatusCode
-
-        attributes = self._attributes
         trace_id = random.getrandbits(128)
         root_id, task_id = random.getrandbits(64), random.getrandbits(64)
         start = end - max(int(sample.latency * 1e9), 1000)
         item_metadata = dict(item.metadata)
-        keys = self._run_keys
+        # The sample's own observation metadata: the item's keys the run's do not override,
+        # then the dataset item and the repeat (as {**item, **run, **keys, "repeat": i}).
+        metadata = {k: v for k, v in item_metadata.items() if k not in self._shared_keys}
         if self._dataset_id:
-            keys = keys | {"dataset_id": self._dataset_id, "dataset_item_id": item.id}
-        metadata = {**item_metadata, **self._metadata, **keys, "repeat": sample.index}
+            metadata["dataset_item_id"] = item.id
+        metadata["repeat"] = sample.index
         error = sample.error
         output = sample.output if error is None else f"Error: {error}"
-        linked = self._common | {
-            "langfuse.experiment.item.id": item.id,
-            "langfuse.experiment.item.root_observation_id": f"{task_id:016x}",
-        }
-        for key, value in (
-            ("langfuse.experiment.item.expected_output", _text(item.expected_output)),
-            ("langfuse.experiment.item.metadata", _text(item_metadata or None)),
-        ):
-            if value is not None:
-                linked[key] = value
-        observed = attributes(
+        own = self._attributes(
             input=item.input,
             output=output,
             metadata=metadata,
             level=None if error is None else "ERROR",
             status_message=error,
         )
-        status = Status(StatusCode.UNSET) if error is None else Status(StatusCode.ERROR, error)
-        root = SpanContext(trace_id, root_id, False)
-        shared = {"resource": self._resource, "instrumentation_scope": self._scope}
-        spans.append(
-            self._readable(
-                "experiment-item-task",
-                context=SpanContext(trace_id, task_id, False),
-                parent=root,
-                attributes=linked | observed,
-                status=status,
-                start_time=start,
-                end_time=end,
-                **shared,
-            )
+        own["langfuse.experiment.item.id"] = item.id
+        own["langfuse.experiment.item.root_observation_id"] = f"{task_id:016x}"
+        own["langfuse.experiment.item.expected_output"] = _text(item.expected_output)
+        own["langfuse.experiment.item.metadata"] = _text(item_metadata or None)
+        span: dict[str, Any] = {"trace_id": trace_id, "start": start, "end": end}
+        span |= {"own": own, "error": error}
+        batch.add(
+            "experiment-item-task", span_id=task_id, parent_id=root_id, shared=self._shared, **span
         )
-        spans.append(
-            self._readable(
-                "experiment-item-run",
-                context=root,
-                attributes={"langfuse.internal.is_app_root": True} | linked | observed,
-                status=status,
-                start_time=start,
-                end_time=end,
-                **shared,
-            )
+        batch.add(
+            "experiment-item-run",
+            span_id=root_id,
+            parent_id=None,
+            shared=self._app_root + self._shared,
+            **span,
         )
         stamp = _now_iso()
         for score in sample.scores:
