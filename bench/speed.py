@@ -91,7 +91,6 @@ experiments:
     dataset: items.jsonl
     task: task_{task}:answer
     concurrency: {concurrency}
-    baseline: none.json
 {record}    evaluators:
 {evaluators}
     gate:
@@ -160,7 +159,6 @@ experiments:
   - name: bench
     dataset: items.jsonl
     concurrency: {concurrency}
-    baseline: none.json
     task:
       openai:
         model: gpt-4o-mini

@@ -68,6 +68,7 @@ def test_help_and_schema_import_neither_click_nor_yaml(args: tuple[str, ...]) ->
         "scoregate.cli",
         "scoregate.cli.fast",
         "scoregate.cli.helptext",
+        "scoregate.cli.width",
         "scoregate.config",
         "scoregate.config.schemafile",
     }

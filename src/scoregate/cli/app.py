@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, ClassVar, NoReturn
 import click
 
 from scoregate import __version__
-from scoregate.cli import fast, outstream
+from scoregate.cli import outstream
 from scoregate.cli.gateflags import ALLOW_PARTIAL_OPTION, NO_BASELINE_OPTION, gate_options
 from scoregate.cli.options import CONFIG_OPTION, LazyPath, error_handler
 from scoregate.cli.runfiles import load_config as _load
 from scoregate.cli.runfiles import run_files as _run_files
+from scoregate.cli.width import terminal_width
 from scoregate.values.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -418,5 +419,5 @@ _Group.lazy["runs"] = ("List a Langfuse dataset's experiment runs.", _runs)
 
 def main() -> NoReturn:
     outstream.install(os.environ)  # secrets scrubbed, untrusted text inert, from here on
-    cli.main(prog_name="scoregate", terminal_width=fast.terminal_width())
+    cli.main(prog_name="scoregate", terminal_width=terminal_width())
     sys.exit(0)  # pragma: no cover - click exits itself

@@ -9,26 +9,13 @@ anything else, click answers as always.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 
+from scoregate.cli.width import terminal_width
+
 HELP_WIDTH = 78
-"""click's help width in an 80-column (or wider, or no) terminal: ``app.terminal_width``."""
-
-
-def terminal_width() -> int:
-    """click's help width, worked out as shutil would, without importing shutil."""
-    try:
-        columns = int(os.environ.get("COLUMNS", ""))
-    except ValueError:
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return max(min(columns or 80, 80) - 2, 50)
+"""click's help width in an 80-column (or wider, or no) terminal (``width.py``)."""
 
 
 def answer(args: Sequence[str]) -> bool:
