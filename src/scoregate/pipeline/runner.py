@@ -106,6 +106,11 @@ def execute(
             | ({"positions": positions} if positions is not None else {}),
         )
 
+    def stuck() -> None:  # the loop stays blocked: deliver what finished, keep the record
+        recording.stop(stream)
+        if abandon is not None:
+            abandon(build(False))
+
     # Start-up built modules, the config and the items: keep them out of the collector's scans.
     gc.freeze()
     try:
@@ -123,7 +128,7 @@ def execute(
                     items, task, evaluators, concurrency=concurrency, repeats=repeats,
                     timeout=timeout, collector=collector, progress=progress,
                     should_stop=provider.cost_limit(experiment.max_cost) if provider else None,
-                    on_stuck=None if abandon is None else lambda: abandon(build(False)),
+                    on_stuck=None if abandon is None else stuck,
                 )  # fmt: skip
                 eventloop.run(provider.run_then_close(work) if provider else work)
     except KeyboardInterrupt:
