@@ -91,7 +91,7 @@ class Exporter:
         self.connection = connection
         self.experiment_id = experiment_id
         self._run_name = run_name
-        self._dataset_id = dataset_id
+        self.dataset_id = self._dataset_id = dataset_id
         self._metadata = dict(metadata)
         self._run_keys: dict[str, Any] = {
             "experiment_name": metadata.get("scoregate_experiment", run_name),
@@ -167,9 +167,10 @@ class Exporter:
         return exporter, resource, scope
 
     # The engine's side: cheap, from any thread.
-    def sample(self, item: Item, sample: Sample) -> None:
+    def sample(self, item: Item, sample: Sample, end: int | None = None) -> None:
+        """Queue a finished sample (``end``: when it finished, in ns; now by default)."""
         with self._lock:
-            self._queue.append((item, sample, time.time_ns()))
+            self._queue.append((item, sample, time.time_ns() if end is None else end))
             self._queued += 1
         if len(self._queue) >= self._batch:
             self._wake.set()

@@ -115,7 +115,7 @@ def finish(
         "experiment_id": recorded.experiment_id,
         "dataset_id": recorded.dataset_id,
         "url": recorded.url,
-        "host": recording.exporter.connection.host,
+        "host": recording.opened().connection.host,
     }
     earlier = record.metadata.get("langfuse")
     langfuse_meta = (dict(earlier) if isinstance(earlier, Mapping) else {}) | langfuse_meta
@@ -144,19 +144,22 @@ def start(
     from scoregate.integrations.langfuse.recorder import run_name
     from scoregate.integrations.langfuse.recorder import start as start_recording
 
-    connection = connect(os.environ if env is None else env)
-    dataset_id = None
-    if isinstance(experiment.dataset, LangfuseDatasetConfig):
-        dataset_id = dataset_of(connection, experiment.dataset).id
+    dataset = experiment.dataset
+
+    def connected() -> tuple[Connection, str | None]:
+        connection = connect(os.environ if env is None else env)
+        if isinstance(dataset, LangfuseDatasetConfig):
+            return connection, dataset_of(connection, dataset).id
+        return connection, None
+
     extra: dict[str, Any] = dict(options.metadata)
     recorded_defs = fingerprints(record.score_defs)
     if recorded_defs:
         extra[FINGERPRINTS_KEY] = recorded_defs
     recording = start_recording(
-        connection,
+        connected,
         record,
         name=run_name(options.run_name, record),
-        dataset_id=dataset_id,
         description=options.description or experiment.description or None,
         metadata=extra,
     )

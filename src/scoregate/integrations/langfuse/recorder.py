@@ -8,9 +8,9 @@ per sample a trace with an ``experiment-item-run`` span and an ``experiment-item
 run-level scores on the experiment id. Items whose task failed are recorded too (level ERROR).
 
 ``run`` records while the items run (``start``: each finished sample goes to the background
-exporter, ``exporter.py``); ``merge`` and a script's run record after (``record_run``). What the
-exporter could not deliver, and what the SDK's log reports, comes back as warnings for the run
-record.
+exporter, ``exporter.py``); ``merge`` and a script's run after (the same, every sample at
+once). What the exporter could not deliver, and what the SDK's log reports, comes back as
+warnings for the run record.
 """
 
 from __future__ import annotations
@@ -21,14 +21,17 @@ import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from scoregate import __version__
 from scoregate.config.langfuse import DEFAULT_RUN_NAME
 from scoregate.integrations.langfuse.connection import Connection
 from scoregate.integrations.langfuse.exporter import Delivery, Exporter
+from scoregate.values.errors import RunError
 from scoregate.values.model import Item, RunRecord, Sample
 
 _WATCHED_LOGGERS = ("langfuse", "opentelemetry")
@@ -96,18 +99,60 @@ class _LogWatch(logging.Handler):
             self.messages.append(str(record.msg))
 
 
-@dataclass
 class Recording:
-    """A run being recorded: its exporter, named and identified before the first item runs."""
+    """A run being recorded. Connecting (importing the SDK, checking the credentials) and
+    opening the exporter happen in a thread of their own, overlapping the first items; the
+    samples that finish meanwhile wait in a list. ``close`` waits for it and, should it have
+    failed, raises what it raised (as connecting after the run did)."""
 
-    exporter: Exporter
-    run_name: str
-    dataset_id: str | None
-    watch: _LogWatch = field(default_factory=_LogWatch)
-    closed: tuple[Delivery, tuple[str, ...]] | None = None
+    def __init__(self, run_name: str, open_exporter: Callable[[], Exporter]) -> None:
+        self.run_name = run_name
+        self.watch = _LogWatch()
+        self.closed: tuple[Delivery, tuple[str, ...]] | None = None
+        self.exporter: Exporter | None = None
+        self.failure: BaseException | None = None
+        self._early: list[tuple[Item, Sample, int]] = []
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        for name in _WATCHED_LOGGERS:
+            logging.getLogger(name).addHandler(self.watch)
+        atexit.register(self.close)
+        threading.Thread(
+            target=self._open, args=(open_exporter,), name="scoregate-langfuse-open", daemon=True
+        ).start()
+
+    def _open(self, open_exporter: Callable[[], Exporter]) -> None:
+        try:
+            exporter = open_exporter()
+        except BaseException as exc:
+            self.failure = exc
+        else:
+            with self._lock:
+                for item, sample, end in self._early:
+                    exporter.sample(item, sample, end)
+                self._early.clear()
+                self.exporter = exporter
+        finally:
+            self._ready.set()
 
     def sample(self, item: Item, sample: Sample) -> None:
-        self.exporter.sample(item, sample)
+        exporter = self.exporter
+        if exporter is None:
+            with self._lock:
+                exporter = self.exporter
+                if exporter is None:
+                    self._early.append((item, sample, time.time_ns()))
+                    return
+        exporter.sample(item, sample)
+
+    def opened(self, timeout: float = 120.0) -> Exporter:
+        """The exporter, once open; what opening it raised, if it failed."""
+        self._ready.wait(timeout)
+        if self.failure is not None:
+            raise self.failure
+        if self.exporter is None:
+            raise RunError(f"Langfuse: connecting took over {timeout:.0f} s; nothing recorded.")
+        return self.exporter
 
     def close(self) -> tuple[Delivery, tuple[str, ...]]:
         """Deliver what is queued; the delivery and the SDK's own complaints meanwhile. Also
@@ -115,7 +160,7 @@ class Recording:
         if self.closed is None:
             atexit.unregister(self.close)
             try:
-                self.closed = self.exporter.close(), tuple(self.watch.messages)
+                self.closed = self.opened().close(), tuple(self.watch.messages)
             finally:
                 for name in _WATCHED_LOGGERS:
                     logging.getLogger(name).removeHandler(self.watch)
@@ -123,7 +168,10 @@ class Recording:
 
     def stop(self) -> str:
         """The run was interrupted: deliver the samples that finished, and say how many."""
-        delivery, logged = self.close()
+        try:
+            delivery, logged = self.close()
+        except Exception as exc:
+            return f"Langfuse: nothing recorded in run '{self.run_name}': {exc}"
         problems = [*delivery.problems, *logged]
         said = f" ({'; '.join(p[:200] for p in problems[:2])})" if problems else ""
         return (
@@ -133,42 +181,44 @@ class Recording:
 
 
 def start(
-    connection: Connection,
+    connect: Callable[[], tuple[Connection, str | None]],
     record: RunRecord,
     *,
     name: str,
-    dataset_id: str | None,
     description: str | None = None,
     metadata: Mapping[str, Any] | None = None,
 ) -> Recording:
-    """Open the recording of ``record``'s run (its items come as they finish)."""
-    experiment_id = (
-        experiment_id_for(connection.project_id, dataset_id, name)
-        if dataset_id
-        else secrets.token_hex(8)
-    )
-    exporter = Exporter(
-        connection,
-        experiment_id=experiment_id,
-        run_name=name,
-        dataset_id=dataset_id,
-        description=description,
-        metadata=run_metadata(record, metadata or {}),
-    )
-    recording = Recording(exporter, name, dataset_id)
-    atexit.register(recording.close)
-    for logger_name in _WATCHED_LOGGERS:
-        logging.getLogger(logger_name).addHandler(recording.watch)
-    return recording
+    """Open the recording of ``record``'s run (its items come as they finish); ``connect``:
+    the connection and the dataset's id, called in the background."""
+    run_meta = run_metadata(record, metadata or {})
+
+    def open_exporter() -> Exporter:
+        connection, dataset_id = connect()
+        experiment_id = (
+            experiment_id_for(connection.project_id, dataset_id, name)
+            if dataset_id
+            else secrets.token_hex(8)
+        )
+        return Exporter(
+            connection,
+            experiment_id=experiment_id,
+            run_name=name,
+            dataset_id=dataset_id,
+            description=description,
+            metadata=run_meta,
+        )
+
+    return Recording(name, open_exporter)
 
 
 def finish(recording: Recording, record: RunRecord) -> RecordedRun:
     """Add ``record``'s run-level scores, deliver everything, and say what did not arrive."""
+    exporter = recording.opened()
     for score in record.run_scores:
-        recording.exporter.run_score(score)
+        exporter.run_score(score)
     delivery, logged = recording.close()
-    connection = recording.exporter.connection
-    experiment_id = recording.exporter.experiment_id
+    connection = exporter.connection
+    experiment_id = exporter.experiment_id
     problems = [*delivery.problems, *logged]
     url = (
         f"{connection.host}/project/{connection.project_id}/experiments/results"
@@ -183,29 +233,4 @@ def finish(recording: Recording, record: RunRecord) -> RecordedRun:
             f"{len(problems)} delivery problem{'s' if len(problems) != 1 else ''}: {shown}). "
             "The verdict is computed from the local results.",
         )
-    return RecordedRun(experiment_id, recording.run_name, recording.dataset_id, url, warnings)
-
-
-def record_run(
-    connection: Connection,
-    record: RunRecord,
-    *,
-    name: str,
-    dataset_id: str | None,
-    description: str | None = None,
-    metadata: Mapping[str, Any] | None = None,
-) -> RecordedRun:
-    """Write a finished ``record`` to Langfuse as experiment run ``name``; never raises on
-    delivery (``merge`` and a script's run: the items ran before)."""
-    recording = start(
-        connection,
-        record,
-        name=name,
-        dataset_id=dataset_id,
-        description=description,
-        metadata=metadata,
-    )
-    for result in record.items:
-        for sample in result.samples:
-            recording.exporter.sample(result.item, sample)
-    return finish(recording, record)
+    return RecordedRun(experiment_id, recording.run_name, exporter.dataset_id, url, warnings)
