@@ -12,6 +12,7 @@ from functools import partial
 from typing import TYPE_CHECKING, TypeVar
 
 from scoregate.config.model import Config, ExperimentConfig
+from scoregate.execute import calibration, reference_scores
 from scoregate.execute.evaluators import build_evaluators
 from scoregate.execute.prepared import Prepared
 from scoregate.execute.signatures import resolve_run_evaluators
@@ -52,13 +53,16 @@ def prepare(
             partial(build_evaluators, resolved.evaluators, config.root, provider), name, problems
         )
         _attempt(partial(_run_evaluators, resolved, config), name, problems)
+        rows = _attempt(partial(calibration.load, resolved.evaluators, config.root), name, problems)
+        if items is not None and evaluators is not None:
+            _attempt(partial(reference_scores.check, items, evaluators), name, problems)
         if (
             len(problems) == failed
             and items is not None
             and task is not None
             and evaluators is not None
         ):
-            prepared.append(Prepared(resolved, items, task, evaluators))
+            prepared.append(Prepared(resolved, items, task, evaluators, rows or {}))
     if problems:
         raise ConfigError(problems)
     return prepared

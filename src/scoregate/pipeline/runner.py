@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from scoregate import __version__
 from scoregate.config.model import Config, ExperimentConfig
+from scoregate.decide import judge_agreement
 from scoregate.decide.compare import compare
 from scoregate.decide.gate import decide, evaluate
-from scoregate.execute import interrupts
+from scoregate.execute import calibration, interrupts
 from scoregate.execute.complete import check_complete
 from scoregate.execute.engine import (
     Collector,
@@ -87,6 +88,7 @@ def execute(
     progress = ProgressLine(experiment.name, len(items) * repeats, stream)
     interrupted = False
     task, evaluators, timeout = prepared.task, prepared.evaluators, experiment.timeout
+    scored: dict[str, Any] = {}  # the calibration rows' results (calibration.then_score)
 
     def build(interrupted: bool) -> RunRecord:
         return RunRecord(
@@ -103,7 +105,8 @@ def execute(
             shard=f"{overrides.shard[0]}/{overrides.shard[1]}" if overrides.shard else None,
             warnings=run_warnings(prepared, collector, provider, interrupted=interrupted),
             metadata={"scoregate_version": __version__, "partial": interrupted}
-            | ({"positions": positions} if positions is not None else {}),
+            | ({"positions": positions} if positions is not None else {})
+            | scored,
         )
 
     def stuck() -> None:  # the loop stays blocked: deliver what finished, keep the record
@@ -130,6 +133,7 @@ def execute(
                     should_stop=provider.cost_limit(experiment.max_cost) if provider else None,
                     on_stuck=None if abandon is None else stuck,
                 )  # fmt: skip
+                work = calibration.then_score(work, prepared.calibration, evaluators, scored)
                 eventloop.run(provider.run_then_close(work) if provider else work)
     except KeyboardInterrupt:
         interrupted = True
@@ -152,6 +156,7 @@ def finish(
     sharded: bool,
 ) -> RunRecord:
     """The record as the experiment's run sinks leave it (besides its file, written later)."""
+    record = judge_agreement.attach(record)
     for sink in registry.run_sinks(experiment):
         record = sink.finish(experiment, record, root=root, env=env, sharded=sharded)
     return record
