@@ -78,6 +78,7 @@ def test_validate_on_the_demo_imports_no_engine_gate_report_or_sdk() -> None:
     modules = _imported("validate")
     assert "scoregate.pipeline.prepare" in modules  # it did validate
     assert not {m.split(".")[0] for m in modules} & HEAVY
+    assert "asyncio" not in modules  # the demo's task is sync: no event loop to validate it
     ours = {m for m in modules if m.startswith("scoregate.")}
     for absent in (
         "scoregate.pipeline.runner",
