@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 _TYPES = {"null", "boolean", "integer", "number", "string", "array", "object"}
@@ -23,12 +22,15 @@ _COUNTS = {"minLength", "maxLength", "minItems", "maxItems"}
 _BOUNDS = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"}
 
 
-@dataclass(frozen=True, slots=True)
 class SchemaError:
-    """One way an instance fails the schema: jsonschema's message and the instance path."""
+    """One way an instance fails the schema: jsonschema's message and the instance path (a
+    plain class: a dataclass costs a few ms to build at start-up)."""
 
-    message: str
-    absolute_path: tuple[str | int, ...] = ()
+    __slots__ = ("absolute_path", "message")
+
+    def __init__(self, message: str, absolute_path: tuple[str | int, ...] = ()) -> None:
+        self.message = message
+        self.absolute_path = absolute_path
 
 
 def simple(schema: Any) -> bool:
