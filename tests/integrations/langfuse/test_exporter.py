@@ -194,3 +194,23 @@ def test_undelivered_samples_are_counted_not_hidden(fake_langfuse: FakeLangfuse)
     assert delivery.queued == 3
     assert delivery.delivered == 0
     assert delivery.problems
+
+
+def test_refused_scores_count_their_samples_as_undelivered(fake_langfuse: FakeLangfuse) -> None:
+    connection = _connect(fake_langfuse)
+    fake_langfuse.fail_next(10, status=400, reads_only=False, path_prefix="/api/public/scores")
+    exporter = Exporter(
+        connection,
+        experiment_id="e2",
+        run_name="r",
+        dataset_id=None,
+        description=None,
+        metadata={},
+    )
+    for item, sample in SAMPLES:
+        exporter.sample(item, sample)
+    delivery = exporter.close(timeout=30)
+    connection.close()
+
+    assert (delivery.delivered, delivery.queued) == (0, 3)
+    assert any("scores" in p and "HTTP 400" in p for p in delivery.problems)
