@@ -16,6 +16,7 @@ import base64
 import datetime as dt
 import json
 import logging
+import os
 import random
 import threading
 import time
@@ -31,6 +32,9 @@ from scoregate.values.model import Item, Sample, Score
 ENVIRONMENT = "sdk-experiment"
 """The environment the SDK's experiment runner records in; Langfuse's UI expects it."""
 SCOPE = "langfuse-sdk"
+_TRACES = "api/public/otel/v1/traces"
+_EXPORT_PATH = "LANGFUSE_OTEL_TRACES_EXPORT_PATH"
+"""Where the SDK sends spans, unless this variable says otherwise (as the SDK reads it)."""
 _SCORES_LIMIT = 900_000
 """Bytes per score batch: under the 1 MB body limit of ``POST /api/public/scores``."""
 _log = logging.getLogger(__name__)
@@ -146,7 +150,7 @@ class Exporter:
             "x-langfuse-public-key": credentials.public_key,
         }
         exporter = OTLPSpanExporter(
-            endpoint=f"{self.connection.host}/api/public/otel/v1/traces",
+            endpoint=f"{self.connection.host}/{os.environ.get(_EXPORT_PATH) or _TRACES}",
             headers=headers | {"x-langfuse-ingestion-version": "4"},
             timeout=20,
             compression=Compression.Gzip,
