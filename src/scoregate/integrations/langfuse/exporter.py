@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
-import logging
 import os
 import random
 import threading
@@ -37,7 +36,6 @@ _EXPORT_PATH = "LANGFUSE_OTEL_TRACES_EXPORT_PATH"
 """Where the SDK sends spans, unless this variable says otherwise (as the SDK reads it)."""
 _SCORES_LIMIT = 900_000
 """Bytes per score batch: under the 1 MB body limit of ``POST /api/public/scores``."""
-_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
