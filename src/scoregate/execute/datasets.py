@@ -6,9 +6,6 @@ survives reordering. Every problem in a file is reported together, each with its
 
 from __future__ import annotations
 
-import csv
-import difflib
-import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from math import isfinite
@@ -46,6 +43,8 @@ Row = tuple[str, Any]
 
 def content_id(input_value: Any, expected_output: Any) -> str:
     canonical = json.dumps([input_value, expected_output], sort_keys=True, default=str)
+    import hashlib
+
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
@@ -123,7 +122,20 @@ def read_rows(
     return shown, list(_READERS[fmt](text, shown, problems)), problems
 
 
+def _close(name: str) -> list[str]:
+    import difflib
+
+    return difflib.get_close_matches(
+        name, FIELDS[:4], n=1, cutoff=0.6
+    ) or difflib.get_close_matches(name, FIELDS[4:], n=1, cutoff=0.6)
+
+
 def _validator(schema: Mapping[str, Any]) -> Any:
+    """The built-in checker for a simple schema (no jsonschema import), else jsonschema."""
+    from scoregate.config.simpleschema import SimpleValidator, simple
+
+    if simple(schema):
+        return SimpleValidator(schema)
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(schema)
@@ -193,6 +205,8 @@ def _yaml(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
 
 
 def _csv(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
+    import csv
+
     reader = csv.DictReader(text.splitlines(keepends=True))
     if not reader.fieldnames or "input" not in reader.fieldnames:
         problems.append(f"{shown}:1: a CSV dataset needs a header row with an 'input' column.")
@@ -240,12 +254,7 @@ def _items(rows: Sequence[Row], problems: list[str]) -> tuple[Item, ...]:
             # A key of 50 characters is not 0.6 alike any field (and costs difflib to compare).
             name = str(key)
             # Ties go to the fields of every item (expected_output before expected_scores).
-            close = (
-                difflib.get_close_matches(name, FIELDS[:4], n=1, cutoff=0.6)
-                or difflib.get_close_matches(name, FIELDS[4:], n=1, cutoff=0.6)
-                if len(name) < 50
-                else []
-            )
+            close = _close(name) if len(name) < 50 else []
             hint = (
                 f"; did you mean '{close[0]}'?" if close else f"; an item has {', '.join(FIELDS)}."
             )
