@@ -47,9 +47,11 @@ def render() -> str:
 
 def write_helptext() -> None:
     """Rewrite ``helptext.py`` from click's rendering (after a command or its help changed)."""
+    import json
     from pathlib import Path
 
-    lines = "".join(f"    {line!r}\n" for line in render().splitlines(keepends=True))
+    # json.dumps quotes as ruff format does (double quotes), so the file stays format-clean
+    lines = "".join(f"    {json.dumps(line)}\n" for line in render().splitlines(keepends=True))
     source = (
         '"""``scoregate --help`` as click renders it at 80 columns.\n\n'
         'Written by ``python -m scoregate.cli.fast``; do not edit."""\n\n'
