@@ -29,6 +29,15 @@ class ScoreTable:
     """Flat positions whose task error was an outage (``error_kind: infra``), not the app's."""
     lost: Mapping[str, frozenset[int]] = field(default_factory=dict)
     """Per score, flat positions where its evaluator's error was an outage (a judge's server)."""
+    _index: dict[str, int] = field(default_factory=dict, init=False, compare=False, repr=False)
+    """Item id → position, built once, when an item is first looked up by id."""
+
+    def position(self, item_id: str) -> int | None:
+        """The position of item ``item_id``, or None; the index is built on the first call
+        and kept (a report looks items up many times)."""
+        if not self._index and self.ids:
+            self._index.update(zip(self.ids, range(len(self.ids)), strict=True))
+        return self._index.get(item_id)
 
     def outages(self, name: str) -> frozenset[int]:
         """Flat positions where ``name`` has no value because a service was out."""
@@ -151,11 +160,10 @@ def finder(record: RunRecord) -> Callable[[str], ItemResult | None]:
     if table is None:
         by_id = {result.item.id: result for result in record.items}
         return by_id.get
-    positions = {item_id: index for index, item_id in enumerate(table.ids)}
     items = record.items
 
     def find(item_id: str) -> ItemResult | None:
-        index = positions.get(item_id)
+        index = table.position(item_id)
         return None if index is None else items[index]
 
     return find

@@ -14,11 +14,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
-from itertools import accumulate
 from pathlib import Path
 from typing import IO, Any
 
-from scoregate.record import record_check, scoretable
+from scoregate.record import linestarts, record_check, scoretable
 from scoregate.record.gcpause import paused_gc as paused_gc  # noqa: PLC0414 (store.paused_gc)
 from scoregate.record.itemlines import LazyItems
 from scoregate.record.pathnames import shown as shown  # noqa: PLC0414 (store.shown)
@@ -270,20 +269,21 @@ _ITEMS_OPEN = b',"items":['
 
 def _read_record(path: Path) -> RunRecord:
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            try:
+                lazy = _lazy_record(handle, path)
+                if lazy is not None:
+                    return lazy
+                handle.seek(0)
+                data = json.loads(handle.read())
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{path}: not a readable run record: {exc}") from None
+            except (KeyError, TypeError, ValueError) as exc:
+                raise _not_a_record(path, exc) from None
     except FileNotFoundError:
         raise ConfigError(f"{os.path.abspath(path)}: no such run record.") from None
     except OSError as exc:
         raise ConfigError(f"{path}: not a readable run record: {exc}") from None
-    try:
-        lazy = _lazy_record(raw, path)
-        if lazy is not None:
-            return lazy
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not a readable run record: {exc}") from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _not_a_record(path, exc) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: not a scoregate run record: it does not hold a JSON object.")
     try:
@@ -303,25 +303,21 @@ def _not_a_record(path: Path, exc: Exception) -> ConfigError:
     )
 
 
-def _lazy_record(raw: bytes, path: Path) -> RunRecord | None:
+def _lazy_record(handle: IO[bytes], path: Path) -> RunRecord | None:
     """A record in write_record's layout, its items parsed only when used; else None.
 
-    The header and its score table are checked now, each item line when it is parsed."""
-    first, _, rest = raw.partition(b"\n")
-    if not first.endswith(_ITEMS_OPEN):
+    The header and its score table are read and checked now, each item line when it is
+    parsed; the rest of the file is only scanned for where its lines start (linestarts.py)."""
+    first = handle.readline()
+    if not first.endswith(_ITEMS_OPEN + b"\n"):
         return None
-    header = json.loads(first[: -len(_ITEMS_OPEN)] + b"}")
+    header = json.loads(first[: -len(_ITEMS_OPEN) - 1] + b"}")
     if not isinstance(header, dict) or "table" not in header:
         return None
-    lines = rest.split(b"\n")
-    if lines[-1] == b"":
-        lines.pop()
-    if not lines or lines[-1] != b"]}" or b"" in lines:
-        return None  # not as write_record leaves it: read whole, every field checked
-    lines.pop()
     # Where each item line starts (and the last ends): the lines themselves are not kept.
-    starts = array("q", accumulate((len(line) + 1 for line in lines), initial=len(first) + 1))
-    del lines
+    starts = linestarts.item_starts(handle, len(first))
+    if starts is None:
+        return None  # not as write_record leaves it: read whole, every field checked
     where = shown(path)
     plain = record_check.plain_names(header.get("score_defs"))
     if header.get("schema_version") == SCHEMA_VERSION:
