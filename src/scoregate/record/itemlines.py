@@ -74,9 +74,9 @@ class LazyItems(Sequence[ItemResult]):
         self._starts = starts
         self._stamp = _stamp(path)
 
-    def texts(self) -> Iterator[str]:
-        """Every item line as stored (no comma, no newline), as text."""
-        for index, line in enumerate(self.lines()):
+    def texts(self, first: int = 0, stop: int | None = None) -> Iterator[str]:
+        """The item lines ``first`` to ``stop`` as stored (no comma, no newline), as text."""
+        for index, line in enumerate(self.lines(first, stop), start=first):
             try:
                 yield line.decode("utf-8")
             except UnicodeDecodeError as exc:

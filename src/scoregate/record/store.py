@@ -20,6 +20,7 @@ from typing import IO, Any
 from scoregate.record import linestarts, record_check, scoretable
 from scoregate.record.gcpause import paused_gc as paused_gc  # noqa: PLC0414 (store.paused_gc)
 from scoregate.record.itemlines import LazyItems
+from scoregate.record.joined import JoinedItems
 from scoregate.record.pathnames import shown as shown  # noqa: PLC0414 (store.shown)
 from scoregate.values import scrub, storable
 from scoregate.values.errors import ConfigError
@@ -235,7 +236,10 @@ def _write(
     secrets may have changed since they were written (a task module that loads a .env)."""
     scrubber = scrub.current()
     header = scrubber.text(_dumps(header_dict(record, table, extra)))[:-1] + ',"items":[\n'
-    stored = record.items if isinstance(record.items, LazyItems) and record.items else None
+    found_items = record.items
+    stored = (
+        found_items if isinstance(found_items, (LazyItems, JoinedItems)) and found_items else None
+    )
     lines = (
         stored.texts()
         if stored is not None
