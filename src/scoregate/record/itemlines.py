@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 from array import array
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import accumulate
@@ -17,6 +18,9 @@ from scoregate.record.gcpause import paused_gc
 from scoregate.record.pathnames import shown
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import ItemResult
+
+_BLOCK = 1 << 20
+"""Bytes of item lines read at a time when many are read in order."""
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -52,17 +56,24 @@ class LazyItems(Sequence[ItemResult]):
         """The checked line's fields as an item (the store's reader)."""
         self._plain = plain
         """Scores in their own units (not 0-1): record_check.py checks their values so."""
-        self._first_samples: list[int] | None = None
+        self._first_samples: array[int] | None = None
 
     def lines(self, first: int = 0, stop: int | None = None) -> Iterator[bytes]:
         """The item lines ``first`` to ``stop`` as stored (no comma, no newline)."""
         stop = len(self) if stop is None else stop
         with self._open() as handle:
             starts = self._starts
-            handle.seek(starts[first])
-            for index in range(first, stop):
-                line = handle.read(starts[index + 1] - starts[index])
-                yield line.rstrip(b"\r\n").removesuffix(b",")
+            index = first
+            while index < stop:
+                # The lines that fit in one block (at least one), read with one call.
+                base = starts[index]
+                end = max(index + 1, bisect_right(starts, base + _BLOCK, index, stop + 1) - 1)
+                handle.seek(base)
+                block = handle.read(starts[end] - base)
+                for k in range(index, end):
+                    line = block[starts[k] - base : starts[k + 1] - base]
+                    yield line.rstrip(b"\r\n").removesuffix(b",")
+                index = end
 
     def path_is(self, path: Path) -> bool:
         return path.resolve() == self._path.resolve()
@@ -114,7 +125,7 @@ class LazyItems(Sequence[ItemResult]):
         except UnicodeDecodeError as exc:
             raise record_check.damaged(where, f"the item line is not UTF-8 text ({exc})") from None
         if self._first_samples is None:
-            self._first_samples = list(accumulate(self.table.counts, initial=0))
+            self._first_samples = array("q", accumulate(self.table.counts, initial=0))
         try:
             samples = record_check.item(data, plain=self._plain)
             record_check.agrees(samples, data["id"], self.table, index, self._first_samples[index])

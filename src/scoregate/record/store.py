@@ -6,6 +6,7 @@ run is never held as one string.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -307,6 +308,9 @@ def _not_a_record(path: Path, exc: Exception) -> ConfigError:
     )
 
 
+_shared_float = functools.lru_cache(maxsize=4096)(float)
+
+
 def _lazy_record(handle: IO[bytes], path: Path) -> RunRecord | None:
     """A record in write_record's layout, its items parsed only when used; else None.
 
@@ -315,7 +319,8 @@ def _lazy_record(handle: IO[bytes], path: Path) -> RunRecord | None:
     first = handle.readline()
     if not first.endswith(_ITEMS_OPEN + b"\n"):
         return None
-    header = json.loads(first[: -len(_ITEMS_OPEN) - 1] + b"}")
+    # A score table holds a million values of a few kinds (0.0, 1.0): one float of each.
+    header = json.loads(first[: -len(_ITEMS_OPEN) - 1] + b"}", parse_float=_shared_float)
     if not isinstance(header, dict) or "table" not in header:
         return None
     # Where each item line starts (and the last ends): the lines themselves are not kept.
