@@ -1,4 +1,4 @@
-"""Where each item line of a run record starts, found by streaming the file in blocks.
+"""A run record's header, and where each of its item lines starts, found by streaming the file.
 
 A record of a million items is a few hundred megabytes: its header is read as one line, and
 the rest is scanned for newlines a block at a time, so neither the file nor its lines are
@@ -7,8 +7,10 @@ ever held (numpy finds the newlines of a block at C speed).
 
 from __future__ import annotations
 
+import functools
+import json
 from array import array
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
@@ -16,6 +18,25 @@ BLOCK = 8 << 20
 """Bytes read at a time while the newlines are found."""
 
 _END = b"]}"
+
+
+# A score table holds a million values of a few kinds (0.0, 1.0): one float of each.
+_shared_float = functools.lru_cache(maxsize=4096)(float)
+
+
+def header_and_starts(
+    handle: IO[bytes], items_open: bytes
+) -> tuple[dict[str, Any], array[int]] | None:
+    """The header (the first line, which ends with ``items_open``, parsed) and where each item
+    line starts; None when the file is not as write_record leaves it."""
+    first = handle.readline()
+    if not first.endswith(items_open + b"\n"):
+        return None
+    header = json.loads(first[: -len(items_open) - 1] + b"}", parse_float=_shared_float)
+    if not isinstance(header, dict) or "table" not in header:
+        return None
+    starts = item_starts(handle, len(first))
+    return None if starts is None else (header, starts)
 
 
 def item_starts(handle: IO[bytes], first: int, block_size: int = BLOCK) -> array[int] | None:

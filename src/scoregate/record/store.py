@@ -6,7 +6,6 @@ run is never held as one string.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import shutil
@@ -308,25 +307,15 @@ def _not_a_record(path: Path, exc: Exception) -> ConfigError:
     )
 
 
-_shared_float = functools.lru_cache(maxsize=4096)(float)
-
-
 def _lazy_record(handle: IO[bytes], path: Path) -> RunRecord | None:
     """A record in write_record's layout, its items parsed only when used; else None.
 
     The header and its score table are read and checked now, each item line when it is
     parsed; the rest of the file is only scanned for where its lines start (linestarts.py)."""
-    first = handle.readline()
-    if not first.endswith(_ITEMS_OPEN + b"\n"):
-        return None
-    # A score table holds a million values of a few kinds (0.0, 1.0): one float of each.
-    header = json.loads(first[: -len(_ITEMS_OPEN) - 1] + b"}", parse_float=_shared_float)
-    if not isinstance(header, dict) or "table" not in header:
-        return None
-    # Where each item line starts (and the last ends): the lines themselves are not kept.
-    starts = linestarts.item_starts(handle, len(first))
-    if starts is None:
+    found = linestarts.header_and_starts(handle, _ITEMS_OPEN)
+    if found is None:
         return None  # not as write_record leaves it: read whole, every field checked
+    header, starts = found
     where = shown(path)
     plain = record_check.plain_names(header.get("score_defs"))
     if header.get("schema_version") == SCHEMA_VERSION:
