@@ -58,22 +58,39 @@ class LazyItems(Sequence[ItemResult]):
         """Scores in their own units (not 0-1): record_check.py checks their values so."""
         self._first_samples: array[int] | None = None
 
-    def lines(self, first: int = 0, stop: int | None = None) -> Iterator[bytes]:
-        """The item lines ``first`` to ``stop`` as stored (no comma, no newline)."""
+    def _blocks(self, first: int, stop: int | None) -> Iterator[tuple[int, int, bytes]]:
+        """(first line, end line, their bytes): the lines ``first`` to ``stop`` a block at a
+        time (at least one line each), each read with one call."""
         stop = len(self) if stop is None else stop
         with self._open() as handle:
             starts = self._starts
             index = first
             while index < stop:
-                # The lines that fit in one block (at least one), read with one call.
                 base = starts[index]
                 end = max(index + 1, bisect_right(starts, base + _BLOCK, index, stop + 1) - 1)
                 handle.seek(base)
-                block = handle.read(starts[end] - base)
-                for k in range(index, end):
-                    line = block[starts[k] - base : starts[k + 1] - base]
-                    yield line.rstrip(b"\r\n").removesuffix(b",")
+                yield index, end, handle.read(starts[end] - base)
                 index = end
+
+    def lines(self, first: int = 0, stop: int | None = None) -> Iterator[bytes]:
+        """The item lines ``first`` to ``stop`` as stored (no comma, no newline)."""
+        starts = self._starts
+        for index, end, block in self._blocks(first, stop):
+            base = starts[index]
+            for k in range(index, end):
+                line = block[starts[k] - base : starts[k + 1] - base]
+                yield line.rstrip(b"\r\n").removesuffix(b",")
+
+    def text_chunks(self) -> Iterator[list[str]]:
+        """Every item line as stored (no comma, no newline), as text, many at a time."""
+        for index, end, block in self._blocks(0, None):
+            try:
+                text = block.decode("utf-8")
+            except UnicodeDecodeError:
+                yield list(self.texts(index, end))  # names the line that is not UTF-8
+                continue
+            # Each line of the block ends with a newline (the closing "]}" line follows).
+            yield [line.rstrip("\r").removesuffix(",") for line in text.split("\n")[:-1]]
 
     def path_is(self, path: Path) -> bool:
         return path.resolve() == self._path.resolve()

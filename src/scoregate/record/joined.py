@@ -8,21 +8,28 @@ itemlines.py), and writing the joined record copies each shard's lines in the jo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from itertools import chain, islice
 from pathlib import Path
-from typing import TypeVar, overload
-
-import numpy as np
+from typing import TYPE_CHECKING, TypeVar, overload
 
 from scoregate.record.itemlines import LazyItems
-from scoregate.record.scoretable import ScoreTable
+from scoregate.record.scoretable import ScoreTable, shared_ids
 from scoregate.values.model import ItemResult, Usage
 
+if TYPE_CHECKING:
+    import numpy as np
+
 T = TypeVar("T")
+
+_CHUNK = 8192
+"""Item lines handed to the writer at a time."""
 
 
 def join_tables(tables: Sequence[ScoreTable], order: np.ndarray) -> ScoreTable:
     """The tables' items one after the other, then taken in ``order`` (positions into that
     concatenation): ids, sample counts, every value column, errors and outages."""
+    import numpy as np  # only when shards are merged: not at start-up
+
     ids = [item_id for table in tables for item_id in table.ids]
     counts = np.fromiter((c for table in tables for c in table.counts), np.int64, len(ids))
     item_first = np.zeros(len(ids), np.int64)  # each item's first sample in the concatenation
@@ -59,8 +66,10 @@ def join_tables(tables: Sequence[ScoreTable], order: np.ndarray) -> ScoreTable:
     for table in tables:
         usage += table.usage
     lost_names = dict.fromkeys(name for table in tables for name in table.lost)
-    return ScoreTable(
-        tuple(ids[k] for k in order.tolist()),
+    joined_ids, index = shared_ids(tuple(ids[k] for k in order.tolist()))
+    del ids
+    table = ScoreTable(
+        joined_ids,
         tuple(ordered_counts.tolist()),
         values,
         moved(lambda t: t.errors),
@@ -71,6 +80,8 @@ def join_tables(tables: Sequence[ScoreTable], order: np.ndarray) -> ScoreTable:
             for name in lost_names
         },
     )
+    object.__setattr__(table, "_index", index)  # shared with a baseline of the same items
+    return table
 
 
 class JoinedItems(Sequence[ItemResult]):
@@ -79,6 +90,8 @@ class JoinedItems(Sequence[ItemResult]):
 
     def __init__(self, parts: Sequence[LazyItems], positions: Sequence[Sequence[int]]) -> None:
         """``positions``: for each part, the place of each of its items in the joined run."""
+        import numpy as np
+
         sizes = [len(p) for p in parts]
         where = np.concatenate([np.asarray(found, np.int64) for found in positions])
         order = np.argsort(where, kind="stable")
@@ -109,7 +122,15 @@ class JoinedItems(Sequence[ItemResult]):
 
     def texts(self) -> Iterator[str]:
         """Every item line as stored in its part, in the joined order."""
-        return self._in_order(lambda p: p.texts(), lambda p, k: next(p.texts(k, k + 1)))
+        return self._in_order(
+            lambda p: chain.from_iterable(p.text_chunks()), lambda p, k: next(p.texts(k, k + 1))
+        )
+
+    def text_chunks(self) -> Iterator[list[str]]:
+        """:meth:`texts`, many lines at a time."""
+        lines = self.texts()
+        while chunk := list(islice(lines, _CHUNK)):
+            yield chunk
 
     def __iter__(self) -> Iterator[ItemResult]:
         return self._in_order(iter, lambda p, k: p[k])

@@ -12,8 +12,6 @@ import json
 from array import array
 from typing import IO, Any
 
-import numpy as np
-
 BLOCK = 8 << 20
 """Bytes read at a time while the newlines are found."""
 
@@ -43,6 +41,8 @@ def item_starts(handle: IO[bytes], first: int, block_size: int = BLOCK) -> array
     """The byte offset of each item line after the header (which ends at ``first``, its
     newline included), then where the closing ``]}`` line starts; ``None`` when the rest is
     not as write_record leaves it (an empty line, or no ``]}`` line at the end)."""
+    import numpy as np  # only when a record is read: not at start-up
+
     handle.seek(first)
     found: list[np.ndarray] = []
     offset = first

@@ -140,7 +140,7 @@ baseline usually have the same items, and then share one column and one index (a
 ids are some 60 MB, their index 40 MB)."""
 
 
-def _shared_ids(ids: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, int]]:
+def shared_ids(ids: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, int]]:
     for known, index in _recent:
         if known == ids:
             return known, index
@@ -150,7 +150,7 @@ def _shared_ids(ids: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, int]]:
 
 
 def from_json(data: Mapping[str, Any]) -> ScoreTable:
-    ids, index = _shared_ids(tuple(str(i) for i in data["ids"]))
+    ids, index = shared_ids(tuple(str(i) for i in data["ids"]))
     samples = data["samples"]
     counts = tuple(samples) if isinstance(samples, list) else (int(samples),) * len(ids)
     values = {str(name): column for name, column in data["values"].items()}

@@ -240,21 +240,28 @@ def _write(
     stored = (
         found_items if isinstance(found_items, (LazyItems, JoinedItems)) and found_items else None
     )
-    lines = (
-        stored.texts()
+    chunks = (
+        stored.text_chunks()
         if stored is not None
-        else (_dumps(item_dict(result)) for result in record.items)
+        else ([_dumps(item_dict(result))] for result in record.items)
     )
     starts = array("q", [len(header.encode("utf-8"))])
     with atomic_writer(path) as out:
         out.write(header)
-        for index, found in enumerate(lines):
-            line = scrubber.text(found)
-            if index:
+        for chunk in chunks:
+            text = ",\n".join(chunk)
+            clean = scrubber.text(text)
+            if clean != text:  # a secret in these lines: scrubbed one by one, to know their sizes
+                chunk = [scrubber.text(line) for line in chunk]  # noqa: PLW2901
+                clean = ",\n".join(chunk)
+            if len(starts) > 1:
                 out.write(",\n")
-            out.write(line)
-            size = len(line) if line.isascii() else len(line.encode("utf-8"))
-            starts.append(starts[-1] + size + 2)  # the line, its comma and newline
+            out.write(clean)
+            sizes = map(len, chunk) if clean.isascii() else (len(x.encode("utf-8")) for x in chunk)
+            at = starts[-1]
+            for size in sizes:
+                at += size + 2  # the line, its comma and newline
+                starts.append(at)
         out.write("\n]}\n")
         if len(starts) > 1:
             starts[-1] -= 1  # the last line has no comma
