@@ -152,7 +152,7 @@ INPUTS = {
 }  # fmt: skip
 OUTPUTS = {
     "verdict", "exit-code", "junit", "markdown", "records",
-    "checks", "passed", "failed", "warned", "not-run",
+    "checks", "passed", "failed", "warned", "not-run", "cache-hit",
 }  # fmt: skip
 
 
@@ -164,9 +164,10 @@ def test_action_inputs_and_outputs() -> None:
         assert spec.get("description"), f"input {name} has no description"
         assert "default" in spec, f"input {name} has no default"
     assert set(action["outputs"]) == OUTPUTS
-    for spec in action["outputs"].values():
+    for name, spec in action["outputs"].items():
         assert spec["description"]
-        assert spec["value"].startswith("${{ steps.gate.outputs.")
+        step = "venv-cache" if name == "cache-hit" else "gate"
+        assert spec["value"].startswith(f"${{{{ steps.{step}.outputs.")
 
 
 def test_inputs_reach_scripts_only_through_env() -> None:
@@ -463,3 +464,49 @@ def test_the_verdict_file_holds_the_exit_code_of_a_completed_gate(tmp_path: Path
     assert runner.steps["gate"]["exit-code"] == "1"
     written = runner.temp / "scoregate-verdict"
     assert written.read_text(encoding="utf-8") == "1\n"
+
+
+# --- the virtualenv kept in the Actions cache ---------------------------------------------------
+
+
+def _venv_key(tmp_path: Path, extra_packages: str) -> str:
+    runner = Runner(tmp_path, {"extra-packages": extra_packages})
+    runner.steps["python"] = {"python-path": sys.executable}
+    result = runner.run("Key scoregate's virtualenv")
+    assert result.returncode == 0, result.stderr
+    return runner.steps["venv"]["key"]
+
+
+def test_the_cache_key_names_the_python_and_changes_with_the_extra_packages(
+    tmp_path: Path,
+) -> None:
+    key = _venv_key(tmp_path / "a", "-e .")
+    version = ".".join(map(str, sys.version_info[:3]))
+    assert re.fullmatch(rf"scoregate-venv-1-[a-z0-9_]+-[a-z0-9_]+-py{version}-[0-9a-f]{{24}}", key)
+    assert _venv_key(tmp_path / "b", "-e .") == key
+    assert _venv_key(tmp_path / "c", "-r requirements.txt") != key
+
+
+def test_a_cached_virtualenv_that_runs_is_used_as_it_is(tmp_path: Path) -> None:
+    runner = Runner(tmp_path, {})
+    runner.steps["python"] = {"python-path": sys.executable}
+    runner.steps["venv-cache"] = {
+        "cache-hit": "true"
+    }  # restored: the runner's venv holds scoregate
+    result = runner.run("Install scoregate")
+    assert result.returncode == 0, result.stderr
+    assert "scoregate: the virtualenv from the Actions cache." in result.stdout
+    assert "scoregate, version" in result.stdout
+    assert runner.steps["install"] == {"fresh": "false"}
+
+
+def test_the_cache_is_saved_only_where_no_fork_can_write_it() -> None:
+    save = _step("Save scoregate's virtualenv")
+    restore = _step("Restore scoregate's virtualenv")
+    assert save["uses"].startswith("actions/cache/save@")
+    assert restore["uses"].startswith("actions/cache/restore@")
+    assert save["uses"].split("@")[1] == restore["uses"].split("@")[1]
+    condition = " ".join(save["if"].split())
+    assert "steps.install.outputs.fresh == 'true'" in condition
+    assert "github.event_name != 'pull_request_target'" in condition
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in condition
