@@ -490,9 +490,8 @@ def test_the_cache_key_names_the_python_and_changes_with_the_extra_packages(
 def test_a_cached_virtualenv_that_runs_is_used_as_it_is(tmp_path: Path) -> None:
     runner = Runner(tmp_path, {})
     runner.steps["python"] = {"python-path": sys.executable}
-    runner.steps["venv-cache"] = {
-        "cache-hit": "true"
-    }  # restored: the runner's venv holds scoregate
+    # Restored from the cache: the runner's virtualenv already holds scoregate.
+    runner.steps["venv-cache"] = {"cache-hit": "true"}
     result = runner.run("Install scoregate")
     assert result.returncode == 0, result.stderr
     assert "scoregate: the virtualenv from the Actions cache." in result.stdout
