@@ -10,13 +10,14 @@ import csv
 import difflib
 import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scoregate.config import jsonload, paths
 from scoregate.config.limits import MAX_DEPTH, MAX_PROBLEMS, first_problems
 from scoregate.config.model import DatasetConfig
+from scoregate.execute.prepared import Whole
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import Item
 from scoregate.values.quoting import quoted, shorten_message
@@ -60,6 +61,20 @@ class FileDatasets:
         assert isinstance(dataset, DatasetConfig)
         return load_items(dataset, display_root=display_root)
 
+    def load_slice(
+        self,
+        dataset: DatasetConfig,
+        *,
+        display_root: Path | None,
+        keep: Callable[[str], bool] | None,
+    ) -> tuple[tuple[Item, ...], Whole]:
+        """The items whose id ``keep`` takes (a shard's; None: all), read and checked, the
+        others only read for their ids; and the whole file's size and digest (its bytes,
+        hashed once)."""
+        whole: list[Whole] = []
+        items = load_items(dataset, display_root=display_root, keep=keep, whole=whole)
+        return items, whole[0]
+
 
 FILE = FileDatasets()
 
@@ -68,7 +83,12 @@ def load_items(
     dataset: DatasetConfig,
     *,
     display_root: Path | None = None,
+    keep: Callable[[str], bool] | None = None,
+    whole: list[Whole] | None = None,
 ) -> tuple[Item, ...]:
+    """The dataset's items, every one checked; with ``keep``, only those whose id it takes
+    are made items and checked against the schemas (every row is read for its id, so every
+    duplicate is found), and ``whole`` gets the whole dataset's size and digest."""
     path = dataset.path
     root = display_root or dataset.root or Path.cwd()
     shown = paths.relative(path, root)
@@ -79,14 +99,24 @@ def load_items(
             f"{quoted(path.suffix)}; use .jsonl, .json, .yaml or .csv, or set dataset.format."
         )
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()[:16]
+        text = data.decode("utf-8-sig")
+        del data
     except FileNotFoundError:
         raise ConfigError(f"{dataset.where}: {paths.missing(path, root)}.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{dataset.where}: dataset {shown} cannot be read: {exc}") from None
     problems: list[str] = []
-    rows = list(_READERS[fmt](text, shown, problems))
-    items = _items(rows, problems)
+    positions: list[int] = []
+    # The rows streamed into items (never all held at once); the readers' problems first.
+    found: list[str] = []
+    items = _items(_READERS[fmt](text, shown, problems), found, keep, positions)
+    problems += found
+    del text
+    if whole is not None:
+        kept = tuple(positions[:-1]) if keep is not None else None
+        whole.append(Whole(positions[-1], digest, kept))
     if not items and not problems:
         problems.append(f"{shown}: the dataset has no items.")
     validators = [
@@ -214,9 +244,17 @@ def _csv(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
 _READERS = {"jsonl": _jsonl, "json": _json, "yaml": _yaml, "csv": _csv}
 
 
-def _items(rows: Sequence[Row], problems: list[str]) -> tuple[Item, ...]:
+def _items(
+    rows: Iterable[Row],
+    problems: list[str],
+    keep: Callable[[str], bool] | None = None,
+    positions: list[int] | None = None,
+) -> tuple[Item, ...]:
+    """The rows as items; with ``keep``, only those whose id it takes, each one's place in
+    the whole dataset appended to ``positions``, then the whole dataset's size."""
     items: list[Item] = []
     first_seen: dict[str, str] = {}
+    position = 0
     for where, row in rows:
         if not isinstance(row, dict):
             problems.append(f"{where}: an item must be a mapping with at least 'input'.")
@@ -252,5 +290,11 @@ def _items(rows: Sequence[Row], problems: list[str]) -> tuple[Item, ...]:
             )
             continue
         first_seen[item_id] = where
-        items.append(Item(item_id, row["input"], row.get("expected_output"), metadata, where))
+        if keep is None or keep(item_id):
+            items.append(Item(item_id, row["input"], row.get("expected_output"), metadata, where))
+            if positions is not None:
+                positions.append(position)
+        position += 1
+    if positions is not None:
+        positions.append(position)
     return tuple(items)

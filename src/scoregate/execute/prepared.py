@@ -12,11 +12,26 @@ from scoregate.values.model import Item, ScoreDef
 
 
 @dataclass(frozen=True, slots=True)
+class Whole:
+    """What a dataset source that reads a slice of the dataset knows of the whole of it."""
+
+    total: int
+    """Items in the whole dataset."""
+    digest: str
+    """Identifies the whole dataset (the shards of one run must share it)."""
+    positions: tuple[int, ...] | None = None
+    """A shard's items' places in the whole dataset; None: every item was kept."""
+
+
+@dataclass(frozen=True, slots=True)
 class Prepared:
     experiment: ExperimentConfig
     items: tuple[Item, ...]
     task: Task
     evaluators: tuple[Evaluator, ...]
+    whole: Whole | None = None
+    """Set when the source read only the shard's items (the file source): the whole's size
+    and digest, and where the items were in it."""
 
 
 @dataclass(frozen=True, slots=True)

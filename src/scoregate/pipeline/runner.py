@@ -36,6 +36,7 @@ from scoregate.pipeline.abandon import keep_record
 from scoregate.pipeline.baseline_choice import Found, find_baseline
 from scoregate.pipeline.gate_keys import check_gate_keys
 from scoregate.pipeline.gate_options import ALLOW_NOTHING, GateOptions
+from scoregate.pipeline.loading import load_dataset
 from scoregate.pipeline.reportfiles import ReportPaths
 from scoregate.pipeline.run_warnings import run_warnings
 from scoregate.record import gitinfo, store
@@ -51,18 +52,20 @@ T = TypeVar("T")
 
 
 def prepare(
-    config: Config, experiments: Sequence[ExperimentConfig], provider: Provider | None = None
+    config: Config,
+    experiments: Sequence[ExperimentConfig],
+    provider: Provider | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> list[Prepared]:
-    """Load datasets, resolve tasks and evaluators; every problem at once, nothing run."""
+    """Load datasets (a ``shard``'s items only, where the source can), resolve tasks and
+    evaluators; every problem at once, nothing run."""
     problems: list[str] = []
     prepared = []
     for experiment in experiments:
         failed = len(problems)
         name = experiment.name
-        source = registry.dataset_source(experiment)
-        items = _attempt(
-            partial(source.load, experiment.dataset, display_root=config.root), name, problems
-        )
+        loaded = _attempt(partial(load_dataset, experiment, config.root, shard), name, problems)
+        items, whole = loaded if loaded is not None else (None, None)
         prompts = registry.prompt_source(experiment)
         resolved = (
             _attempt(partial(prompts.resolve, experiment), name, problems)
@@ -82,7 +85,7 @@ def prepare(
             and task is not None
             and evaluators is not None
         ):
-            prepared.append(Prepared(resolved, items, task, evaluators))
+            prepared.append(Prepared(resolved, items, task, evaluators, whole))
     if problems:
         raise ConfigError(problems)
     return prepared
@@ -132,13 +135,15 @@ def execute(
         return script.execute(prepared, config, overrides=overrides, git=git, stream=stream)
     concurrency = overrides.concurrency or experiment.concurrency
     repeats = overrides.repeats or experiment.repeats
-    items = prepared.items
+    items, whole = prepared.items, prepared.whole
     dataset = experiment.dataset.reference | {
-        "items": len(items),
-        "digest": shards.dataset_digest(items),
+        "items": whole.total if whole else len(items),
+        "digest": whole.digest if whole else shards.dataset_digest(items),
     }
     positions: list[int] | None = None
-    if overrides.shard is not None:
+    if whole is not None and whole.positions is not None:
+        positions = list(whole.positions)  # the source read the shard's items only
+    elif overrides.shard is not None:
         items, positions = shards.select(items, *overrides.shard)
     collector = Collector(items, repeats)
     progress = ProgressLine(experiment.name, len(items) * repeats, stream)
@@ -305,7 +310,7 @@ def run(
         from scoregate.execute.provider import open_for_run
 
         models = open_for_run(config, paths.output_dir, use_cache=use_cache, env=env)
-    prepared = prepare(config, experiments, models)
+    prepared = prepare(config, experiments, models, overrides.shard)
     if models is not None:
         models.check()
     found = [

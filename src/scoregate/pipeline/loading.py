@@ -1,0 +1,34 @@
+"""An experiment's dataset loaded for a run: a shard's items only, where the source can.
+
+The file source reads every row for its id but makes items of, and checks, only the shard's,
+and hashes the file once for the digest the shards of one run share. Other sources load
+every item; the runner cuts the shard from them (shards.select).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scoregate.config.model import ExperimentConfig
+from scoregate.execute.datasets import FileDatasets
+from scoregate.execute.prepared import Whole
+from scoregate.pipeline import registry, shards
+from scoregate.values.model import Item
+
+
+def load_dataset(
+    experiment: ExperimentConfig, root: Path, shard: tuple[int, int] | None
+) -> tuple[tuple[Item, ...], Whole | None]:
+    """The items to run (a shard's when ``shard`` is ``(I, N)`` and the source reads slices),
+    and what is known of the whole dataset then."""
+    source = registry.dataset_source(experiment)
+    if isinstance(source, FileDatasets):
+        from scoregate.config.model import DatasetConfig
+
+        assert isinstance(experiment.dataset, DatasetConfig)
+        keep = None
+        if shard is not None:
+            index, count = shard
+            keep = lambda item_id: shards.shard_of(item_id, count) == index  # noqa: E731
+        return source.load_slice(experiment.dataset, display_root=root, keep=keep)
+    return source.load(experiment.dataset, display_root=root), None
