@@ -89,8 +89,12 @@ class LazyItems(Sequence[ItemResult]):
             except UnicodeDecodeError:
                 yield list(self.texts(index, end))  # names the line that is not UTF-8
                 continue
-            # Each line of the block ends with a newline (the closing "]}" line follows).
-            yield [line.rstrip("\r").removesuffix(",") for line in text.split("\n")[:-1]]
+            # Each line of the block ends with a newline (the closing "]}" line follows); a
+            # comma before a newline ends a line (JSON text holds no raw newline).
+            if "\r" in text:
+                yield [line.rstrip("\r").removesuffix(",") for line in text.split("\n")[:-1]]
+            else:
+                yield text.replace(",\n", "\n").split("\n")[:-1]
 
     def path_is(self, path: Path) -> bool:
         return path.resolve() == self._path.resolve()

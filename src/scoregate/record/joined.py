@@ -99,6 +99,11 @@ class JoinedItems(Sequence[ItemResult]):
         self._part = np.repeat(np.arange(len(parts), dtype=np.int64), sizes)[order]
         self._local = np.concatenate([np.arange(n, dtype=np.int64) for n in sizes])[order]
         self.table = join_tables([p.table for p in parts], order)
+        # Each part's items come in its own order (a shard's do): its lines can be taken a
+        # run at a time, as they come from the file.
+        self._in_part_order = all(
+            bool((self._local[self._part == k] == np.arange(n)).all()) for k, n in enumerate(sizes)
+        )
 
     def path_is(self, path: Path) -> bool:
         return False  # the joined items stay in their parts' files
@@ -128,9 +133,26 @@ class JoinedItems(Sequence[ItemResult]):
 
     def text_chunks(self) -> Iterator[list[str]]:
         """:meth:`texts`, many lines at a time."""
-        lines = self.texts()
-        while chunk := list(islice(lines, _CHUNK)):
-            yield chunk
+        if not self._in_part_order:
+            each = self.texts()
+            while chunk := list(islice(each, _CHUNK)):
+                yield chunk
+            return
+        import numpy as np
+
+        readers = [chain.from_iterable(part.text_chunks()) for part in self._parts]
+        for start in range(0, len(self), _CHUNK):
+            parts = self._part[start : start + _CHUNK]
+            # The chunk's lines of each part, one run per part, then each line's place among
+            # them: the k-th line of part p in the chunk is in p's run at rank k.
+            runs = [
+                list(islice(readers[k], int(count)))
+                for k, count in enumerate(np.bincount(parts, minlength=len(readers)))
+            ]
+            lines = list(chain.from_iterable(runs))
+            where = np.empty(len(parts), np.int64)
+            where[np.argsort(parts, kind="stable")] = np.arange(len(parts))
+            yield [lines[k] for k in where.tolist()]
 
     def __iter__(self) -> Iterator[ItemResult]:
         return self._in_order(iter, lambda p, k: p[k])

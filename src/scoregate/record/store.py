@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import accumulate, islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -258,10 +259,8 @@ def _write(
                 out.write(",\n")
             out.write(clean)
             sizes = map(len, chunk) if clean.isascii() else (len(x.encode("utf-8")) for x in chunk)
-            at = starts[-1]
-            for size in sizes:
-                at += size + 2  # the line, its comma and newline
-                starts.append(at)
+            # Where each line ends: after it, its comma and its newline.
+            starts.extend(islice(accumulate(map((2).__add__, sizes), initial=starts[-1]), 1, None))
         out.write("\n]}\n")
         if len(starts) > 1:
             starts[-1] -= 1  # the last line has no comma
