@@ -3,24 +3,14 @@ command line's overrides of how it runs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from scoregate.config.model import ExperimentConfig
+from scoregate.execute.calibration import Calibration
+from scoregate.execute.datasets import Whole
 from scoregate.execute.engine import Task
 from scoregate.execute.evaluators.evaluator import Evaluator
 from scoregate.values.model import Item, ScoreDef
-
-
-@dataclass(frozen=True, slots=True)
-class Whole:
-    """What a dataset source that reads a slice of the dataset knows of the whole of it."""
-
-    total: int
-    """Items in the whole dataset."""
-    digest: str
-    """Identifies the whole dataset (the shards of one run must share it)."""
-    positions: tuple[int, ...] | None = None
-    """A shard's items' places in the whole dataset; None: every item was kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +19,8 @@ class Prepared:
     items: tuple[Item, ...]
     task: Task
     evaluators: tuple[Evaluator, ...]
+    calibration: Calibration = field(default_factory=dict)
+    """The judges' calibration rows, scored after the items."""
     whole: Whole | None = None
     """Set when the source read only the shard's items (the file source): the whole's size
     and digest, and where the items were in it."""

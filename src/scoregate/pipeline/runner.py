@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from scoregate import __version__
 from scoregate.config.model import Config, ExperimentConfig
+from scoregate.decide import judge_agreement
 from scoregate.decide.compare import compare
 from scoregate.decide.gate import decide, evaluate
-from scoregate.execute import interrupts
+from scoregate.execute import calibration, interrupts, reference_scores
 from scoregate.execute.complete import check_complete
 from scoregate.execute.engine import (
     Collector,
@@ -36,7 +37,7 @@ from scoregate.pipeline.abandon import keep_record
 from scoregate.pipeline.baseline_choice import Found, find_baseline
 from scoregate.pipeline.gate_keys import check_gate_keys
 from scoregate.pipeline.gate_options import ALLOW_NOTHING, GateOptions
-from scoregate.pipeline.loading import load_dataset
+from scoregate.pipeline.loading import items_to_run, load_dataset
 from scoregate.pipeline.reportfiles import ReportPaths
 from scoregate.pipeline.run_warnings import run_warnings
 from scoregate.record import gitinfo, store
@@ -79,13 +80,16 @@ def prepare(
             partial(build_evaluators, resolved.evaluators, config.root, provider), name, problems
         )
         _attempt(partial(_run_evaluators, resolved, config), name, problems)
+        rows = _attempt(partial(calibration.load, resolved.evaluators, config.root), name, problems)
+        if items is not None and evaluators is not None:
+            _attempt(partial(reference_scores.check, items, evaluators), name, problems)
         if (
             len(problems) == failed
             and items is not None
             and task is not None
             and evaluators is not None
         ):
-            prepared.append(Prepared(resolved, items, task, evaluators, whole))
+            prepared.append(Prepared(resolved, items, task, evaluators, rows or {}, whole))
     if problems:
         raise ConfigError(problems)
     return prepared
@@ -135,21 +139,13 @@ def execute(
         return script.execute(prepared, config, overrides=overrides, git=git, stream=stream)
     concurrency = overrides.concurrency or experiment.concurrency
     repeats = overrides.repeats or experiment.repeats
-    items, whole = prepared.items, prepared.whole
-    dataset = experiment.dataset.reference | {
-        "items": whole.total if whole else len(items),
-        "digest": whole.digest if whole else shards.dataset_digest(items),
-    }
-    positions: list[int] | None = None
-    if whole is not None and whole.positions is not None:
-        positions = list(whole.positions)  # the source read the shard's items only
-    elif overrides.shard is not None:
-        items, positions = shards.select(items, *overrides.shard)
+    items, dataset, positions = items_to_run(prepared, overrides.shard)
     collector = Collector(items, repeats)
     progress = ProgressLine(experiment.name, len(items) * repeats, stream)
     started = store.now_iso()
     interrupted = False
     task, evaluators, timeout = prepared.task, prepared.evaluators, experiment.timeout
+    scored: dict[str, Any] = {}  # the calibration rows' results (calibration.then_score)
 
     def build(interrupted: bool) -> RunRecord:
         return RunRecord(
@@ -166,7 +162,8 @@ def execute(
             shard=f"{overrides.shard[0]}/{overrides.shard[1]}" if overrides.shard else None,
             warnings=run_warnings(prepared, collector, provider, interrupted=interrupted),
             metadata={"scoregate_version": __version__, "partial": interrupted}
-            | ({"positions": positions} if positions is not None else {}),
+            | ({"positions": positions} if positions is not None else {})
+            | scored,
         )
 
     # Start-up built modules, the config and the items: keep them out of the collector's scans.
@@ -188,6 +185,7 @@ def execute(
                     should_stop=provider.cost_limit(experiment.max_cost) if provider else None,
                     on_stuck=None if abandon is None else lambda: abandon(build(False)),
                 )  # fmt: skip
+                work = calibration.then_score(work, prepared.calibration, evaluators, scored)
                 eventloop.run(provider.run_then_close(work) if provider else work)
     except KeyboardInterrupt:
         interrupted = True
@@ -205,6 +203,7 @@ def finish(
     sharded: bool,
 ) -> RunRecord:
     """The record as the experiment's run sinks leave it (besides its file, written later)."""
+    record = judge_agreement.attach(record)
     for sink in registry.run_sinks(experiment):
         record = sink.finish(experiment, record, root=root, env=env, sharded=sharded)
     return record
