@@ -265,3 +265,31 @@ def test_a_slice_checks_its_own_items_and_finds_every_duplicate(tmp_path: Path) 
     with pytest.raises(ConfigError) as caught:  # the slice of "b" sees its schema problem
         FILE.load_slice(dataset, display_root=tmp_path, keep=lambda i: i == "b")
     assert caught.value.problems[-1].startswith("data.jsonl:2: item 'b': input['q'] does not")
+
+
+def test_a_slice_reads_only_the_ids_of_other_shards_rows(tmp_path: Path) -> None:
+    """A JSONL row that starts with a plain text id, owned by another shard, is not parsed:
+    its owner finds what is wrong with it. A row whose id needs parsing is parsed by all."""
+    from scoregate.execute.datasets import FILE
+
+    path = tmp_path / "data.jsonl"
+    path.write_text(
+        '{"id": "mine", "input": 1}\n'
+        '{"id": "theirs", "input": 2, "unknown": 3}\n'  # another shard's, wrong
+        '{"input": 4}\n'  # no id: its content id, so parsed everywhere
+        '{"id": "a\\"b", "input": 5}\n',  # an escape in the id: parsed
+        encoding="utf-8",
+    )
+    dataset = DatasetConfig(path=path, where=WHERE)
+    items, whole = FILE.load_slice(
+        dataset, display_root=tmp_path, keep=lambda i: i in ("mine", 'a"b')
+    )
+    assert [i.id for i in items] == ["mine", 'a"b']
+    assert whole.positions == (0, 3)
+    assert whole.total == 4
+    with pytest.raises(ConfigError) as caught:
+        FILE.load_slice(dataset, display_root=tmp_path, keep=lambda i: i == "theirs")
+    assert list(caught.value.problems) == [
+        "data.jsonl:2: unknown field 'unknown'; an item has id, input, expected_output, "
+        "metadata, expected_scores."
+    ]

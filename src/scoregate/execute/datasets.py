@@ -10,6 +10,7 @@ import csv
 import difflib
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from math import isfinite
@@ -107,7 +108,12 @@ def load_items(
     positions: list[int] = []
     # The rows streamed into items (never all held at once); the readers' problems first.
     found: list[str] = []
-    items = _items(_READERS[fmt](text, shown, problems), found, keep, positions)
+    rows = (
+        _jsonl(text, shown, problems, keep)
+        if fmt == "jsonl"
+        else _READERS[fmt](text, shown, problems)
+    )
+    items = _items(rows, found, keep, positions)
     problems += found
     del text
     if whole is not None:
@@ -178,9 +184,24 @@ def _validator(schema: Mapping[str, Any]) -> Any:
     return Draft202012Validator(schema)
 
 
-def _jsonl(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
+class Skipped(str):
+    """The id of a JSONL row another shard owns, read without parsing the row: the shard
+    that owns it parses and checks it (an id always falls in the same shard)."""
+
+
+# A row that starts with a plain text id (no escape): the id, without parsing the row.
+_LEADING_ID = re.compile(r'\s*\{\s*"id"\s*:\s*"([^"\\]+)"\s*[,}]')
+
+
+def _jsonl(
+    text: str, shown: str, problems: list[str], keep: Callable[[str], bool] | None = None
+) -> Iterator[Row]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
+            continue
+        found = _LEADING_ID.match(line) if keep is not None else None
+        if found and line.count('"id"') == 1 and keep is not None and not keep(found[1]):
+            yield f"{shown}:{number}", Skipped(found[1])
             continue
         try:
             yield f"{shown}:{number}", jsonload.loads(line)
@@ -289,6 +310,16 @@ def _items(
     first_seen: dict[str, str] = {}
     position = 0
     for where, row in rows:
+        if isinstance(row, Skipped):  # another shard's row: its id only, for duplicates
+            if row in first_seen:
+                problems.append(
+                    f"{where}: duplicate item id {quoted(str(row))}, first used at "
+                    f"{first_seen[row]}; give each item a unique id."
+                )
+            else:
+                first_seen[row] = where
+                position += 1
+            continue
         if not isinstance(row, dict):
             problems.append(f"{where}: an item must be a mapping with at least 'input'.")
             continue
