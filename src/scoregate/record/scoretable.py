@@ -141,6 +141,8 @@ ids are some 60 MB, their index 40 MB)."""
 
 
 def shared_ids(ids: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, int]]:
+    """``ids`` as the column a recent table already has (and that table's id index), or as
+    a new one, kept for the next table read."""
     for known, index in _recent:
         if known == ids:
             return known, index
