@@ -6,9 +6,6 @@ survives reordering. Every problem in a file is reported together, each with its
 
 from __future__ import annotations
 
-import csv
-import difflib
-import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -60,6 +57,8 @@ class Whole:
 
 def content_id(input_value: Any, expected_output: Any) -> str:
     canonical = json.dumps([input_value, expected_output], sort_keys=True, default=str)
+    import hashlib
+
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
@@ -167,6 +166,8 @@ def _read(dataset: DatasetConfig, display_root: Path | None) -> tuple[str, str, 
             f"{dataset.where}: dataset {shown}: cannot tell the format from the extension "
             f"{quoted(path.suffix)}; use .jsonl, .json, .yaml or .csv, or set dataset.format."
         )
+    import hashlib  # only when a dataset is read: not at start-up
+
     try:
         data = path.read_bytes()
         digest = hashlib.sha256(data).hexdigest()[:16]
@@ -178,7 +179,20 @@ def _read(dataset: DatasetConfig, display_root: Path | None) -> tuple[str, str, 
     return shown, text, digest, fmt
 
 
+def _close(name: str) -> list[str]:
+    import difflib
+
+    return difflib.get_close_matches(
+        name, FIELDS[:4], n=1, cutoff=0.6
+    ) or difflib.get_close_matches(name, FIELDS[4:], n=1, cutoff=0.6)
+
+
 def _validator(schema: Mapping[str, Any]) -> Any:
+    """The built-in checker for a simple schema (no jsonschema import), else jsonschema."""
+    from scoregate.config.simpleschema import SimpleValidator, simple
+
+    if simple(schema):
+        return SimpleValidator(schema)
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(schema)
@@ -263,6 +277,8 @@ def _yaml(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
 
 
 def _csv(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
+    import csv
+
     reader = csv.DictReader(text.splitlines(keepends=True))
     if not reader.fieldnames or "input" not in reader.fieldnames:
         problems.append(f"{shown}:1: a CSV dataset needs a header row with an 'input' column.")
@@ -328,12 +344,7 @@ def _items(
             # A key of 50 characters is not 0.6 alike any field (and costs difflib to compare).
             name = str(key)
             # Ties go to the fields of every item (expected_output before expected_scores).
-            close = (
-                difflib.get_close_matches(name, FIELDS[:4], n=1, cutoff=0.6)
-                or difflib.get_close_matches(name, FIELDS[4:], n=1, cutoff=0.6)
-                if len(name) < 50
-                else []
-            )
+            close = _close(name) if len(name) < 50 else []
             hint = (
                 f"; did you mean '{close[0]}'?" if close else f"; an item has {', '.join(FIELDS)}."
             )

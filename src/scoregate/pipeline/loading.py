@@ -13,7 +13,7 @@ from typing import Any
 from scoregate.config.model import ExperimentConfig
 from scoregate.execute.datasets import FileDatasets, Whole
 from scoregate.execute.prepared import Prepared
-from scoregate.pipeline import registry, shards
+from scoregate.pipeline import registry
 from scoregate.values.model import Item
 
 
@@ -30,6 +30,8 @@ def load_dataset(
         assert isinstance(experiment.dataset, DatasetConfig)
         keep = None
         if shard is not None:
+            from scoregate.pipeline import shards
+
             index, count = shard
             keep = lambda item_id: shards.shard_of(item_id, count) == index  # noqa: E731
         return source.load_slice(experiment.dataset, display_root=root, keep=keep)
@@ -41,6 +43,8 @@ def items_to_run(
 ) -> tuple[tuple[Item, ...], dict[str, Any], list[int] | None]:
     """The items to run (a shard's), the record's dataset (the whole one's size and digest
     added to its reference), and the shard's items' places in the whole dataset."""
+    from scoregate.pipeline import shards
+
     items, whole = prepared.items, prepared.whole
     dataset = prepared.experiment.dataset.reference | {
         "items": whole.total if whole else len(items),
