@@ -18,6 +18,7 @@ from scoregate.execute.prepared import Prepared
 from scoregate.execute.signatures import resolve_run_evaluators
 from scoregate.execute.tasks import build_task
 from scoregate.pipeline import registry
+from scoregate.pipeline.loading import load_dataset
 from scoregate.values.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -28,18 +29,20 @@ T = TypeVar("T")
 
 
 def prepare(
-    config: Config, experiments: Sequence[ExperimentConfig], provider: Provider | None = None
+    config: Config,
+    experiments: Sequence[ExperimentConfig],
+    provider: Provider | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> list[Prepared]:
-    """Load datasets, resolve tasks and evaluators; every problem at once, nothing run."""
+    """Load datasets (a ``shard``'s items only, where the source can), resolve tasks and
+    evaluators; every problem at once, nothing run."""
     problems: list[str] = []
     prepared = []
     for experiment in experiments:
         failed = len(problems)
         name = experiment.name
-        source = registry.dataset_source(experiment)
-        items = _attempt(
-            partial(source.load, experiment.dataset, display_root=config.root), name, problems
-        )
+        loaded = _attempt(partial(load_dataset, experiment, config.root, shard), name, problems)
+        items, whole = loaded if loaded is not None else (None, None)
         prompts = registry.prompt_source(experiment)
         resolved = (
             _attempt(partial(prompts.resolve, experiment), name, problems)
@@ -62,7 +65,7 @@ def prepare(
             and task is not None
             and evaluators is not None
         ):
-            prepared.append(Prepared(resolved, items, task, evaluators, rows or {}))
+            prepared.append(Prepared(resolved, items, task, evaluators, rows or {}, whole))
     if problems:
         raise ConfigError(problems)
     return prepared

@@ -35,6 +35,7 @@ from scoregate.pipeline.abandon import keep_record
 from scoregate.pipeline.baseline_choice import Found, find_baseline
 from scoregate.pipeline.gate_keys import check_gate_keys
 from scoregate.pipeline.gate_options import ALLOW_NOTHING, GateOptions
+from scoregate.pipeline.loading import items_to_run
 from scoregate.pipeline.prepare import prepare
 from scoregate.pipeline.reportfiles import ReportPaths
 from scoregate.pipeline.run_warnings import run_warnings
@@ -72,14 +73,7 @@ def execute(
         return script.execute(prepared, config, overrides=overrides, git=git, stream=stream)
     concurrency = overrides.concurrency or experiment.concurrency
     repeats = overrides.repeats or experiment.repeats
-    items = prepared.items
-    dataset = experiment.dataset.reference | {
-        "items": len(items),
-        "digest": shards.dataset_digest(items),
-    }
-    positions: list[int] | None = None
-    if overrides.shard is not None:
-        items, positions = shards.select(items, *overrides.shard)
+    items, dataset, positions = items_to_run(prepared, overrides.shard)
     started, run_id = store.now_iso(), store.new_run_id()
     opened = RunRecord(experiment.name, run_id, (), score_defs(prepared), config.digest, git=git)
     opened = replace(opened, started_at=started)
@@ -264,7 +258,7 @@ def run(
         from scoregate.execute.provider import open_for_run
 
         models = open_for_run(config, paths.output_dir, use_cache=use_cache, env=env)
-    prepared = prepare(config, experiments, models)
+    prepared = prepare(config, experiments, models, overrides.shard)
     if models is not None:
         models.check()
     found = [
