@@ -238,6 +238,8 @@ def gate_records(
                 alpha=gate.significance or 0.05,
                 count_flaky=gate.count_flaky_as_regressed,
                 baseline_required=candidate.experiment in required,
+                cluster=experiment.cluster,
+                levels={n: t.significance for n, t in gate.scores.items() if t.significance},
             )
         comparisons.append(comparison)
         checks.extend(
