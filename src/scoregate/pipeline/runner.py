@@ -36,6 +36,7 @@ from scoregate.pipeline.abandon import keep_record
 from scoregate.pipeline.baseline_choice import Found, find_baseline
 from scoregate.pipeline.gate_keys import check_gate_keys
 from scoregate.pipeline.gate_options import ALLOW_NOTHING, GateOptions
+from scoregate.pipeline.power import advice
 from scoregate.pipeline.reportfiles import ReportPaths
 from scoregate.pipeline.run_warnings import run_warnings
 from scoregate.record import gitinfo, store
@@ -308,6 +309,7 @@ def run(
 
         models = open_for_run(config, paths.output_dir, use_cache=use_cache, env=env)
     prepared = prepare(config, experiments, models)
+    stderr.write("".join(f"{line}\n" for p in prepared for line in advice(p.experiment, p.items)))
     if models is not None:
         models.check()
     found = [
