@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from scoregate.decide.draws import (
     BOOTSTRAP_RESAMPLES,
     bootstrap_generator,
+    cached,
     multinomial_weights,
     row_chunks,
 )
@@ -54,10 +55,13 @@ def cluster_totals(
     if len(labels) != d.size:
         raise ValueError(f"clusters must label every delta: {len(labels)} labels, {d.size} deltas.")
     index: dict[Hashable, int] = {}
-    codes = np.empty(d.size, dtype=np.intp)
+    codes = [0] * d.size
     for position, label in enumerate(labels):
-        key = ("alone", position) if label is None else ("label", label)
-        codes[position] = index.setdefault(key, len(index))
+        if label is None:
+            codes[position] = len(index)
+            index[(None, position)] = len(index)  # a key no label equals
+        else:
+            codes[position] = index.setdefault(label, len(index))
     sums = np.bincount(codes, weights=d, minlength=len(index)).astype(np.float64)
     sizes = np.bincount(codes, minlength=len(index)).astype(np.float64)
     return sums, sizes
@@ -114,7 +118,7 @@ def _cluster_interval(
         return mean, mean
     centred = sums - mean * sizes  # resample mean - mean = (W @ centred) / (W @ sizes)
     if count <= BOOTSTRAP_CLASSIC_MAX:
-        weights = multinomial_weights(seed, count).astype(np.float64)
+        weights = cached(("multinomial64", seed, count), lambda: _weights64(seed, count))
         shifts = (weights @ centred) / (weights @ sizes)
     else:
         rng = bootstrap_generator(seed)
@@ -129,6 +133,12 @@ def _cluster_interval(
     low, high = np.quantile(means, [tail, 1.0 - tail]).tolist()
     lowest, highest = float(d.min()), float(d.max())
     return min(max(low, lowest), highest), min(max(high, lowest), highest)
+
+
+def _weights64(seed: int, count: int) -> NDArray[np.float64]:
+    import numpy as np
+
+    return multinomial_weights(seed, count).astype(np.float64)
 
 
 def power_note(clusters: int, key: str) -> str | None:
@@ -162,8 +172,8 @@ def label_of(item: Item, key: str) -> Hashable:
             found = _walk(getattr(item, parts[0]), parts[1:])
     if found is None or found == "":
         return None
-    if isinstance(found, (str, int, float, bool)):
-        return found
+    if isinstance(found, (str, int, float)) and not isinstance(found, bool):
+        return found  # (true is not the topic 1: booleans are compared as JSON text)
     import json
 
     return json.dumps(found, sort_keys=True, default=str)
