@@ -113,7 +113,11 @@ def test_few_clusters_say_the_test_has_little_power_everywhere(project: Project)
         "clustered by metadata.topic (8 clusters; 2 items without metadata.topic, each its own "
         "cluster)"
     )
-    little = "Little power: the items are clustered by metadata.topic into only 8 clusters"
+    little = (
+        "Little power: only 8 clusters of metadata.topic, and the clusters are the test's units "
+        "(at best p = 0.002; a drop must show in most clusters to be significant); add clusters "
+        "(more metadata.topic values), not items"
+    )
     check = drop_check(record)
     assert said in check["explanation"]
     assert little in check["explanation"]

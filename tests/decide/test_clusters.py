@@ -115,7 +115,8 @@ def test_power_note_under_ten_clusters() -> None:
     assert power_note(FEW_CLUSTERS, "topic") is None
     note = power_note(4, "topic")
     assert note is not None
-    assert note.startswith(
-        "Little power: the items are clustered by topic into only 4 clusters, and the test's "
-        "units are the clusters; with 4 the smallest possible p-value is 0.031"
+    assert note == (
+        "Little power: only 4 clusters of topic, and the clusters are the test's units (at best "
+        "p = 0.031; a drop must show in most clusters to be significant); add clusters (more "
+        "topic values), not items"
     )

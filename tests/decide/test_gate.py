@@ -213,7 +213,9 @@ def test_clustered_drop_check_counts_clusters() -> None:
     assert check.status == "pass"  # one topic of five broke: p = 0.5 / 2, not significant
     assert "p=0.25, clustered by topic (5 clusters) over 40 paired items" in check.explanation
     assert check.note is not None
-    assert check.note.startswith("Too few clusters for this tolerance")
+    # The little-power note first (a long note is cut in the terminal and markdown), then the
+    # tolerance note, in clusters.
+    assert check.note.startswith("Little power: only 5 clusters of topic, and the clusters are")
+    assert ". Too few clusters for this tolerance: the smallest drop" in check.note
     assert "clusters of 8 items on average would be needed" in check.note
-    assert "Little power: the items are clustered by topic into only 5 clusters" in check.note
     assert check.note in check.explanation

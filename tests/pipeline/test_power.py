@@ -68,7 +68,7 @@ def test_clusters_are_counted_and_few_are_said() -> None:
     assert many == ["qa: clustered by topic (40 clusters)"]
     few = advice(experiment("topic", correct=Thresholds(max_drop=0.02)), items(60, topics=6))
     assert few[0] == "qa: clustered by topic (6 clusters)"
-    assert few[1].startswith("qa: Little power: the items are clustered by topic into only 6")
+    assert few[1].startswith("qa: Little power: only 6 clusters of topic, and the clusters")
     assert few[2].startswith("qa: correct.max_drop: with only 6 clusters, a drop is significant")
     loose = (*items(30, topics=15), *(replace(i, id=f"x{i.id}", metadata={}) for i in items(2)))
     assert advice(experiment("topic"), loose)[0] == (

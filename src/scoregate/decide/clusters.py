@@ -147,11 +147,9 @@ def power_note(clusters: int, key: str) -> str | None:
         return None
     smallest = 0.5 / 2**clusters
     return (
-        f"Little power: the items are clustered by {key} into only {clusters} "
-        f"cluster{'s' if clusters != 1 else ''}, and the test's units are the clusters; "
-        f"with {clusters} the smallest possible p-value is {smallest:.2g}, and a drop must "
-        f"show in most clusters to be significant. Fewer than {FEW_CLUSTERS} clusters rarely "
-        f"detect a real drop: add clusters (more {key} values), not items"
+        f"Little power: only {clusters} cluster{'s' if clusters != 1 else ''} of {key}, and the "
+        f"clusters are the test's units (at best p = {smallest:.2g}; a drop must show in most "
+        f"clusters to be significant); add clusters (more {key} values), not items"
     )
 
 

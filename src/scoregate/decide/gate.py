@@ -301,11 +301,11 @@ def _drop_check(experiment: str, score: ScoreComparison, t: Thresholds) -> Check
     else:
         why = f"mean changed by {shown} {over}; allowed drop {allowed}"
     notes: list[str] = []
-    power = _power_note(score, t) if t.significance is not None else None
-    notes += [power] if power else []
-    if score.clustering is not None and d.clusters is not None:
+    if score.clustering is not None and d.clusters is not None:  # first: said in full
         few = clusters.power_note(d.clusters, score.clustering.key)
         notes += [few] if few else []
+    power = _power_note(score, t) if t.significance is not None else None
+    notes += [power] if power else []
     note = ". ".join(notes) if notes else None
     if note:
         why += f". {note}"
