@@ -42,18 +42,26 @@ def test_settled_is_judged_in_standard_errors() -> None:
     assert exactp.settled(0.051, 10_000_000, 0.05)
 
 
+def test_split_mid_p_is_the_enumerated_mid_p() -> None:
+    rng = np.random.default_rng(9)
+    d = rng.normal(0.0, 1.0, 15)
+    d[3] = -d[7]  # an exact tie somewhere
+    assert exactp.split_mid_p(d, 1e-9) == pytest.approx(enumerated_mid_p(d.tolist()), abs=1e-12)
+
+
 def test_refined_decisions_agree_with_the_exact_test_near_the_level() -> None:
-    # 18 continuous deltas: too many to enumerate by default, few enough to enumerate here.
-    # Shift them until the exact p is close to 0.05, then the Monte Carlo decision must agree.
+    # 40 continuous deltas: Monte Carlo in scoregate; exact here by meeting in the middle.
+    # Shift them until the exact p is close to 0.05; the refined decision must agree.
     rng = np.random.default_rng(2)
-    base = rng.normal(0.0, 1.0, 18)
+    base = rng.normal(0.0, 1.0, 40)
+    base -= base.mean()
     agreed = 0
-    for shift in np.linspace(-0.55, -0.25, 13):
-        d = (base + shift).tolist()
-        exact = enumerated_mid_p(d)
-        if abs(exact - 0.05) > 0.01:
+    for shift in np.linspace(-0.27, -0.235, 15):
+        d = base + shift
+        exact = exactp.split_mid_p(d, 1e-10 * float(np.abs(d).sum()))
+        if abs(exact - 0.05) > 0.008:
             continue
-        result = paired_stats(d)
+        result = paired_stats(d.tolist())
         assert result is not None and result.method.startswith("sign-flip monte-carlo")
         if abs(exact - 0.05) > 0.002:  # beyond 4 standard errors of the most draws
             assert (result.p_worse < 0.05) == (exact < 0.05), (exact, result.p_worse)

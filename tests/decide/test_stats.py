@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
+from scoregate.decide import exactp
 from scoregate.decide.stats import (
     PairedStats,
     clear_cache,
@@ -298,15 +299,28 @@ def test_draws_too_large_to_cache_are_consistent() -> None:
     assert many.p_worse == pytest.approx(_stats(deltas).p_worse, abs=0.03)
 
 
+def test_up_to_32_deltas_are_exact_by_meeting_in_the_middle() -> None:
+    rng = np.random.default_rng(5)
+    deltas = rng.normal(-0.05, 0.3, 18)
+    subsets = np.array([0.0])
+    for value in deltas.tolist():
+        subsets = np.concatenate((subsets, subsets + value))
+    tolerance = 1e-10 * float(np.abs(deltas).sum())
+    by_hand = np.count_nonzero(subsets > tolerance) + 0.5 * np.count_nonzero(
+        np.abs(subsets) <= tolerance
+    )
+    result = _stats(deltas)
+    assert result.method == "sign-flip exact, mid-p"
+    assert result.p_worse == pytest.approx(by_hand / subsets.size, abs=1e-12)
+
+
 def test_monte_carlo_matches_exact_on_the_same_deltas() -> None:
     rng = np.random.default_rng(5)
-    deltas = rng.normal(-0.05, 0.3, 16)
-    exact = _stats(deltas)
-    assert exact.method == "sign-flip exact, mid-p"
-    # Two more zero-free deltas that cancel push the test onto Monte Carlo with ~ the same p.
-    longer = _stats(np.concatenate([deltas, [1e-9, -1e-9]]), resamples=20_000)
-    assert longer.method == "sign-flip monte-carlo (20000), mid-p"
-    assert longer.p_worse == pytest.approx(exact.p_worse, abs=0.01)
+    deltas = rng.normal(-0.02, 0.3, 40)
+    result = _stats(deltas, resamples=20_000)
+    assert result.method == "sign-flip monte-carlo (20000), mid-p"
+    exact = exactp.split_mid_p(deltas, 1e-10 * float(np.abs(deltas).sum()))
+    assert result.p_worse == pytest.approx(exact, abs=0.01)
 
 
 def test_symmetry_of_opposite_deltas() -> None:

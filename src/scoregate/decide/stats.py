@@ -18,7 +18,8 @@ numbers:
 
   - ``m <= 16``: all ``2**m`` sign vectors are enumerated (``[-1, -1, -1]`` give ``0.5/8``);
   - deltas on a lattice (pass/fail, ratings, their means over repeats): the exact mid-p by
-    convolution, for any ``m`` (:mod:`scoregate.decide.exactp`);
+    convolution, for any ``m`` (:mod:`scoregate.decide.exactp`); others up to ``m = 32``:
+    exact, by meeting in the middle;
   - other ``m <= 3000``: Monte Carlo, at least ``B`` draws (default 4000) from
     ``PCG64(seed)``, ``p = (0.5 + hits) / (B + 1)`` (never 0), one random byte per group of 8
     deltas looked up in a 256-entry table of the group's subset sums; while ``p`` is within
@@ -321,6 +322,8 @@ def sign_flip_p(
     steps = exactp.lattice(nonzero)
     if steps is not None:
         return exactp.lattice_mid_p(steps), "sign-flip exact (lattice), mid-p"
+    if m <= exactp.SPLIT_MAX_NONZERO:
+        return exactp.split_mid_p(nonzero, tolerance), "sign-flip exact, mid-p"
     groups = (m + 7) // 8
     padded = np.zeros(groups * 8)
     padded[:m] = nonzero
