@@ -39,6 +39,10 @@ def infinite(*, item):
 
 def fine(*, item):
     return item["expected_output"]
+
+
+def half_an_emoji(*, item):
+    return item["expected_output"] + " \\ud83d"
 """
 
 EVALUATORS = """
@@ -232,3 +236,24 @@ def test_what_an_evaluator_returned_is_stored_as_plain_values() -> None:
     ]
     assert stored == [True, 3, 0.5, "inf", "array([1, 2])", {"a": [1]}, "text"]
     assert [type(v) for v in stored[:3]] == [bool, int, float]
+
+
+def test_a_lone_surrogate_in_an_output_is_stored_escaped_and_read_back(hostile: Project) -> None:
+    """Half of a surrogate pair (a broken emoji) is text no UTF-8 file can hold: the record
+    writes its JSON escape, the run goes on, and every report and ``show`` can read it."""
+    use_task(hostile, "half_an_emoji")
+    result = hostile.run_cli("run")
+    assert result.code == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    (path,) = hostile.records()
+    raw = path.read_bytes()
+    raw.decode("utf-8")  # valid UTF-8: a lone surrogate cannot be encoded, only escaped
+    assert b"\\ud83d" in raw
+    sample = first_sample(strict(path))
+    assert sample["output"] == "2 \ud83d"
+    assert "error" not in sample
+    for report in ("report.md", "junit.xml"):
+        (hostile.output_dir / report).read_bytes().decode("utf-8")
+    shown = hostile.run_cli("show", path)
+    assert shown.code == 0, shown.stderr
+    assert "2 \\ud83d" in shown.stdout

@@ -10,7 +10,9 @@
 
 The only file scoregate removes is its own temporary file, by its name in the folder it was
 made in, when a write fails; removing a name never follows a symlink. A write that fails
-raises RunError (exit 3) naming the path and the reason, never a stack trace.
+raises RunError (exit 3) naming the path and the reason, never a stack trace. Files are UTF-8;
+text UTF-8 cannot hold (a lone surrogate from a broken model output) is written as its escape,
+``\\ud83d``, rather than failing the write.
 """
 
 from __future__ import annotations
@@ -70,7 +72,9 @@ def _atomic(path: Path) -> Iterator[IO[str]]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(tmp, flags, 0o666)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with os.fdopen(
+            fd, "w", encoding="utf-8", errors="backslashreplace", newline="\n"
+        ) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
@@ -83,7 +87,7 @@ def _atomic(path: Path) -> Iterator[IO[str]]:
 @contextmanager
 def _through(path: Path) -> Iterator[IO[str]]:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+    with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace", newline="\n") as handle:
         yield handle
         handle.flush()
         if stat.S_ISREG(os.fstat(fd).st_mode):

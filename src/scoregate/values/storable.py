@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import numbers
+import re
 from typing import Any
 
 _PLAIN = (str, int, bool, type(None))
@@ -166,9 +167,23 @@ def plain(value: Any, _seen: frozenset[int] = frozenset()) -> Any:
     return safe_repr(value)
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escaped_surrogate(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
 def dumps(value: Any) -> str:
-    """Strict, compact JSON of ``value``; what it cannot hold is stored converted (:func:`plain`)."""
+    """Strict, compact JSON of ``value``; what it cannot hold is stored converted (:func:`plain`).
+
+    A lone surrogate (text no UTF-8 file can hold, such as half of a broken emoji) is written as
+    its JSON escape, ``\\ud800``, so the line is valid UTF-8 and reads back as the same text.
+    """
     try:
-        return _strict(value)
+        text = _strict(value)
     except Exception:
-        return _strict(plain(value))
+        text = _strict(plain(value))
+    if text.isascii():
+        return text
+    return _LONE_SURROGATE.sub(_escaped_surrogate, text)
