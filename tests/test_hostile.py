@@ -75,7 +75,7 @@ def test_a_dataset_wrong_everywhere_lists_the_first_100_problems(project: Projec
     project.write_config(project.experiment(dataset="bad.jsonl"))
     code, _, err = run_cli("validate", cwd=project.root, timeout=TIMEOUT)
     assert code == 2
-    hint = "; an item has id, input, expected_output, metadata."
+    hint = "; an item has id, input, expected_output, metadata, expected_scores."
     assert err.splitlines() == [
         *(
             line

@@ -83,6 +83,11 @@ def _pass_mark(header: dict[str, object]) -> None:
     header["score_defs"]["correct"]["pass_mark"] = "high"  # type: ignore[index]
 
 
+def _reference_judged(header: dict[str, object]) -> None:
+    rows = [{"id": "a", "expected": 8, "judged": 7}, {"id": "b", "expected": 3, "judged": "x"}]
+    header["metadata"]["reference_scores"] = {"correct": rows}  # type: ignore[index]
+
+
 def _drop_last_item(lines: list[str]) -> None:
     del lines[5]
     lines[4] = lines[4].rstrip(",")
@@ -110,6 +115,11 @@ ON_LOAD = [
         _header(_pass_mark),
         "baselines/qa.json:1: score_defs.correct.pass_mark: 'high' is not a number",
         id="pass-mark-high",
+    ),
+    pytest.param(
+        _header(_reference_judged),
+        "baselines/qa.json:1: metadata.reference_scores.correct[1].judged: 'x' is not a number",
+        id="reference-score-judged-x",
     ),
     pytest.param(
         _drop_last_item,

@@ -330,6 +330,13 @@ def _evaluator(
             pass_mark,
             where,
             judge=chat,
+            calibration=DatasetConfig(
+                root / raw["calibration"],
+                where=f"{doc.where((*at, 'calibration'))}: {format_path((*at, 'calibration'))}",
+                root=root,
+            )
+            if "calibration" in raw
+            else None,
         )
     if "langfuse_judges" in raw:
         spec = raw["langfuse_judges"]
@@ -414,6 +421,7 @@ def _gate(
             max_drop=t.get("max_drop"),
             max_regressed_items=t.get("max_regressed_items"),
             pass_mark=t.get("pass_mark"),
+            min_judge_agreement=t.get("min_judge_agreement"),
             significance=_significance(t.get("significance"), significance),
             where=doc.where((*at, name), key=True),
             key=format_path((*at, name)),

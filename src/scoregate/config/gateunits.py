@@ -35,6 +35,13 @@ def check(
         evaluator = named.get(name)
         if evaluator is None or not isinstance(thresholds, Mapping):
             continue
+        if "min_judge_agreement" in thresholds and evaluator.kind != "judge":
+            path = (*at, name, "min_judge_agreement")
+            problems.append(
+                f"{doc.where(path, key=True)}: {format_path(path)}: the score {quoted(name)} "
+                f"is not a judge's ({clip(evaluator.target)} is a {evaluator.kind} evaluator); "
+                "min_judge_agreement measures a judge against reference scores."
+            )
         if evaluator.kind != "python" or evaluator.scale is not None:
             for key in _ON_0_1:
                 value = thresholds.get(key)

@@ -109,6 +109,8 @@ class EvaluatorConfig:
     judge: ChatPromptConfig | None = None
     key: str = ""
     """The key path (``experiments[0].evaluators[1]``), for messages."""
+    calibration: DatasetConfig | None = None
+    """A judge's calibration file: rows of input, output and the score the judge should give."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,9 @@ class Thresholds:
     max_drop: float | None = None
     max_regressed_items: int | None = None
     pass_mark: float | None = None
+    min_judge_agreement: float | None = None
+    """Lowest allowed agreement of a judge with the reference scores (rho; kappa for a
+    pass/fail judge)."""
     significance: float | None = DEFAULT_SIGNIFICANCE
     """None when significance is off: max_drop is then the plain check."""
     where: str = ""

@@ -23,7 +23,7 @@ import math
 from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 
-from scoregate.decide import clusters, stats
+from scoregate.decide import clusters, judge_agreement, stats
 from scoregate.record import scoretable
 from scoregate.record.scoretable import ScoreTable
 from scoregate.values.model import (
@@ -331,4 +331,5 @@ def compare(
         flaky_items=tuple(flaky_items),
         unmeasured=tuple(unmeasured),
         baseline_required=baseline_required,
+        agreements=judge_agreement.compare_agreements(candidate, baseline, overrides),
     )

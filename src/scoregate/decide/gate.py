@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 
 from scoregate.config.model import GateConfig, Thresholds
-from scoregate.decide import clusters, stats
+from scoregate.decide import clusters, judge_agreement, stats
 from scoregate.decide.overlap import overlap_check, shared_text
 from scoregate.decide.partial import partial_checks
 from scoregate.values import errornotes
@@ -64,6 +64,7 @@ def evaluate(
         checks.extend(_score_checks(comparison, score, thresholds, judge_changed_fails, foreign))
     if overlap is not None:
         checks.append(overlap)
+    checks.extend(judge_agreement.checks(comparison, gate.scores))
 
     regression = comparison.candidate.metadata.get("regression_error")
     if isinstance(regression, dict):

@@ -11,6 +11,7 @@ import difflib
 import hashlib
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from math import isfinite
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +20,12 @@ from scoregate.config.limits import MAX_DEPTH, MAX_PROBLEMS, first_problems
 from scoregate.config.model import DatasetConfig
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import Item
-from scoregate.values.quoting import quoted, shorten_message
+from scoregate.values.quoting import json_quoted, quoted, shorten_message
 
 if TYPE_CHECKING:
     from scoregate.config.langfuse import LangfuseDatasetConfig, LiveDatasetConfig
 
-FIELDS = ("id", "input", "expected_output", "metadata")
+FIELDS = ("id", "input", "expected_output", "metadata", "expected_scores")
 FORMATS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
@@ -69,23 +70,7 @@ def load_items(
     *,
     display_root: Path | None = None,
 ) -> tuple[Item, ...]:
-    path = dataset.path
-    root = display_root or dataset.root or Path.cwd()
-    shown = paths.relative(path, root)
-    fmt = dataset.format or FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise ConfigError(
-            f"{dataset.where}: dataset {shown}: cannot tell the format from the extension "
-            f"{quoted(path.suffix)}; use .jsonl, .json, .yaml or .csv, or set dataset.format."
-        )
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"{dataset.where}: {paths.missing(path, root)}.") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{dataset.where}: dataset {shown} cannot be read: {exc}") from None
-    problems: list[str] = []
-    rows = list(_READERS[fmt](text, shown, problems))
+    shown, rows, problems = read_rows(dataset, display_root=display_root)
     items = _items(rows, problems)
     if not items and not problems:
         problems.append(f"{shown}: the dataset has no items.")
@@ -112,6 +97,30 @@ def load_items(
     if problems:
         raise ConfigError(first_problems(problems, shown))
     return items
+
+
+def read_rows(
+    dataset: DatasetConfig, *, display_root: Path | None = None
+) -> tuple[str, list[Row], list[str]]:
+    """The path as shown, the file's rows as written (each with where it is), and what was
+    wrong reading them; a file that cannot be read at all raises."""
+    path = dataset.path
+    root = display_root or dataset.root or Path.cwd()
+    shown = paths.relative(path, root)
+    fmt = dataset.format or FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ConfigError(
+            f"{dataset.where}: dataset {shown}: cannot tell the format from the extension "
+            f"{quoted(path.suffix)}; use .jsonl, .json, .yaml or .csv, or set dataset.format."
+        )
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{dataset.where}: {paths.missing(path, root)}.") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{dataset.where}: dataset {shown} cannot be read: {exc}") from None
+    problems: list[str] = []
+    return shown, list(_READERS[fmt](text, shown, problems)), problems
 
 
 def _validator(schema: Mapping[str, Any]) -> Any:
@@ -195,6 +204,11 @@ def _csv(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
         for key, value in row.items():
             if key is None:
                 problems.append(f"{where}: the row has more cells than the header has columns.")
+            elif key == "expected_scores" and value:
+                try:
+                    item[key] = jsonload.loads(value)
+                except (jsonload.TooDeep, json.JSONDecodeError, TypeError, ValueError):
+                    problems.append(f"{where}: the expected_scores cell must hold a JSON object.")
             elif key == "metadata" and value:
                 try:
                     metadata.update(jsonload.loads(value))
@@ -202,7 +216,7 @@ def _csv(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
                     problems.append(f"{where}: the metadata cell is {_TOO_DEEP}")
                 except (json.JSONDecodeError, TypeError, ValueError):
                     problems.append(f"{where}: the metadata cell must hold a JSON object.")
-            elif key in FIELDS:
+            elif key in FIELDS and key != "expected_scores":
                 if value or key == "input":
                     item[key] = value
             else:
@@ -225,8 +239,12 @@ def _items(rows: Sequence[Row], problems: list[str]) -> tuple[Item, ...]:
         for key in unknown:
             # A key of 50 characters is not 0.6 alike any field (and costs difflib to compare).
             name = str(key)
+            # Ties go to the fields of every item (expected_output before expected_scores).
             close = (
-                difflib.get_close_matches(name, FIELDS, n=1, cutoff=0.6) if len(name) < 50 else []
+                difflib.get_close_matches(name, FIELDS[:4], n=1, cutoff=0.6)
+                or difflib.get_close_matches(name, FIELDS[4:], n=1, cutoff=0.6)
+                if len(name) < 50
+                else []
             )
             hint = (
                 f"; did you mean '{close[0]}'?" if close else f"; an item has {', '.join(FIELDS)}."
@@ -251,6 +269,39 @@ def _items(rows: Sequence[Row], problems: list[str]) -> tuple[Item, ...]:
                 f"{first_seen[item_id]}; give each item a unique id."
             )
             continue
+        expected_scores = reference_scores(row.get("expected_scores"), where, problems)
         first_seen[item_id] = where
-        items.append(Item(item_id, row["input"], row.get("expected_output"), metadata, where))
+        items.append(
+            Item(
+                item_id,
+                row["input"],
+                row.get("expected_output"),
+                metadata,
+                where,
+                expected_scores=expected_scores,
+            )
+        )
     return tuple(items)
+
+
+def reference_scores(value: Any, where: str, problems: list[str]) -> dict[str, float]:
+    """An item's ``expected_scores``: score names to numbers (judges and scales are checked
+    once the evaluators are known: execute/reference_scores.py)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.append(
+            f"{where}: 'expected_scores' must be a mapping of judge score names to numbers "
+            "(expected_scores: {correctness: 8})."
+        )
+        return {}
+    found: dict[str, float] = {}
+    for name, score in value.items():
+        if isinstance(score, bool) or not isinstance(score, (int, float)) or not isfinite(score):
+            problems.append(
+                f"{where}: expected_scores[{quoted(str(name))}]: {json_quoted(score)} is not a "
+                "number; give the score the judge should give, on its scale."
+            )
+            continue
+        found[str(name)] = float(score)
+    return found

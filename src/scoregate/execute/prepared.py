@@ -3,9 +3,10 @@ command line's overrides of how it runs."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from scoregate.config.model import ExperimentConfig
+from scoregate.execute.calibration import Calibration
 from scoregate.execute.engine import Task
 from scoregate.execute.evaluators.evaluator import Evaluator
 from scoregate.values.model import Item, ScoreDef
@@ -17,6 +18,8 @@ class Prepared:
     items: tuple[Item, ...]
     task: Task
     evaluators: tuple[Evaluator, ...]
+    calibration: Calibration = field(default_factory=dict)
+    """The judges' calibration rows, scored after the items."""
 
 
 @dataclass(frozen=True, slots=True)

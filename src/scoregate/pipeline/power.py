@@ -15,10 +15,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from scoregate.config.model import ExperimentConfig
 from scoregate.decide import clusters
 from scoregate.values.model import Clustering, Item
+
+if TYPE_CHECKING:
+    from scoregate.execute.prepared import Prepared
 
 SMALL_UNITS = 30
 """Fewer units than this: the advice says how many must change for a drop to be significant."""
@@ -72,3 +76,8 @@ def advice(experiment: ExperimentConfig, items: Sequence[Item]) -> list[str]:
             f"by any test at this size"
         )
     return lines
+
+
+def say(prepared: Sequence[Prepared], stream: TextIO) -> None:
+    """Write every prepared experiment's advice, a line each (``scoregate run``, on stderr)."""
+    stream.write("".join(f"{line}\n" for p in prepared for line in advice(p.experiment, p.items)))

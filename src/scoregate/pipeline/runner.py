@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from scoregate import __version__
 from scoregate.config.model import Config, ExperimentConfig
+from scoregate.decide import judge_agreement
 from scoregate.decide.compare import compare
 from scoregate.decide.gate import decide, evaluate
-from scoregate.execute import interrupts
+from scoregate.execute import calibration, interrupts, reference_scores
 from scoregate.execute.complete import check_complete
 from scoregate.execute.engine import (
     Collector,
@@ -31,12 +32,11 @@ from scoregate.execute.prepared import Overrides, Prepared, score_defs
 from scoregate.execute.progress import ProgressLine
 from scoregate.execute.signatures import resolve_run_evaluators
 from scoregate.execute.tasks import PythonTask, build_task
-from scoregate.pipeline import preflight, registry, shards, signals, verdictfile
+from scoregate.pipeline import power, preflight, registry, shards, signals, verdictfile
 from scoregate.pipeline.abandon import keep_record
 from scoregate.pipeline.baseline_choice import Found, find_baseline
 from scoregate.pipeline.gate_keys import check_gate_keys
 from scoregate.pipeline.gate_options import ALLOW_NOTHING, GateOptions
-from scoregate.pipeline.power import advice
 from scoregate.pipeline.reportfiles import ReportPaths
 from scoregate.pipeline.run_warnings import run_warnings
 from scoregate.record import gitinfo, store
@@ -77,13 +77,16 @@ def prepare(
             partial(build_evaluators, resolved.evaluators, config.root, provider), name, problems
         )
         _attempt(partial(_run_evaluators, resolved, config), name, problems)
+        rows = _attempt(partial(calibration.load, resolved.evaluators, config.root), name, problems)
+        if items is not None and evaluators is not None:
+            _attempt(partial(reference_scores.check, items, evaluators), name, problems)
         if (
             len(problems) == failed
             and items is not None
             and task is not None
             and evaluators is not None
         ):
-            prepared.append(Prepared(resolved, items, task, evaluators))
+            prepared.append(Prepared(resolved, items, task, evaluators, rows or {}))
     if problems:
         raise ConfigError(problems)
     return prepared
@@ -146,6 +149,7 @@ def execute(
     started = store.now_iso()
     interrupted = False
     task, evaluators, timeout = prepared.task, prepared.evaluators, experiment.timeout
+    scored: dict[str, Any] = {}  # the calibration rows' results (calibration.then_score)
 
     def build(interrupted: bool) -> RunRecord:
         return RunRecord(
@@ -162,7 +166,8 @@ def execute(
             shard=f"{overrides.shard[0]}/{overrides.shard[1]}" if overrides.shard else None,
             warnings=run_warnings(prepared, collector, provider, interrupted=interrupted),
             metadata={"scoregate_version": __version__, "partial": interrupted}
-            | ({"positions": positions} if positions is not None else {}),
+            | ({"positions": positions} if positions is not None else {})
+            | scored,
         )
 
     # Start-up built modules, the config and the items: keep them out of the collector's scans.
@@ -184,6 +189,7 @@ def execute(
                     should_stop=provider.cost_limit(experiment.max_cost) if provider else None,
                     on_stuck=None if abandon is None else lambda: abandon(build(False)),
                 )  # fmt: skip
+                work = calibration.then_score(work, prepared.calibration, evaluators, scored)
                 eventloop.run(provider.run_then_close(work) if provider else work)
     except KeyboardInterrupt:
         interrupted = True
@@ -201,6 +207,7 @@ def finish(
     sharded: bool,
 ) -> RunRecord:
     """The record as the experiment's run sinks leave it (besides its file, written later)."""
+    record = judge_agreement.attach(record)
     for sink in registry.run_sinks(experiment):
         record = sink.finish(experiment, record, root=root, env=env, sharded=sharded)
     return record
@@ -309,7 +316,7 @@ def run(
 
         models = open_for_run(config, paths.output_dir, use_cache=use_cache, env=env)
     prepared = prepare(config, experiments, models)
-    stderr.write("".join(f"{line}\n" for p in prepared for line in advice(p.experiment, p.items)))
+    power.say(prepared, stderr)
     if models is not None:
         models.check()
     found = [

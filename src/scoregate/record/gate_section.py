@@ -61,5 +61,6 @@ def gate_section(verdict: Verdict, experiment: str) -> dict[str, Any]:
                 }
                 for s in comparison.scores
             },
+            "judge_agreement": {a.name: a.as_dict() for a in comparison.agreements},
         }
     }

@@ -188,6 +188,8 @@ def item(
         _text(d["source"], f"{lead}source")
     if "trace_id" in d:
         _text(d["trace_id"], f"{lead}trace_id")
+    for name, value in _object(d.get("expected_scores"), f"{lead}expected_scores").items():
+        _number(value, f"{lead}expected_scores.{name}")
     if "samples" not in d:
         raise Bad(f"{lead}samples", "missing")
     samples = _list(d["samples"], f"{lead}samples", optional=False)
@@ -220,6 +222,13 @@ def header(data: Mapping[str, Any]) -> None:
         score(found, f"run_scores[{k}]", frozenset([found.get("name")]) if unscaled else _NONE)
     for k, warning in enumerate(_list(data.get("warnings"), "warnings")):
         _text(warning, f"warnings[{k}]", optional=False)
+    references = _object(data.get("metadata"), "metadata").get("reference_scores")
+    for name, rows in _object(references, "metadata.reference_scores").items():
+        for k, row in enumerate(_list(rows, f"metadata.reference_scores.{name}")):
+            field = f"metadata.reference_scores.{name}[{k}]"
+            _number(_object(row, field, optional=False).get("expected"), f"{field}.expected")
+            if row.get("judged") is not None:
+                _number(row["judged"], f"{field}.judged")
 
 
 def table(data: Any, plain: frozenset[str] = _NONE) -> None:

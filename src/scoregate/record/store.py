@@ -151,6 +151,7 @@ def item_dict(result: ItemResult) -> dict[str, Any]:
     _put(d, "metadata", dict(item.metadata))
     _put(d, "source", item.source or None)
     _put(d, "trace_id", item.trace_id)
+    _put(d, "expected_scores", dict(item.expected_scores))
     samples = []
     for s in result.samples:
         sample: dict[str, Any] = {
@@ -383,6 +384,7 @@ def _item(i: Mapping[str, Any]) -> ItemResult:
             i.get("metadata") or {},
             i.get("source", ""),
             i.get("trace_id"),
+            i.get("expected_scores") or {},
         ),
         tuple(
             Sample(

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 
 from scoregate.record.scoretable import finder, with_errors
+from scoregate.report import agreement
 from scoregate.report.codespan import code
 from scoregate.report.item_changes import item_changes
 from scoregate.report.items import counted, flaky_items, regressed_items
@@ -137,6 +138,7 @@ def _table(comparison: Comparison, checks: Sequence[Check]) -> list[str]:
         before, now, delta = _means_and_delta(score)
         if score.judge_changed:
             delta += f"<br>⚠️ {cell(score.judge_changed, 200)}"
+        delta += agreement.dropped_note(comparison, score.name)
         rate = score.candidate.pass_rate if score.candidate else None
         shown_rate = "—" if rate is None else f"{100 * rate:.1f}%"
         lines.append(
@@ -393,6 +395,7 @@ def _render(verdict: Verdict, title: str, limit: int, max_items: int, *, shorten
             *_table(comparison, checks),
             "",
             *_unmeasured(comparison),
+            *agreement.markdown_lines(comparison),
         ]
         # Every check that did not pass, in the verdict's order: failed, warned and not run.
         attention = [c for c in checks if c.status != "pass"]

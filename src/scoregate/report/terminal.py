@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
+from scoregate.report import agreement
 from scoregate.report.items import counted, regressed_items
 from scoregate.report.text import (
     aggregate_text,
@@ -53,6 +54,7 @@ def _experiment(comparison: Comparison, checks: Sequence[Check]) -> list[str]:
         f"{comparison.sample_errors} errors, {base}"
     ]
     lines += [_score_line(score) for score in comparison.scores]
+    lines += agreement.terminal_lines(comparison)
     if comparison.unmeasured:
         lines.append(
             f"  not measured now (in the baseline only; not compared or checked): "

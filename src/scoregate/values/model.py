@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 if TYPE_CHECKING:
     from scoregate.decide.stats import PairedStats
     from scoregate.record.scoretable import ScoreTable
+    from scoregate.values.agreement import JudgeAgreement
 
 Status = Literal["pass", "fail", "skip", "warn"]
 ErrorKind = Literal["app", "infra"]
@@ -38,6 +39,8 @@ class Item:
     """Where the item came from, for messages: ``data.jsonl:4`` or ``langfuse:qa-set``."""
     trace_id: str | None = None
     """The production trace an item was built from (live datasets)."""
+    expected_scores: Mapping[str, float] = field(default_factory=dict)
+    """Reference scores for judges, on each judge's scale (``{correctness: 8}``)."""
 
     def __getitem__(self, key: str) -> Any:
         if key not in _ITEM_KEYS:
@@ -280,6 +283,8 @@ class Comparison:
     them): shown as not measured now, never compared or checked."""
     baseline_required: bool = False
     """A baseline was asked for and not found: without one, its checks fail, not skip."""
+    agreements: tuple[JudgeAgreement, ...] = ()
+    """Each judge's agreement with the reference scores of the candidate's items."""
 
     @property
     def error_rate(self) -> float:

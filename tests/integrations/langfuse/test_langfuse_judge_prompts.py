@@ -159,3 +159,35 @@ def test_validate_reports_every_missing_or_unusable_langfuse_prompt(
         "'prompts', put their names in the dataset's judge_prompts metadata, or set "
         f"'discover: true' to use every prompt named judge-* (Langfuse at {host}).",
     ]
+
+
+def test_langfuse_items_carry_reference_scores_for_judges_in_their_metadata(
+    fake_langfuse: FakeLangfuse, fake_openai: FakeOpenAI, project: Project
+) -> None:
+    fake_openai.set_responder(_judge_eight)
+    references = [{"accuracy": 9}, {"accuracy": 7}, {"accuracy": "high"}]
+    items = [
+        {**item, "id": f"q{k}", "metadata": {"expected_scores": found}}
+        for k, (item, found) in enumerate(zip([*ITEMS, ITEMS[0]], references, strict=True))
+    ]
+    fake_langfuse.create_dataset("qa-golden", items[:2])
+    judge = {"judge": {"model": "gpt-4o-mini", "prompt": "Got {{output}}"}, "name": "accuracy"}
+    experiment = _experiment([judge], gate={"accuracy": {"min_judge_agreement": 0.5}})
+    experiment["task"] = "sg_task:answer"
+    project.write("sg_task.py", "def answer(*, item, **kwargs):\n    return 'Paris'\n")
+    project.write_config(experiment, defaults=DEFAULTS)
+    env = _env(fake_langfuse, fake_openai)
+
+    result = project.run_cli("run", env=env)
+
+    assert result.code == 1, result.stdout + result.stderr  # the judge gives 8 to both: no rho
+    assert "judge agreement accuracy (gpt-4o-mini): 2 reference scores: MAE 1.00" in result.stdout
+    assert "accuracy.min_judge_agreement: not run: rho is not defined over 2" in result.stdout
+
+    fake_langfuse.create_dataset("qa-golden", items[2:])
+    bad = project.run_cli("run", env=env)
+    assert bad.code == 2, bad.stdout + bad.stderr
+    assert (
+        "langfuse:qa-golden item 'q2': metadata: expected_scores['accuracy']: \"high\" is not a "
+        "number" in bad.stderr
+    )

@@ -2,7 +2,8 @@
 
 Item ids are Langfuse's item ids, so pairing with a baseline is stable. Archived items are
 skipped (the SDK returns them). The dataset's own input/expected-output JSON Schemas are
-enforced, as are the ones the config gives.
+enforced, as are the ones the config gives. An item's ``metadata.expected_scores`` are its
+reference scores for judges, as a file item's ``expected_scores``.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from scoregate.config.langfuse import LangfuseDatasetConfig, LiveDatasetConfig
+from scoregate.execute.datasets import reference_scores
 from scoregate.integrations.langfuse.connection import Connection, connect
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import Item
+from scoregate.values.quoting import quoted
 
 PAGE_SIZE = 100
 
@@ -47,6 +50,7 @@ def fetch_dataset(connection: Connection, config: LangfuseDatasetConfig) -> Lang
         raise connection.error(what, exc) from None
     source = f"langfuse:{config.name}"
     items = []
+    problems: list[str] = []
     archived = 0
     for raw in reversed(dataset.items):  # the API lists newest first; keep creation order
         if str(getattr(raw, "status", "ACTIVE")).upper().endswith("ARCHIVED"):
@@ -55,6 +59,8 @@ def fetch_dataset(connection: Connection, config: LangfuseDatasetConfig) -> Lang
         metadata = raw.metadata if isinstance(raw.metadata, Mapping) else {}
         if raw.metadata is not None and not isinstance(raw.metadata, Mapping):
             metadata = {"metadata": raw.metadata}
+        where = f"{source} item {quoted(str(raw.id))}: metadata"
+        references = reference_scores(metadata.get("expected_scores"), where, problems)
         items.append(
             Item(
                 raw.id,
@@ -63,9 +69,12 @@ def fetch_dataset(connection: Connection, config: LangfuseDatasetConfig) -> Lang
                 dict(metadata),
                 source,
                 getattr(raw, "source_trace_id", None),
+                references,
             )
         )
-    problems = _schema_problems(items, config, dataset.input_schema, dataset.expected_output_schema)
+    problems += _schema_problems(
+        items, config, dataset.input_schema, dataset.expected_output_schema
+    )
     if not items and not problems:
         problems.append(
             f"{config.where}: Langfuse dataset '{config.name}' has no active items"
