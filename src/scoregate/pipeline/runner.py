@@ -316,7 +316,6 @@ def run(
 
         models = open_for_run(config, paths.output_dir, use_cache=use_cache, env=env)
     prepared = prepare(config, experiments, models)
-    power.say(prepared, stderr)
     if models is not None:
         models.check()
     found = [
@@ -330,6 +329,7 @@ def run(
         )
         for p in prepared
     ]
+    power.say(prepared, stderr)  # the run goes ahead: what its drop tests can detect
     git = gitinfo.describe(config.root, env)
     records: list[RunRecord] = []
     for item in prepared:
