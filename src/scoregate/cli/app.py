@@ -12,7 +12,7 @@ import click
 from scoregate import __version__
 from scoregate.cli import outstream
 from scoregate.cli.gateflags import ALLOW_PARTIAL_OPTION, NO_BASELINE_OPTION, gate_options
-from scoregate.cli.options import CONFIG_OPTION, LazyPath, error_handler
+from scoregate.cli.options import CONFIG_OPTION, HTML_OPTION, LazyPath, error_handler
 from scoregate.cli.runfiles import load_config as _load
 from scoregate.cli.runfiles import run_files as _run_files
 from scoregate.values.errors import ConfigError
@@ -94,6 +94,7 @@ def cli() -> None:
     type=LazyPath(dir_okay=False),
     help="Markdown report path [OUTPUT_DIR/report.md].",
 )
+@HTML_OPTION
 @click.option(
     "--output-dir",
     type=LazyPath(file_okay=False),
@@ -126,6 +127,7 @@ def run(
     baseline: Path | None,
     junit_path: Path | None,
     markdown_path: Path | None,
+    html_path: Path | None,
     output_dir: Path | None,
     concurrency: int | None,
     repeats: int | None,
@@ -142,7 +144,9 @@ def run(
         shard_slice = shards.parse(shard) if shard else None
 
         config = _load(config_path)
-        paths = reportfiles.report_paths(config.output_dir, output_dir, junit_path, markdown_path)
+        paths = reportfiles.report_paths(
+            config.output_dir, output_dir, junit_path, markdown_path, html_path
+        )
         code = runner.run(
             config,
             names=experiments,
@@ -212,6 +216,7 @@ def schema() -> None:
     type=LazyPath(dir_okay=False),
     help="Markdown report path [OUTPUT_DIR/compare/report.md].",
 )
+@HTML_OPTION
 @click.option(
     "--output-dir",
     type=LazyPath(file_okay=False),
@@ -224,6 +229,7 @@ def compare_command(
     config_path: Path,
     junit_path: Path | None,
     markdown_path: Path | None,
+    html_path: Path | None,
     output_dir: Path | None,
     allow_partial: bool,
 ) -> None:
@@ -254,7 +260,7 @@ def compare_command(
         cand, base = read_runs(files, config=config)
         verdict = runner.gate_records(config, [(cand, base, None)], allow_partial=allow_partial)
         out = (output_dir or config.output_dir) / "compare"
-        paths = reportfiles.report_paths(out, None, junit_path, markdown_path)
+        paths = reportfiles.report_paths(out, None, junit_path, markdown_path, html_path)
         from pathlib import Path
 
         found = {} if files[0].startswith("langfuse:") else {cand.experiment: Path(files[0])}
@@ -272,6 +278,7 @@ def compare_command(
 )
 @click.option("--junit", "junit_path", type=LazyPath(dir_okay=False))
 @click.option("--markdown", "markdown_path", type=LazyPath(dir_okay=False))
+@HTML_OPTION
 @click.option("--output-dir", type=LazyPath(file_okay=False))
 @NO_BASELINE_OPTION
 @ALLOW_PARTIAL_OPTION
@@ -281,6 +288,7 @@ def merge(
     baseline: Path | None,
     junit_path: Path | None,
     markdown_path: Path | None,
+    html_path: Path | None,
     output_dir: Path | None,
     no_baseline: bool,
     allow_partial: bool,
@@ -290,7 +298,9 @@ def merge(
         from scoregate.pipeline import reportfiles, runner
 
         config = _load(config_path)
-        paths = reportfiles.report_paths(config.output_dir, output_dir, junit_path, markdown_path)
+        paths = reportfiles.report_paths(
+            config.output_dir, output_dir, junit_path, markdown_path, html_path
+        )
         code = runner.merge(
             config,
             record_files=records,
@@ -402,22 +412,23 @@ def show(
         click.echo(text)
 
 
-def _comment() -> click.Command:
-    from scoregate.cli.commands.comment import comment
+def _lazy(name: str, short_help: str) -> None:
+    """Register ``scoregate.cli.commands.<name>``'s command ``<name>`` (``-`` is ``_`` there)."""
 
-    return comment
+    def load() -> click.Command:
+        from importlib import import_module
 
+        found = name.replace("-", "_")
+        command: click.Command = getattr(import_module(f"scoregate.cli.commands.{found}"), found)
+        return command
 
-_Group.lazy["comment"] = ("Post the report as a sticky pull-request comment.", _comment)
-
-
-def _runs() -> click.Command:
-    from scoregate.cli.commands.runs import runs
-
-    return runs
+    _Group.lazy[name] = (short_help, load)
 
 
-_Group.lazy["runs"] = ("List a Langfuse dataset's experiment runs.", _runs)
+_lazy("comment", "Post the report as a sticky pull-request comment.")
+_lazy("runs", "List a Langfuse dataset's experiment runs.")
+_lazy("report", "Build the HTML report of stored runs: a baseline, a history.")
+_lazy("report-link", "Link the HTML report from the GitHub job summary.")
 
 
 def terminal_width() -> int:

@@ -270,22 +270,24 @@ def write_reports(
     records: Mapping[str, Path],
 ) -> None:
     from scoregate.pipeline.reportfiles import reports_failed, write_each
-    from scoregate.report import junit, markdown, terminal
+    from scoregate.report import html, junit, markdown, terminal
 
     body = markdown.render(verdict)
     stdout.write(terminal.render(verdict) + "\n")  # first: shown even if a file cannot be written
     problems = write_each(
         ("markdown report", "--markdown", paths.markdown, body),
         ("JUnit report", "--junit", paths.junit, junit.render(verdict)),
+        ("HTML report", "--html", paths.html, html.render(verdict)),
     )
     if not problems:
-        stdout.write(f"Reports: {store.shown(paths.junit)}, {store.shown(paths.markdown)}\n")
+        stdout.write(paths.listed() + "\n")
     if env.get("GITHUB_ACTIONS") == "true":
         from scoregate.report.github import publish_to_actions
 
         outputs = {
             "junit": str(paths.junit),
             "markdown": str(paths.markdown),
+            "html": str(paths.html),
             "records": "\n".join(str(p) for p in records.values()),
         }
         publish_to_actions(markdown=body, verdict=verdict, outputs=outputs, env=env, stream=stdout)
@@ -308,7 +310,7 @@ def run(
     options: GateOptions = ALLOW_NOTHING,
 ) -> int:
     experiments = config.select(names)
-    reports = None if overrides.shard else (paths.junit, paths.markdown)  # a shard writes none
+    reports = None if overrides.shard else paths.files  # a shard writes none
     preflight.check_run(paths.output_dir, [e.name for e in experiments], reports, env)
     models = None
     if any(c.task.openai or any(e.kind == "judge" for e in c.evaluators) for c in experiments):
@@ -417,7 +419,7 @@ def merge(
     for file in record_files:
         record = store.read_record(file)
         by_experiment.setdefault(record.experiment, []).append((store.shown(file), record))
-    preflight.check_run(paths.output_dir, list(by_experiment), (paths.junit, paths.markdown), env)
+    preflight.check_run(paths.output_dir, list(by_experiment), paths.files, env)
     pairs: list[Pair] = []
     required = set()
     for joined in (shards.merge(group) for group in by_experiment.values()):
