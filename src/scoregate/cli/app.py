@@ -164,8 +164,7 @@ def run(
 def validate(config_path: Path) -> None:
     """Check the config, its datasets, tasks and evaluators without running anything."""
     with error_handler():
-        from scoregate.pipeline import runner
-        from scoregate.pipeline.power import advice
+        from scoregate.pipeline import power, runner
 
         config = _load(config_path)
         prepared = runner.prepare(config, config.experiments)
@@ -174,7 +173,7 @@ def validate(config_path: Path) -> None:
                 f"{p.experiment.name}: {len(p.items)} items, task {p.experiment.task.label}, "
                 f"scores {', '.join(e.name for e in p.evaluators)}"
             )
-            click.echo("".join(f"{line}\n" for line in advice(p.experiment, p.items)), nl=False)
+            power.say([p], sys.stdout)
         count = len(prepared)
         click.echo(f"{config_path}: valid ({count} experiment{'s' if count != 1 else ''}).")
 

@@ -22,7 +22,9 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from scoregate.config.model import GateConfig
 from scoregate.decide import clusters, judge_agreement, stats
 from scoregate.record import scoretable
 from scoregate.record.scoretable import ScoreTable
@@ -214,6 +216,16 @@ def judge_difference(candidate: ScoreDef | None, baseline: ScoreDef | None) -> s
         return None
     parts = [f"{key} {b.get(key)!s} → {a.get(key)!s}" for key in changed]
     return "judge changed: " + "; ".join(parts)
+
+
+def gate_options(gate: GateConfig) -> dict[str, Any]:
+    """What ``compare`` takes from a gate: pass marks, significance levels, flaky counting."""
+    return {
+        "pass_marks": {n: t.pass_mark for n, t in gate.scores.items() if t.pass_mark is not None},
+        "alpha": gate.significance or 0.05,
+        "levels": {n: t.significance for n, t in gate.scores.items() if t.significance},
+        "count_flaky": gate.count_flaky_as_regressed,
+    }
 
 
 def compare(

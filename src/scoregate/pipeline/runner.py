@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from scoregate import __version__
 from scoregate.config.model import Config, ExperimentConfig
 from scoregate.decide import judge_agreement
-from scoregate.decide.compare import compare
+from scoregate.decide.compare import compare, gate_options
 from scoregate.decide.gate import decide, evaluate
 from scoregate.execute import calibration, interrupts, reference_scores
 from scoregate.execute.complete import check_complete
@@ -240,14 +240,9 @@ def gate_records(
                 candidate,
                 registry.in_candidate_units(baseline, candidate),
                 baseline_note=note,
-                pass_marks={
-                    n: t.pass_mark for n, t in gate.scores.items() if t.pass_mark is not None
-                },
-                alpha=gate.significance or 0.05,
-                count_flaky=gate.count_flaky_as_regressed,
                 baseline_required=candidate.experiment in required,
                 cluster=experiment.cluster,
-                levels={n: t.significance for n, t in gate.scores.items() if t.significance},
+                **gate_options(gate),
             )
         comparisons.append(comparison)
         checks.extend(
