@@ -3,6 +3,7 @@ every output says how the items were clustered (and when there are too few clust
 
 from __future__ import annotations
 
+import html
 import json
 import xml.etree.ElementTree as ET
 from typing import Any
@@ -101,6 +102,7 @@ def test_with_cluster_the_topics_are_the_units(project: Project) -> None:
     assert said in report
     assert said in result.stdout
     assert said in junit_text(project)
+    assert said in (project.output_dir / "report.html").read_text(encoding="utf-8")
     assert "Little power" not in report
 
 
@@ -125,6 +127,8 @@ def test_few_clusters_say_the_test_has_little_power_everywhere(project: Project)
     assert said in report and little in report
     assert little in result.stdout  # the terminal's note line
     assert little in junit_text(project)
+    page = html.unescape((project.output_dir / "report.html").read_text(encoding="utf-8"))
+    assert said in page and little in page
     # Said before the run too, by run and by validate.
     assert f"qa: {said}" in result.stderr
     assert f"qa: {little}" in result.stderr
