@@ -152,7 +152,7 @@ INPUTS = {
 }  # fmt: skip
 OUTPUTS = {
     "verdict", "exit-code", "junit", "markdown", "html", "records",
-    "checks", "passed", "failed", "warned", "not-run", "report-url",
+    "checks", "passed", "failed", "warned", "not-run", "report-url", "cache-hit",
 }  # fmt: skip
 
 
@@ -168,6 +168,8 @@ def test_action_inputs_and_outputs() -> None:
         assert spec["description"]
         if name == "report-url":
             assert spec["value"] == "${{ steps.report.outputs.artifact-url }}"
+        elif name == "cache-hit":
+            assert spec["value"].startswith("${{ steps.venv-cache.outputs.")
         else:
             assert spec["value"].startswith("${{ steps.gate.outputs.")
 
@@ -587,3 +589,48 @@ def test_a_url_that_is_not_plain_is_refused_and_the_step_goes_on(tmp_path: Path)
         result.stdout
     )
     assert (runner.files / "summary.md").read_text(encoding="utf-8") == before
+
+
+# --- the virtualenv kept in the Actions cache ---------------------------------------------------
+
+
+def _venv_key(tmp_path: Path, extra_packages: str) -> str:
+    runner = Runner(tmp_path, {"extra-packages": extra_packages})
+    runner.steps["python"] = {"python-path": sys.executable}
+    result = runner.run("Key scoregate's virtualenv")
+    assert result.returncode == 0, result.stderr
+    return runner.steps["venv"]["key"]
+
+
+def test_the_cache_key_names_the_python_and_changes_with_the_extra_packages(
+    tmp_path: Path,
+) -> None:
+    key = _venv_key(tmp_path / "a", "-e .")
+    version = ".".join(map(str, sys.version_info[:3]))
+    assert re.fullmatch(rf"scoregate-venv-1-[a-z0-9_]+-[a-z0-9_]+-py{version}-[0-9a-f]{{24}}", key)
+    assert _venv_key(tmp_path / "b", "-e .") == key
+    assert _venv_key(tmp_path / "c", "-r requirements.txt") != key
+
+
+def test_a_cached_virtualenv_that_runs_is_used_as_it_is(tmp_path: Path) -> None:
+    runner = Runner(tmp_path, {})
+    runner.steps["python"] = {"python-path": sys.executable}
+    # Restored from the cache: the runner's virtualenv already holds scoregate.
+    runner.steps["venv-cache"] = {"cache-hit": "true"}
+    result = runner.run("Install scoregate")
+    assert result.returncode == 0, result.stderr
+    assert "scoregate: the virtualenv from the Actions cache." in result.stdout
+    assert "scoregate, version" in result.stdout
+    assert runner.steps["install"] == {"fresh": "false"}
+
+
+def test_the_cache_is_saved_only_where_no_fork_can_write_it() -> None:
+    save = _step("Save scoregate's virtualenv")
+    restore = _step("Restore scoregate's virtualenv")
+    assert save["uses"].startswith("actions/cache/save@")
+    assert restore["uses"].startswith("actions/cache/restore@")
+    assert save["uses"].split("@")[1] == restore["uses"].split("@")[1]
+    condition = " ".join(save["if"].split())
+    assert "steps.install.outputs.fresh == 'true'" in condition
+    assert "github.event_name != 'pull_request_target'" in condition
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in condition

@@ -193,7 +193,7 @@ def test_help_width_is_what_click_would_work_out_with_shutil(
 ) -> None:
     import shutil
 
-    from scoregate.cli.app import terminal_width
+    from scoregate.cli.width import terminal_width
 
     monkeypatch.setenv("COLUMNS", columns)
     assert terminal_width() == max(min(shutil.get_terminal_size().columns, 80) - 2, 50)

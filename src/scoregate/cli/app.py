@@ -15,6 +15,7 @@ from scoregate.cli.gateflags import ALLOW_PARTIAL_OPTION, NO_BASELINE_OPTION, ga
 from scoregate.cli.options import CONFIG_OPTION, HTML_OPTION, LazyPath, error_handler
 from scoregate.cli.runfiles import load_config as _load
 from scoregate.cli.runfiles import run_files as _run_files
+from scoregate.cli.width import terminal_width
 from scoregate.values.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -164,10 +165,11 @@ def run(
 def validate(config_path: Path) -> None:
     """Check the config, its datasets, tasks and evaluators without running anything."""
     with error_handler():
-        from scoregate.pipeline import power, runner
+        from scoregate.pipeline import power
+        from scoregate.pipeline.prepare import prepare
 
         config = _load(config_path)
-        prepared = runner.prepare(config, config.experiments)
+        prepared = prepare(config, config.experiments)
         for p in prepared:
             click.echo(
                 f"{p.experiment.name}: {len(p.items)} items, task {p.experiment.task.label}, "
@@ -193,11 +195,9 @@ def init() -> None:
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of experiments.yaml (for editors)."""
-    import json
+    from scoregate.config.schemafile import schema_text
 
-    from scoregate.config.validate import schema as load_schema
-
-    click.echo(json.dumps(load_schema(), indent=2))
+    click.echo(schema_text())
 
 
 @cli.command(name="compare")
@@ -428,20 +428,6 @@ _lazy("comment", "Post the report as a sticky pull-request comment.")
 _lazy("runs", "List a Langfuse dataset's experiment runs.")
 _lazy("report", "Build the HTML report of stored runs: a baseline, a history.")
 _lazy("report-link", "Link the HTML report from the GitHub job summary.")
-
-
-def terminal_width() -> int:
-    """click's help width, worked out as shutil would, without importing shutil (fast --help)."""
-    try:
-        columns = int(os.environ.get("COLUMNS", ""))
-    except ValueError:
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return max(min(columns or 80, 80) - 2, 50)
 
 
 def main() -> NoReturn:

@@ -258,10 +258,8 @@ def _dataset(
 def load_schema_ref(
     ref: str | Mapping[str, Any], root: Path, where: str, problems: list[str]
 ) -> Mapping[str, Any] | None:
-    """An inline JSON Schema, or one read from a JSON/YAML file; checked to be a valid schema."""
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import SchemaError
-
+    """An inline JSON Schema, or one read from a JSON/YAML file; checked to be a valid schema
+    (by jsonschema unless it is a simple one: simpleschema.py)."""
     schema_value: Any = ref
     if isinstance(ref, str):
         file = root / ref
@@ -285,6 +283,13 @@ def load_schema_ref(
     if not isinstance(schema_value, dict):
         problems.append(f"{where}: a JSON Schema must be a mapping.")
         return None
+    from scoregate.config.simpleschema import simple
+
+    if simple(schema_value):
+        return schema_value
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     try:
         Draft202012Validator.check_schema(schema_value)
     except SchemaError as exc:

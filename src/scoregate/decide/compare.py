@@ -228,6 +228,14 @@ def gate_options(gate: GateConfig) -> dict[str, Any]:
     }
 
 
+def _only_in(table: ScoreTable, other: ScoreTable) -> set[str]:
+    """The item ids of ``table`` that ``other`` does not have (through ``other``'s id index,
+    which the reports use again: no set of a million ids is built for this)."""
+    if table.ids == other.ids:
+        return set()
+    return {item_id for item_id in table.ids if other.position(item_id) is None}
+
+
 def compare(
     candidate: RunRecord,
     baseline: RunRecord | None,
@@ -259,8 +267,6 @@ def compare(
     plain = {name for name in names if _plain(name, candidate, baseline)}
     cand_columns = columns(cand_table, names, marks, count_errors=True, plain=plain)
     base_columns = columns(base_table, names, marks) if base_table is not None else {}
-    candidate_ids = set(cand_table.ids)
-    baseline_ids = set(base_table.ids) if base_table is not None else set()
     comparisons = []
     flaky_items: dict[str, None] = {}
     for name in names:
@@ -336,8 +342,8 @@ def compare(
         baseline=baseline,
         baseline_note=baseline_note,
         scores=tuple(comparisons),
-        new_items=tuple(sorted(candidate_ids - baseline_ids)) if baseline else (),
-        missing_items=tuple(sorted(baseline_ids - candidate_ids)),
+        new_items=tuple(sorted(_only_in(cand_table, base_table))) if base_table else (),
+        missing_items=tuple(sorted(_only_in(base_table, cand_table))) if base_table else (),
         samples=samples,
         sample_errors=errors,
         flaky_items=tuple(flaky_items),

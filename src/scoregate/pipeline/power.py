@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from scoregate.config.model import ExperimentConfig
-from scoregate.decide import clusters
 from scoregate.values.model import Clustering, Item
 
 if TYPE_CHECKING:
@@ -37,6 +36,8 @@ def clustering(experiment: ExperimentConfig, items: Sequence[Item]) -> Clusterin
     key = experiment.cluster
     if key is None:
         return None
+    from scoregate.decide import clusters  # only with cluster: (validate stays light without)
+
     labels = [clusters.label_of(item, key) for item in items]
     alone = sum(1 for label in labels if label is None)
     return Clustering(key, len({label for label in labels if label is not None}) + alone, alone)
@@ -51,7 +52,9 @@ def advice(experiment: ExperimentConfig, items: Sequence[Item]) -> list[str]:
     if grouped is not None:
         lines.append(f"{name}: {grouped.text}")
         units, unit_word = grouped.clusters, "clusters"
-        few = clusters.power_note(grouped.clusters, grouped.key)
+        from scoregate.decide.clusters import power_note
+
+        few = power_note(grouped.clusters, grouped.key)
         if few:
             lines.append(f"{name}: {few}.")
     for score, t in experiment.gate.scores.items():
