@@ -227,6 +227,7 @@ def _experiment(
         max_cost=None if max_cost is None else float(max_cost),
         langfuse=options,
         baseline_given=baseline_given,
+        cluster=setting("cluster", None),
     )
 
 

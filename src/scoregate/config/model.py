@@ -164,6 +164,8 @@ class ExperimentConfig:
     run pass without a baseline."""
     langfuse: ExperimentOptions = field(default_factory=ExperimentOptions)
     """Recording, a Langfuse baseline, an experiment(context) script, run evaluators."""
+    cluster: str | None = None
+    """``cluster: KEY``: the item field that groups items; None when items are independent."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from scoregate import __version__
 from scoregate.config.model import Config, ExperimentConfig
 from scoregate.decide import judge_agreement
-from scoregate.decide.compare import compare
+from scoregate.decide.compare import compare, gate_options
 from scoregate.decide.gate import decide, evaluate
 from scoregate.execute import calibration, interrupts
 from scoregate.execute.complete import check_complete
@@ -30,7 +30,7 @@ from scoregate.execute.engine import (
 from scoregate.execute.prepared import Overrides, Prepared, score_defs
 from scoregate.execute.progress import ProgressLine
 from scoregate.execute.tasks import PythonTask
-from scoregate.pipeline import live, preflight, registry, shards, signals, verdictfile
+from scoregate.pipeline import live, power, preflight, registry, shards, signals, verdictfile
 from scoregate.pipeline.abandon import keep_record
 from scoregate.pipeline.baseline_choice import Found, find_baseline
 from scoregate.pipeline.gate_keys import check_gate_keys
@@ -184,12 +184,9 @@ def gate_records(
                 candidate,
                 registry.in_candidate_units(baseline, candidate),
                 baseline_note=note,
-                pass_marks={
-                    n: t.pass_mark for n, t in gate.scores.items() if t.pass_mark is not None
-                },
-                alpha=gate.significance or 0.05,
-                count_flaky=gate.count_flaky_as_regressed,
                 baseline_required=candidate.experiment in required,
+                cluster=experiment.cluster,
+                **gate_options(gate),
             )
         comparisons.append(comparison)
         checks.extend(
@@ -273,6 +270,7 @@ def run(
         )
         for p in prepared
     ]
+    power.say(prepared, stderr)  # the run goes ahead: what its drop tests can detect
     git = gitinfo.describe(config.root, env)
     records: list[RunRecord] = []
     for item in prepared:
