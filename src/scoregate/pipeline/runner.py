@@ -38,7 +38,7 @@ from scoregate.pipeline.gate_options import ALLOW_NOTHING, GateOptions
 from scoregate.pipeline.loading import items_to_run
 from scoregate.pipeline.prepare import prepare
 from scoregate.pipeline.reportfiles import ReportPaths
-from scoregate.pipeline.run_warnings import run_warnings
+from scoregate.pipeline.run_warnings import models_metadata, run_warnings
 from scoregate.record import gitinfo, store
 from scoregate.record.gate_section import gate_section
 from scoregate.values.errors import ConfigError
@@ -100,6 +100,7 @@ def execute(
             warnings=run_warnings(prepared, collector, provider, interrupted=interrupted),
             metadata={"scoregate_version": __version__, "partial": interrupted}
             | ({"positions": positions} if positions is not None else {})
+            | models_metadata(prepared, provider)
             | scored,
         )
 
@@ -366,13 +367,9 @@ def merge(
         record = joined
         if experiment is not None:
             found = find_baseline(
-                experiment,
-                joined.score_defs,
-                baseline,
-                config.root,
-                no_baseline=options.no_baseline,
-                env=env,
-            )
+                experiment, joined.score_defs, baseline, config.root,
+                no_baseline=options.no_baseline, env=env,
+            )  # fmt: skip
             # Run-level scores and the recording in a run sink happen once, for the whole run.
             record = finish(experiment, joined, root=config.root, env=env, sharded=False)
         pairs.append((record, found[0], found[1]))
