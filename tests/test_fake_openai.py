@@ -366,3 +366,19 @@ def test_a_failing_responder_answers_500_and_keeps_the_error(fake_openai: FakeOp
     assert "KeyError('expected_output')" in caught.value.message
     assert fake_openai.calls == 1  # x-should-retry: false
     assert [type(e) for e in fake_openai.responder_errors] == [KeyError]
+
+
+def test_kept_open_connections_send_without_nagle_delay(fake_openai: FakeOpenAI) -> None:
+    """TCP_NODELAY on the server's side: a reply on a kept-open connection is not held back
+    waiting for the client's delayed ACK (about 40 ms a call, which skews any timing)."""
+    import socket
+
+    with client(fake_openai) as sdk:
+        sdk.chat.completions.create(model="gpt-4o-mini", messages=USER)
+        server = fake_openai._server
+        assert server is not None
+        with server.connections_lock:
+            open_now = list(server.connections)
+        assert open_now  # the SDK keeps its connection open between calls
+        for connection in open_now:
+            assert connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0

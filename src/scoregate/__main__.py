@@ -1,3 +1,3 @@
-from scoregate.cli.app import main
+from scoregate.cli import main
 
 main()

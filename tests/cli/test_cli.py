@@ -36,7 +36,7 @@ def test_run_promote_run_again_and_compare(project: Project) -> None:
     ) in out
     assert out.rstrip().endswith(
         "PASSED: 2 of 3 checks passed, 1 not run (no baseline at baselines/qa.json).\n"
-        "Reports: .scoregate/junit.xml, .scoregate/report.md"
+        "Reports: .scoregate/junit.xml, .scoregate/report.md, .scoregate/report.html"
     )
     assert failing_cases(project.output_dir / "junit.xml") == []
 
@@ -193,7 +193,7 @@ def test_help_width_is_what_click_would_work_out_with_shutil(
 ) -> None:
     import shutil
 
-    from scoregate.cli.app import terminal_width
+    from scoregate.cli.width import terminal_width
 
     monkeypatch.setenv("COLUMNS", columns)
     assert terminal_width() == max(min(shutil.get_terminal_size().columns, 80) - 2, 50)

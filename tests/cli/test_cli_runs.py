@@ -97,7 +97,9 @@ def test_compare_writes_its_reports_beside_the_run_s_not_over_them(project: Proj
     # Compared the other way round, the verdict differs: the run's reports must stay as they were.
     code, out, err = project.run_cli("compare", first[1], second[1])
     assert (code, err) == (0, "")
-    assert out.endswith("Reports: .scoregate/compare/junit.xml, .scoregate/compare/report.md\n")
+    assert out.endswith(
+        "Reports: .scoregate/compare/junit.xml, .scoregate/compare/report.md, .scoregate/compare/report.html\n"
+    )
     assert (project.output_dir / "report.md").read_bytes() == report
     assert (project.output_dir / "junit.xml").read_bytes() == junit
     compared = (project.output_dir / "compare" / "report.md").read_text(encoding="utf-8")

@@ -64,7 +64,7 @@ def test_every_kind_of_path_is_relative_to_the_config_not_the_working_folder(
     (record_file,) = (project.root / "out" / "runs" / "qa").glob("*.json")
     run_id = record_file.stem
     assert f"Run record (qa): project/out/runs/qa/{run_id}.json\n" in out
-    assert "Reports: project/out/junit.xml, project/out/report.md\n" in out
+    assert "Reports: project/out/junit.xml, project/out/report.md, project/out/report.html\n" in out
     assert "no baseline at baselines/qa.json; record one with" in out
 
     # Nothing written names this machine's folders: a committed record reads the same anywhere.

@@ -211,3 +211,85 @@ def test_item_answers_attribute_and_key_access(tmp_path: Path) -> None:
     }
     with pytest.raises(KeyError):
         item["source"]
+
+
+# --- a shard's slice of a file ------------------------------------------------------------------
+
+
+def test_a_slice_keeps_the_items_its_predicate_takes_with_their_places(tmp_path: Path) -> None:
+    from scoregate.execute.datasets import FILE
+
+    path = tmp_path / "data.jsonl"
+    rows = [{"id": f"i{n}", "input": n, "expected_output": n % 3} for n in range(20)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    dataset = DatasetConfig(path=path, where=WHERE)
+    everything = load_items(dataset, display_root=tmp_path)
+    slices = [
+        FILE.load_slice(dataset, display_root=tmp_path, keep=lambda i, k=k: int(i[1:]) % 3 == k)
+        for k in range(3)
+    ]
+    for k, (items, whole) in enumerate(slices):
+        assert [i.id for i in items] == [f"i{n}" for n in range(20) if n % 3 == k]
+        assert whole.positions == tuple(n for n in range(20) if n % 3 == k)
+        assert [everything[p] for p in whole.positions] == list(items)
+        assert whole.total == 20
+    # One digest, of the file's bytes, for every slice and for the whole.
+    digests = {whole.digest for _, whole in slices}
+    all_items, whole = FILE.load_slice(dataset, display_root=tmp_path, keep=None)
+    assert digests == {whole.digest}
+    assert all_items == everything
+    assert whole.positions is None
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert FILE.load_slice(dataset, display_root=tmp_path, keep=None)[1].digest != whole.digest
+
+
+def test_a_slice_checks_its_own_items_and_finds_every_duplicate(tmp_path: Path) -> None:
+    from scoregate.execute.datasets import FILE
+
+    path = tmp_path / "data.jsonl"
+    path.write_text(
+        '{"id": "a", "input": {"q": "x"}}\n'
+        '{"id": "b", "input": {"q": 1}}\n'
+        '{"id": "a", "input": {"q": "y"}}\n',
+        encoding="utf-8",
+    )
+    schema = {"type": "object", "properties": {"q": {"type": "string"}}}
+    dataset = DatasetConfig(path=path, where=WHERE, input_schema=schema)
+    # The slice of "a" does not check "b" against the schema, but sees the duplicate "a".
+    with pytest.raises(ConfigError) as caught:
+        FILE.load_slice(dataset, display_root=tmp_path, keep=lambda i: i == "a")
+    assert list(caught.value.problems) == [
+        "data.jsonl:3: duplicate item id 'a', first used at data.jsonl:1; give each item a "
+        "unique id."
+    ]
+    with pytest.raises(ConfigError) as caught:  # the slice of "b" sees its schema problem
+        FILE.load_slice(dataset, display_root=tmp_path, keep=lambda i: i == "b")
+    assert caught.value.problems[-1].startswith("data.jsonl:2: item 'b': input['q'] does not")
+
+
+def test_a_slice_reads_only_the_ids_of_other_shards_rows(tmp_path: Path) -> None:
+    """A JSONL row that starts with a plain text id, owned by another shard, is not parsed:
+    its owner finds what is wrong with it. A row whose id needs parsing is parsed by all."""
+    from scoregate.execute.datasets import FILE
+
+    path = tmp_path / "data.jsonl"
+    path.write_text(
+        '{"id": "mine", "input": 1}\n'
+        '{"id": "theirs", "input": 2, "unknown": 3}\n'  # another shard's, wrong
+        '{"input": 4}\n'  # no id: its content id, so parsed everywhere
+        '{"id": "a\\"b", "input": 5}\n',  # an escape in the id: parsed
+        encoding="utf-8",
+    )
+    dataset = DatasetConfig(path=path, where=WHERE)
+    items, whole = FILE.load_slice(
+        dataset, display_root=tmp_path, keep=lambda i: i in ("mine", 'a"b')
+    )
+    assert [i.id for i in items] == ["mine", 'a"b']
+    assert whole.positions == (0, 3)
+    assert whole.total == 4
+    with pytest.raises(ConfigError) as caught:
+        FILE.load_slice(dataset, display_root=tmp_path, keep=lambda i: i == "theirs")
+    assert list(caught.value.problems) == [
+        "data.jsonl:2: unknown field 'unknown'; an item has id, input, expected_output, "
+        "metadata, expected_scores."
+    ]

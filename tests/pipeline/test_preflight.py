@@ -95,6 +95,13 @@ def test_every_unwritable_report_path_is_named_at_once(app: Project) -> None:
     )
 
 
+def test_an_html_path_under_a_regular_file_is_refused(app: Project) -> None:
+    assert _refused(app, "--html", "blocker/report.html") == (
+        "error: the HTML report blocker/report.html cannot be written: blocker is a file, not "
+        "a folder. Choose another path with --html.\n"
+    )
+
+
 def test_a_runner_file_in_a_missing_folder_is_refused(app: Project) -> None:
     result = app.run_cli(
         "run",
@@ -125,6 +132,7 @@ def test_the_checks_leave_nothing_behind(app: Project) -> None:
     assert result.code == 0, result.stderr
     assert sorted(p.name for p in (app.root / "new/out").iterdir()) == [
         "junit.xml",
+        "report.html",
         "report.md",
         "runs",
     ]

@@ -221,12 +221,17 @@ def test_run_with_a_damaged_baseline_item_is_exit_2_and_keeps_the_run(
     assert f"Run record (qa): {kept.relative_to(recorded.project.root)}" in result.stdout
 
 
-def test_a_damaged_line_no_report_shows_is_not_read(recorded: Recorded) -> None:
+def test_a_damaged_line_is_read_when_a_report_shows_its_item(recorded: Recorded) -> None:
     """Only the header's table decides the gate (checked on load); an item's line is read,
-    and checked, when a report shows that item."""
+    and checked, when a report shows that item. The HTML report shows every item (the texts
+    of the first 10,000 unchanged ones too), so an unchanged item's damaged line is found,
+    after the gate, and named."""
     recorded.damage(lambda lines: _json_line(lines, 1, lambda item: item.update(samples="x")))
     result = recorded.project.run_cli("compare", recorded.candidate, "baselines/qa.json")
-    assert (result.code, result.stderr) == (0, ""), result.stdout
+    assert result.code == 2, result.stdout
+    assert "PASSED: all 2 checks passed." in result.stdout  # the gate, from the header
+    assert result.stderr.startswith("error: baselines/qa.json:2: item 'a': samples")
+    assert result.stderr.endswith(f"; {FIX}\n")
 
 
 def test_a_record_in_another_layout_is_checked_whole(recorded: Recorded) -> None:

@@ -36,7 +36,7 @@ def test_a_full_device_is_a_clear_error_and_stays_a_device(project: Project) -> 
 def test_dev_null_is_written_through_and_stays_a_device(project: Project) -> None:
     result = project.run_cli("run", "--junit", "/dev/null")
     assert result.code == 0, result.stderr
-    assert "Reports: /dev/null, .scoregate/report.md\n" in result.stdout
+    assert "Reports: /dev/null, .scoregate/report.md, .scoregate/report.html\n" in result.stdout
     assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
 
 

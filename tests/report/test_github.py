@@ -181,7 +181,9 @@ def run_comment(
     entry = [str(script)] if script.exists() else [sys.executable, "-m", "scoregate"]
     command = [*entry, "comment", *args]
     # A clean environment: never let a real runner's GITHUB_TOKEN reach the test.
-    full_env = {"PATH": os.environ.get("PATH", ""), "HOME": str(cwd), **env}
+    # PYTHONPATH only to run the scoregate under test (a checkout run with it, as the suite is).
+    inherited = {k: v for k, v in os.environ.items() if k in ("PATH", "PYTHONPATH")}
+    full_env = {**inherited, "HOME": str(cwd), **env}
     return subprocess.run(
         command, env=full_env, cwd=cwd, capture_output=True, text=True, timeout=60, check=False
     )
@@ -292,3 +294,20 @@ def test_a_missing_report_exits_2(tmp_path: Path) -> None:
     result = run_comment(["--markdown", "nowhere.md"], {}, tmp_path)
     assert result.returncode == 2
     assert "cannot read the report nowhere.md" in result.stderr
+
+
+def test_a_report_url_that_is_not_plain_is_a_usage_error(
+    fake_github: FakeGitHub, tmp_path: Path
+) -> None:
+    _report(tmp_path)
+    env = fake_github.event_env(tmp_path, pr_number=7)
+    result = run_comment(["--report-url", "javascript:alert(1)"], env, tmp_path)
+    assert result.returncode == 2
+    assert "Invalid value for '--report-url': 'javascript:alert(1)' is not a plain http(s) URL" in (
+        result.stderr
+    )
+    assert fake_github.requests == []  # refused before GitHub was called
+    empty = run_comment(["--report-url", ""], env, tmp_path)  # no upload: no link
+    assert empty.returncode == 0, empty.stderr
+    [comment] = fake_github.comments_on(7)
+    assert comment["body"].endswith("\n## scoregate: ✅ passed\n")

@@ -62,7 +62,7 @@ def test_a_judge_that_cannot_connect_names_the_cause_and_the_host(
         "connection attempts failed)",
         f"  unreachable: {url} (cannot connect, in 5 errors)",
         "FAILED: 2 of 2 checks failed.",
-        "Reports: .scoregate/junit.xml, .scoregate/report.md",
+        "Reports: .scoregate/junit.xml, .scoregate/report.md, .scoregate/report.html",
     ]
 
 
@@ -105,7 +105,7 @@ def test_the_most_common_task_error_is_shown_with_its_count(project: Project) ->
     assert out.splitlines()[-3:] == [
         "  4 errors in the task, most often (3×): TimeoutError: the upstream service took too long",
         "PASSED: all 1 check passed.",
-        "Reports: .scoregate/junit.xml, .scoregate/report.md",
+        "Reports: .scoregate/junit.xml, .scoregate/report.md, .scoregate/report.html",
     ]
     # a single error shows its message; control characters in it are shown escaped
     project.write_config(
@@ -159,7 +159,7 @@ def test_skipped_checks_new_and_missing_items_and_the_too_few_items_note(
         "  note correct.max_drop: Too few items for this tolerance: the smallest drop this "
         "dataset can detect is 0.829; about 825 items would be needed to detect 0.050",
         "PASSED: 4 of 5 checks passed, 1 not run (flakiness needs repeats of 2 or more).",
-        "Reports: .scoregate/junit.xml, .scoregate/report.md",
+        "Reports: .scoregate/junit.xml, .scoregate/report.md, .scoregate/report.html",
     ]
     report = (project.output_dir / "report.md").read_text(encoding="utf-8")
     assert (

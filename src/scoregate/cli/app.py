@@ -12,9 +12,10 @@ import click
 from scoregate import __version__
 from scoregate.cli import outstream
 from scoregate.cli.gateflags import ALLOW_PARTIAL_OPTION, NO_BASELINE_OPTION, gate_options
-from scoregate.cli.options import CONFIG_OPTION, LazyPath, error_handler
+from scoregate.cli.options import CONFIG_OPTION, HTML_OPTION, LazyPath, error_handler
 from scoregate.cli.runfiles import load_config as _load
 from scoregate.cli.runfiles import run_files as _run_files
+from scoregate.cli.width import terminal_width
 from scoregate.values.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ def cli() -> None:
     type=LazyPath(dir_okay=False),
     help="Markdown report path [OUTPUT_DIR/report.md].",
 )
+@HTML_OPTION
 @click.option(
     "--output-dir",
     type=LazyPath(file_okay=False),
@@ -126,6 +128,7 @@ def run(
     baseline: Path | None,
     junit_path: Path | None,
     markdown_path: Path | None,
+    html_path: Path | None,
     output_dir: Path | None,
     concurrency: int | None,
     repeats: int | None,
@@ -142,7 +145,9 @@ def run(
         shard_slice = shards.parse(shard) if shard else None
 
         config = _load(config_path)
-        paths = reportfiles.report_paths(config.output_dir, output_dir, junit_path, markdown_path)
+        paths = reportfiles.report_paths(
+            config.output_dir, output_dir, junit_path, markdown_path, html_path
+        )
         code = runner.run(
             config,
             names=experiments,
@@ -160,15 +165,17 @@ def run(
 def validate(config_path: Path) -> None:
     """Check the config, its datasets, tasks and evaluators without running anything."""
     with error_handler():
-        from scoregate.pipeline import runner
+        from scoregate.pipeline import power
+        from scoregate.pipeline.prepare import prepare
 
         config = _load(config_path)
-        prepared = runner.prepare(config, config.experiments)
+        prepared = prepare(config, config.experiments)
         for p in prepared:
             click.echo(
                 f"{p.experiment.name}: {len(p.items)} items, task {p.experiment.task.label}, "
                 f"scores {', '.join(e.name for e in p.evaluators)}"
             )
+            power.say([p], sys.stdout)
         count = len(prepared)
         click.echo(f"{config_path}: valid ({count} experiment{'s' if count != 1 else ''}).")
 
@@ -188,11 +195,9 @@ def init() -> None:
 @cli.command()
 def schema() -> None:
     """Print the JSON Schema of experiments.yaml (for editors)."""
-    import json
+    from scoregate.config.schemafile import schema_text
 
-    from scoregate.config.validate import schema as load_schema
-
-    click.echo(json.dumps(load_schema(), indent=2))
+    click.echo(schema_text())
 
 
 @cli.command(name="compare")
@@ -210,6 +215,7 @@ def schema() -> None:
     type=LazyPath(dir_okay=False),
     help="Markdown report path [OUTPUT_DIR/compare/report.md].",
 )
+@HTML_OPTION
 @click.option(
     "--output-dir",
     type=LazyPath(file_okay=False),
@@ -222,6 +228,7 @@ def compare_command(
     config_path: Path,
     junit_path: Path | None,
     markdown_path: Path | None,
+    html_path: Path | None,
     output_dir: Path | None,
     allow_partial: bool,
 ) -> None:
@@ -252,7 +259,7 @@ def compare_command(
         cand, base = read_runs(files, config=config)
         verdict = runner.gate_records(config, [(cand, base, None)], allow_partial=allow_partial)
         out = (output_dir or config.output_dir) / "compare"
-        paths = reportfiles.report_paths(out, None, junit_path, markdown_path)
+        paths = reportfiles.report_paths(out, None, junit_path, markdown_path, html_path)
         from pathlib import Path
 
         found = {} if files[0].startswith("langfuse:") else {cand.experiment: Path(files[0])}
@@ -270,6 +277,7 @@ def compare_command(
 )
 @click.option("--junit", "junit_path", type=LazyPath(dir_okay=False))
 @click.option("--markdown", "markdown_path", type=LazyPath(dir_okay=False))
+@HTML_OPTION
 @click.option("--output-dir", type=LazyPath(file_okay=False))
 @NO_BASELINE_OPTION
 @ALLOW_PARTIAL_OPTION
@@ -279,6 +287,7 @@ def merge(
     baseline: Path | None,
     junit_path: Path | None,
     markdown_path: Path | None,
+    html_path: Path | None,
     output_dir: Path | None,
     no_baseline: bool,
     allow_partial: bool,
@@ -288,7 +297,9 @@ def merge(
         from scoregate.pipeline import reportfiles, runner
 
         config = _load(config_path)
-        paths = reportfiles.report_paths(config.output_dir, output_dir, junit_path, markdown_path)
+        paths = reportfiles.report_paths(
+            config.output_dir, output_dir, junit_path, markdown_path, html_path
+        )
         code = runner.merge(
             config,
             record_files=records,
@@ -400,36 +411,23 @@ def show(
         click.echo(text)
 
 
-def _comment() -> click.Command:
-    from scoregate.cli.commands.comment import comment
+def _lazy(name: str, short_help: str) -> None:
+    """Register ``scoregate.cli.commands.<name>``'s command ``<name>`` (``-`` is ``_`` there)."""
 
-    return comment
+    def load() -> click.Command:
+        from importlib import import_module
 
+        found = name.replace("-", "_")
+        command: click.Command = getattr(import_module(f"scoregate.cli.commands.{found}"), found)
+        return command
 
-_Group.lazy["comment"] = ("Post the report as a sticky pull-request comment.", _comment)
-
-
-def _runs() -> click.Command:
-    from scoregate.cli.commands.runs import runs
-
-    return runs
+    _Group.lazy[name] = (short_help, load)
 
 
-_Group.lazy["runs"] = ("List a Langfuse dataset's experiment runs.", _runs)
-
-
-def terminal_width() -> int:
-    """click's help width, worked out as shutil would, without importing shutil (fast --help)."""
-    try:
-        columns = int(os.environ.get("COLUMNS", ""))
-    except ValueError:
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return max(min(columns or 80, 80) - 2, 50)
+_lazy("comment", "Post the report as a sticky pull-request comment.")
+_lazy("runs", "List a Langfuse dataset's experiment runs.")
+_lazy("report", "Build the HTML report of stored runs: a baseline, a history.")
+_lazy("report-link", "Link the HTML report from the GitHub job summary.")
 
 
 def main() -> NoReturn:

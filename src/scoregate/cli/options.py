@@ -33,6 +33,13 @@ CONFIG_OPTION = click.option(
     help="The experiments file.",
 )
 
+HTML_OPTION = click.option(
+    "--html",
+    "html_path",
+    type=LazyPath(dir_okay=False),
+    help="HTML report path [OUTPUT_DIR/report.html]: one self-contained file, opens offline.",
+)
+
 
 @contextmanager
 def error_handler() -> Iterator[None]:

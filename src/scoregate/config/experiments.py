@@ -141,9 +141,12 @@ def _chat_prompt(
             f"{where}: {format_path(at)}: give either 'prompt' or 'messages', not both."
         )
     params = {k: v for k, v in raw.items() if k not in CHAT_KEYS}
+    cut = raw.get("allow_truncated") is True
     if isinstance(raw.get("prompt"), Mapping):
         ref = ref_from_yaml(raw["prompt"], doc.where((*at, "prompt")))
-        return ChatPromptConfig(str(raw["model"]), templates.Prompt(()), params, where, ref)
+        return ChatPromptConfig(
+            str(raw["model"]), templates.Prompt(()), params, where, ref, None, cut
+        )
     if "messages" in raw:
         prompt = templates.Prompt.from_messages(raw["messages"])
         key = "messages"
@@ -154,7 +157,7 @@ def _chat_prompt(
         f"{doc.where((*at, key))}: {format_path((*at, key))}: {problem}."
         for problem in templates.check(prompt, roots)
     )
-    return ChatPromptConfig(str(raw["model"]), prompt, params, where)
+    return ChatPromptConfig(str(raw["model"]), prompt, params, where, allow_truncated=cut)
 
 
 def _experiment(
@@ -225,6 +228,7 @@ def _experiment(
         max_cost=None if max_cost is None else float(max_cost),
         langfuse=options,
         baseline_given=baseline_given,
+        cluster=setting("cluster", None),
     )
 
 
@@ -258,10 +262,8 @@ def _dataset(
 def load_schema_ref(
     ref: str | Mapping[str, Any], root: Path, where: str, problems: list[str]
 ) -> Mapping[str, Any] | None:
-    """An inline JSON Schema, or one read from a JSON/YAML file; checked to be a valid schema."""
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import SchemaError
-
+    """An inline JSON Schema, or one read from a JSON/YAML file; checked to be a valid schema
+    (by jsonschema unless it is a simple one: simpleschema.py)."""
     schema_value: Any = ref
     if isinstance(ref, str):
         file = root / ref
@@ -285,6 +287,13 @@ def load_schema_ref(
     if not isinstance(schema_value, dict):
         problems.append(f"{where}: a JSON Schema must be a mapping.")
         return None
+    from scoregate.config.simpleschema import simple
+
+    if simple(schema_value):
+        return schema_value
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import SchemaError
+
     try:
         Draft202012Validator.check_schema(schema_value)
     except SchemaError as exc:

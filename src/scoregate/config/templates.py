@@ -7,7 +7,6 @@ A prompt is either one text (sent as one user message) or a list of chat message
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -54,6 +53,8 @@ class Prompt:
     def sha256(self) -> str:
         """Digest of the template text, which identifies a judge prompt in run records."""
         canonical = json.dumps(self.as_data(), sort_keys=True, separators=(",", ":"))
+        import hashlib
+
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     def render(self, item: Item, output: Any = None) -> list[dict[str, str]]:

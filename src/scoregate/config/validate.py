@@ -6,22 +6,14 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Mapping, Sequence
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from scoregate.config import schemacheck
 from scoregate.config.limits import MAX_PROBLEMS, first_problems
+from scoregate.config.schemafile import schema
 from scoregate.config.yamlsource import KeyPath, SourceDoc, format_path
 from scoregate.values.errors import ConfigError
 from scoregate.values.quoting import json_quoted, quoted, shorten_message
-
-
-@cache
-def schema() -> dict[str, Any]:
-    text = (Path(__file__).parent / "schema" / "experiments.schema.json").read_text("utf-8")
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
 
 
 def validate_document(doc: SourceDoc) -> None:

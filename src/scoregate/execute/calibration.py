@@ -10,7 +10,6 @@ each row's reference and judged score go into the run record's ``metadata.refere
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
@@ -130,6 +129,8 @@ async def score(
         if evaluator is None:
             continue
         calls: list[Awaitable[Any]] = [evaluator.call(row.item, row.output) for row in rows]
+        import asyncio  # here: validate imports this module, and needs no event loop
+
         replies = await asyncio.gather(*calls)
         found = []
         for row, reply in zip(rows, replies, strict=True):

@@ -6,11 +6,10 @@ survives reordering. Every problem in a file is reported together, each with its
 
 from __future__ import annotations
 
-import csv
-import difflib
-import hashlib
 import json
-from collections.abc import Iterator, Mapping, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from math import isfinite
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,8 +43,22 @@ Row = tuple[str, Any]
 """Where a row is (``file:line``) and what it holds."""
 
 
+@dataclass(frozen=True, slots=True)
+class Whole:
+    """What a dataset source that reads a slice of the dataset knows of the whole of it."""
+
+    total: int
+    """Items in the whole dataset."""
+    digest: str
+    """Identifies the whole dataset (the shards of one run must share it)."""
+    positions: tuple[int, ...] | None = None
+    """A shard's items' places in the whole dataset; None: every item was kept."""
+
+
 def content_id(input_value: Any, expected_output: Any) -> str:
     canonical = json.dumps([input_value, expected_output], sort_keys=True, default=str)
+    import hashlib
+
     return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
@@ -61,6 +74,20 @@ class FileDatasets:
         assert isinstance(dataset, DatasetConfig)
         return load_items(dataset, display_root=display_root)
 
+    def load_slice(
+        self,
+        dataset: DatasetConfig,
+        *,
+        display_root: Path | None,
+        keep: Callable[[str], bool] | None,
+    ) -> tuple[tuple[Item, ...], Whole]:
+        """The items whose id ``keep`` takes (a shard's; None: all), read and checked, the
+        others only read for their ids; and the whole file's size and digest (its bytes,
+        hashed once)."""
+        whole: list[Whole] = []
+        items = load_items(dataset, display_root=display_root, keep=keep, whole=whole)
+        return items, whole[0]
+
 
 FILE = FileDatasets()
 
@@ -69,9 +96,28 @@ def load_items(
     dataset: DatasetConfig,
     *,
     display_root: Path | None = None,
+    keep: Callable[[str], bool] | None = None,
+    whole: list[Whole] | None = None,
 ) -> tuple[Item, ...]:
-    shown, rows, problems = read_rows(dataset, display_root=display_root)
-    items = _items(rows, problems)
+    """The dataset's items, every one checked; with ``keep``, only those whose id it takes
+    are made items and checked against the schemas (every row is read for its id, so every
+    duplicate is found), and ``whole`` gets the whole dataset's size and digest."""
+    shown, text, digest, fmt = _read(dataset, display_root)
+    problems: list[str] = []
+    positions: list[int] = []
+    # The rows streamed into items (never all held at once); the readers' problems first.
+    found: list[str] = []
+    rows = (
+        _jsonl(text, shown, problems, keep)
+        if fmt == "jsonl"
+        else _READERS[fmt](text, shown, problems)
+    )
+    items = _items(rows, found, keep, positions)
+    problems += found
+    del text
+    if whole is not None:
+        kept = tuple(positions[:-1]) if keep is not None else None
+        whole.append(Whole(positions[-1], digest, kept))
     if not items and not problems:
         problems.append(f"{shown}: the dataset has no items.")
     validators = [
@@ -104,6 +150,13 @@ def read_rows(
 ) -> tuple[str, list[Row], list[str]]:
     """The path as shown, the file's rows as written (each with where it is), and what was
     wrong reading them; a file that cannot be read at all raises."""
+    shown, text, _, fmt = _read(dataset, display_root)
+    problems: list[str] = []
+    return shown, list(_READERS[fmt](text, shown, problems)), problems
+
+
+def _read(dataset: DatasetConfig, display_root: Path | None) -> tuple[str, str, str, str]:
+    """The path as shown, the file's text, the digest of its bytes, and its format."""
     path = dataset.path
     root = display_root or dataset.root or Path.cwd()
     shown = paths.relative(path, root)
@@ -113,25 +166,56 @@ def read_rows(
             f"{dataset.where}: dataset {shown}: cannot tell the format from the extension "
             f"{quoted(path.suffix)}; use .jsonl, .json, .yaml or .csv, or set dataset.format."
         )
+    import hashlib  # only when a dataset is read: not at start-up
+
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).hexdigest()[:16]
+        text = data.decode("utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"{dataset.where}: {paths.missing(path, root)}.") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{dataset.where}: dataset {shown} cannot be read: {exc}") from None
-    problems: list[str] = []
-    return shown, list(_READERS[fmt](text, shown, problems)), problems
+    return shown, text, digest, fmt
+
+
+def _close(name: str) -> list[str]:
+    import difflib
+
+    return difflib.get_close_matches(
+        name, FIELDS[:4], n=1, cutoff=0.6
+    ) or difflib.get_close_matches(name, FIELDS[4:], n=1, cutoff=0.6)
 
 
 def _validator(schema: Mapping[str, Any]) -> Any:
+    """The built-in checker for a simple schema (no jsonschema import), else jsonschema."""
+    from scoregate.config.simpleschema import SimpleValidator, simple
+
+    if simple(schema):
+        return SimpleValidator(schema)
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(schema)
 
 
-def _jsonl(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
+class Skipped(str):
+    """The id of a JSONL row another shard owns, read without parsing the row: the shard
+    that owns it parses and checks it (an id always falls in the same shard)."""
+
+
+# A row that starts with a plain text id (no escape): the id, without parsing the row.
+_LEADING_ID = re.compile(r'\s*\{\s*"id"\s*:\s*"([^"\\]+)"\s*[,}]')
+
+
+def _jsonl(
+    text: str, shown: str, problems: list[str], keep: Callable[[str], bool] | None = None
+) -> Iterator[Row]:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
+            continue
+        found = _LEADING_ID.match(line) if keep is not None else None
+        if found and line.count('"id"') == 1 and keep is not None and not keep(found[1]):
+            yield f"{shown}:{number}", Skipped(found[1])
             continue
         try:
             yield f"{shown}:{number}", jsonload.loads(line)
@@ -193,6 +277,8 @@ def _yaml(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
 
 
 def _csv(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
+    import csv
+
     reader = csv.DictReader(text.splitlines(keepends=True))
     if not reader.fieldnames or "input" not in reader.fieldnames:
         problems.append(f"{shown}:1: a CSV dataset needs a header row with an 'input' column.")
@@ -228,10 +314,28 @@ def _csv(text: str, shown: str, problems: list[str]) -> Iterator[Row]:
 _READERS = {"jsonl": _jsonl, "json": _json, "yaml": _yaml, "csv": _csv}
 
 
-def _items(rows: Sequence[Row], problems: list[str]) -> tuple[Item, ...]:
+def _items(
+    rows: Iterable[Row],
+    problems: list[str],
+    keep: Callable[[str], bool] | None = None,
+    positions: list[int] | None = None,
+) -> tuple[Item, ...]:
+    """The rows as items; with ``keep``, only those whose id it takes, each one's place in
+    the whole dataset appended to ``positions``, then the whole dataset's size."""
     items: list[Item] = []
     first_seen: dict[str, str] = {}
+    position = 0
     for where, row in rows:
+        if isinstance(row, Skipped):  # another shard's row: its id only, for duplicates
+            if row in first_seen:
+                problems.append(
+                    f"{where}: duplicate item id {quoted(str(row))}, first used at "
+                    f"{first_seen[row]}; give each item a unique id."
+                )
+            else:
+                first_seen[row] = where
+                position += 1
+            continue
         if not isinstance(row, dict):
             problems.append(f"{where}: an item must be a mapping with at least 'input'.")
             continue
@@ -240,12 +344,7 @@ def _items(rows: Sequence[Row], problems: list[str]) -> tuple[Item, ...]:
             # A key of 50 characters is not 0.6 alike any field (and costs difflib to compare).
             name = str(key)
             # Ties go to the fields of every item (expected_output before expected_scores).
-            close = (
-                difflib.get_close_matches(name, FIELDS[:4], n=1, cutoff=0.6)
-                or difflib.get_close_matches(name, FIELDS[4:], n=1, cutoff=0.6)
-                if len(name) < 50
-                else []
-            )
+            close = _close(name) if len(name) < 50 else []
             hint = (
                 f"; did you mean '{close[0]}'?" if close else f"; an item has {', '.join(FIELDS)}."
             )
@@ -271,16 +370,22 @@ def _items(rows: Sequence[Row], problems: list[str]) -> tuple[Item, ...]:
             continue
         expected_scores = reference_scores(row.get("expected_scores"), where, problems)
         first_seen[item_id] = where
-        items.append(
-            Item(
-                item_id,
-                row["input"],
-                row.get("expected_output"),
-                metadata,
-                where,
-                expected_scores=expected_scores,
+        if keep is None or keep(item_id):
+            items.append(
+                Item(
+                    item_id,
+                    row["input"],
+                    row.get("expected_output"),
+                    metadata,
+                    where,
+                    expected_scores=expected_scores,
+                )
             )
-        )
+            if positions is not None:
+                positions.append(position)
+        position += 1
+    if positions is not None:
+        positions.append(position)
     return tuple(items)
 
 

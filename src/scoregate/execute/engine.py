@@ -57,6 +57,8 @@ class Collector:
 
     items: Sequence[Item]
     repeats: int
+    on_sample: Callable[[Item, Sample], None] | None = None
+    """Told of each sample as it finishes (a run sink recording while the items run)."""
 
     def __post_init__(self) -> None:
         self.samples: list[list[Sample | None]] = [[None] * self.repeats for _ in self.items]
@@ -167,6 +169,8 @@ class _Run(BlockedLoop):
 
     def finish(self, index: int, repeat: int, sample: Sample) -> None:
         self.collector.samples[index][repeat] = sample
+        if self.collector.on_sample is not None:
+            self.collector.on_sample(self.collector.items[index], sample)
         if self.progress is not None:
             self.progress.advance(errors=1 if sample.error else 0)
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from scoregate.config.model import ExperimentConfig
 from scoregate.execute.calibration import Calibration
+from scoregate.execute.datasets import Whole
 from scoregate.execute.engine import Task
 from scoregate.execute.evaluators.evaluator import Evaluator
 from scoregate.values.model import Item, ScoreDef
@@ -20,6 +21,9 @@ class Prepared:
     evaluators: tuple[Evaluator, ...]
     calibration: Calibration = field(default_factory=dict)
     """The judges' calibration rows, scored after the items."""
+    whole: Whole | None = None
+    """Set when the source read only the shard's items (the file source): the whole's size
+    and digest, and where the items were in it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,7 @@ def run_outputs(
     junit: Path | None,
     markdown: Path | None,
     env: Mapping[str, str],
+    html: Path | None = None,
 ) -> list[Output]:
     """What ``scoregate run`` and ``merge`` write (no reports: a shard run writes none)."""
     folder_fix = "Choose another folder with --output-dir, or defaults.output_dir in the config."
@@ -56,6 +57,8 @@ def run_outputs(
         outputs.append(
             Output("the markdown report", markdown, "Choose another path with --markdown.")
         )
+    if html is not None:
+        outputs.append(Output("the HTML report", html, "Choose another path with --html."))
     if junit is not None and env.get("GITHUB_ACTIONS") == "true":
         for variable in ("GITHUB_STEP_SUMMARY", "GITHUB_OUTPUT"):
             if value := env.get(variable):
@@ -67,13 +70,13 @@ def run_outputs(
 def check_run(
     output_dir: Path,
     experiments: Sequence[str],
-    reports: tuple[Path, Path] | None,
+    reports: tuple[Path, Path, Path] | None,
     env: Mapping[str, str],
 ) -> None:
-    """``check`` what a run or a merge writes; ``reports``: the JUnit and markdown paths, or
-    None (a shard run writes no report)."""
-    junit, markdown = reports or (None, None)
-    check(run_outputs(output_dir, experiments, junit=junit, markdown=markdown, env=env))
+    """``check`` what a run or a merge writes; ``reports``: the JUnit, markdown and HTML
+    paths, or None (a shard run writes no report)."""
+    junit, markdown, html = reports or (None, None, None)
+    check(run_outputs(output_dir, experiments, junit=junit, markdown=markdown, env=env, html=html))
 
 
 def check(outputs: Sequence[Output]) -> None:

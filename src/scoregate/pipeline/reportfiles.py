@@ -39,6 +39,16 @@ class ReportPaths:
     output_dir: Path
     junit: Path
     markdown: Path
+    html: Path
+
+    @property
+    def files(self) -> tuple[Path, Path, Path]:
+        """The report files, in the order the ``Reports:`` line names them."""
+        return (self.junit, self.markdown, self.html)
+
+    def listed(self) -> str:
+        """``Reports: junit.xml, report.md, report.html`` (paths as store.shown writes them)."""
+        return "Reports: " + ", ".join(store.shown(path) for path in self.files)
 
 
 def report_paths(
@@ -46,6 +56,12 @@ def report_paths(
     output_dir: Path | None,
     junit_path: Path | None,
     markdown_path: Path | None,
+    html_path: Path | None = None,
 ) -> ReportPaths:
     out = output_dir or config_output
-    return ReportPaths(out, junit_path or out / "junit.xml", markdown_path or out / "report.md")
+    return ReportPaths(
+        out,
+        junit_path or out / "junit.xml",
+        markdown_path or out / "report.md",
+        html_path or out / "report.html",
+    )

@@ -1,4 +1,4 @@
-"""One gate run: prepare every experiment, execute, compare, gate, report.
+"""One gate run: prepare every experiment (prepare.py), execute, compare, gate, report.
 
 Everything a user can get wrong is found in ``prepare`` before anything runs.
 """
@@ -9,6 +9,7 @@ import gc
 import os
 import sys
 from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
@@ -16,29 +17,28 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from scoregate import __version__
 from scoregate.config.model import Config, ExperimentConfig
 from scoregate.decide import judge_agreement
-from scoregate.decide.compare import compare
+from scoregate.decide.compare import compare, gate_options
 from scoregate.decide.gate import decide, evaluate
-from scoregate.execute import calibration, interrupts, reference_scores
+from scoregate.execute import calibration, interrupts
 from scoregate.execute.complete import check_complete
 from scoregate.execute.engine import (
     Collector,
-    Task,
     needs_event_loop,
     run_items,
     run_items_in_threads,
 )
-from scoregate.execute.evaluators import build_evaluators
 from scoregate.execute.prepared import Overrides, Prepared, score_defs
 from scoregate.execute.progress import ProgressLine
-from scoregate.execute.signatures import resolve_run_evaluators
-from scoregate.execute.tasks import PythonTask, build_task
-from scoregate.pipeline import preflight, registry, shards, signals, verdictfile
+from scoregate.execute.tasks import PythonTask
+from scoregate.pipeline import live, power, preflight, registry, shards, signals, verdictfile
 from scoregate.pipeline.abandon import keep_record
 from scoregate.pipeline.baseline_choice import Found, find_baseline
 from scoregate.pipeline.gate_keys import check_gate_keys
 from scoregate.pipeline.gate_options import ALLOW_NOTHING, GateOptions
+from scoregate.pipeline.loading import items_to_run
+from scoregate.pipeline.prepare import prepare
 from scoregate.pipeline.reportfiles import ReportPaths
-from scoregate.pipeline.run_warnings import run_warnings
+from scoregate.pipeline.run_warnings import models_metadata, run_warnings
 from scoregate.record import gitinfo, store
 from scoregate.record.gate_section import gate_section
 from scoregate.values.errors import ConfigError
@@ -47,74 +47,10 @@ from scoregate.values.model import Check, Comparison, RunRecord, Verdict
 if TYPE_CHECKING:
     from scoregate.execute.provider import Provider
 
+__all__ = ["execute", "finish", "gate_and_report", "gate_records", "merge", "prepare", "run"]
+
 
 T = TypeVar("T")
-
-
-def prepare(
-    config: Config, experiments: Sequence[ExperimentConfig], provider: Provider | None = None
-) -> list[Prepared]:
-    """Load datasets, resolve tasks and evaluators; every problem at once, nothing run."""
-    problems: list[str] = []
-    prepared = []
-    for experiment in experiments:
-        failed = len(problems)
-        name = experiment.name
-        source = registry.dataset_source(experiment)
-        items = _attempt(
-            partial(source.load, experiment.dataset, display_root=config.root), name, problems
-        )
-        prompts = registry.prompt_source(experiment)
-        resolved = (
-            _attempt(partial(prompts.resolve, experiment), name, problems)
-            if prompts
-            else experiment
-        )
-        if resolved is None:
-            continue
-        task = _attempt(partial(_task, resolved, config, provider), name, problems)
-        evaluators = _attempt(
-            partial(build_evaluators, resolved.evaluators, config.root, provider), name, problems
-        )
-        _attempt(partial(_run_evaluators, resolved, config), name, problems)
-        rows = _attempt(partial(calibration.load, resolved.evaluators, config.root), name, problems)
-        if items is not None and evaluators is not None:
-            _attempt(partial(reference_scores.check, items, evaluators), name, problems)
-        if (
-            len(problems) == failed
-            and items is not None
-            and task is not None
-            and evaluators is not None
-        ):
-            prepared.append(Prepared(resolved, items, task, evaluators, rows or {}))
-    if problems:
-        raise ConfigError(problems)
-    return prepared
-
-
-def _attempt(step: Callable[[], T], name: str, problems: list[str]) -> T | None:
-    """Run one preparation step; a config problem is noted, led by its experiment, instead."""
-    try:
-        return step()
-    except ConfigError as exc:
-        problems.extend(f"[{name}] {p}" for p in exc.problems)
-        return None
-
-
-def _task(experiment: ExperimentConfig, config: Config, provider: Provider | None) -> Task:
-    script = registry.script_runner(experiment)
-    if script is not None and experiment.langfuse.script is not None:
-        return script.load(experiment, config.root)
-    return build_task(experiment.task, config.root, provider)
-
-
-def _run_evaluators(experiment: ExperimentConfig, config: Config) -> None:
-    """Resolve the run evaluators and check how they will be called (they run after the items)."""
-    options = experiment.langfuse
-    if options.run_evaluators:
-        resolve_run_evaluators(
-            options.run_evaluators, config.root, experiment.where, options.run_evaluator_places
-        )
 
 
 def execute(
@@ -126,27 +62,24 @@ def execute(
     stream: TextIO,
     provider: Provider | None = None,
     abandon: Callable[[RunRecord], None] | None = None,
+    env: Mapping[str, str] = os.environ,
 ) -> tuple[RunRecord, bool]:
     """Run one experiment. Returns the record and whether it was interrupted. ``abandon``:
     given the record when the event loop stays blocked, before the process exits (abandon.py).
-    """
+    The run sinks record each sample as it finishes (live.py)."""
     experiment = prepared.experiment
     script = registry.script_runner(experiment)
     if script is not None:
         return script.execute(prepared, config, overrides=overrides, git=git, stream=stream)
     concurrency = overrides.concurrency or experiment.concurrency
     repeats = overrides.repeats or experiment.repeats
-    items = prepared.items
-    dataset = experiment.dataset.reference | {
-        "items": len(items),
-        "digest": shards.dataset_digest(items),
-    }
-    positions: list[int] | None = None
-    if overrides.shard is not None:
-        items, positions = shards.select(items, *overrides.shard)
-    collector = Collector(items, repeats)
+    items, dataset, positions = items_to_run(prepared, overrides.shard)
+    started, run_id = store.now_iso(), store.new_run_id()
+    opened = RunRecord(experiment.name, run_id, (), score_defs(prepared), config.digest, git=git)
+    opened = replace(opened, started_at=started)
+    recording = live.start(experiment, opened, env=env, sharded=overrides.shard is not None)
+    collector = Collector(items, repeats, recording.on_sample)
     progress = ProgressLine(experiment.name, len(items) * repeats, stream)
-    started = store.now_iso()
     interrupted = False
     task, evaluators, timeout = prepared.task, prepared.evaluators, experiment.timeout
     scored: dict[str, Any] = {}  # the calibration rows' results (calibration.then_score)
@@ -154,9 +87,9 @@ def execute(
     def build(interrupted: bool) -> RunRecord:
         return RunRecord(
             experiment=experiment.name,
-            run_id=store.new_run_id(),
+            run_id=run_id,
             items=collector.results(complete_only=interrupted),
-            score_defs=score_defs(prepared),
+            score_defs=score_defs(prepared),  # after the run: every name a Python evaluator gave
             config_digest=config.digest,
             dataset=dataset,
             git=git,
@@ -167,8 +100,14 @@ def execute(
             warnings=run_warnings(prepared, collector, provider, interrupted=interrupted),
             metadata={"scoregate_version": __version__, "partial": interrupted}
             | ({"positions": positions} if positions is not None else {})
+            | models_metadata(prepared, provider)
             | scored,
         )
+
+    def stuck() -> None:  # the loop stays blocked: deliver what finished, keep the record
+        recording.stop(stream)
+        if abandon is not None:
+            abandon(build(False))
 
     # Start-up built modules, the config and the items: keep them out of the collector's scans.
     gc.freeze()
@@ -187,12 +126,17 @@ def execute(
                     items, task, evaluators, concurrency=concurrency, repeats=repeats,
                     timeout=timeout, collector=collector, progress=progress,
                     should_stop=provider.cost_limit(experiment.max_cost) if provider else None,
-                    on_stuck=None if abandon is None else lambda: abandon(build(False)),
+                    on_stuck=None if abandon is None else stuck,
                 )  # fmt: skip
                 work = calibration.then_score(work, prepared.calibration, evaluators, scored)
                 eventloop.run(provider.run_then_close(work) if provider else work)
     except KeyboardInterrupt:
         interrupted = True
+    except BaseException:
+        recording.stop(stream)
+        raise
+    if interrupted:
+        recording.stop(stream)
     if not interrupted and collector.stop_reason is None:
         check_complete(experiment.name, collector)
     return build(interrupted), interrupted
@@ -240,12 +184,9 @@ def gate_records(
                 candidate,
                 registry.in_candidate_units(baseline, candidate),
                 baseline_note=note,
-                pass_marks={
-                    n: t.pass_mark for n, t in gate.scores.items() if t.pass_mark is not None
-                },
-                alpha=gate.significance or 0.05,
-                count_flaky=gate.count_flaky_as_regressed,
                 baseline_required=candidate.experiment in required,
+                cluster=experiment.cluster,
+                **gate_options(gate),
             )
         comparisons.append(comparison)
         checks.extend(
@@ -268,22 +209,24 @@ def write_reports(
     records: Mapping[str, Path],
 ) -> None:
     from scoregate.pipeline.reportfiles import reports_failed, write_each
-    from scoregate.report import junit, markdown, terminal
+    from scoregate.report import html, junit, markdown, terminal
 
     body = markdown.render(verdict)
     stdout.write(terminal.render(verdict) + "\n")  # first: shown even if a file cannot be written
     problems = write_each(
         ("markdown report", "--markdown", paths.markdown, body),
         ("JUnit report", "--junit", paths.junit, junit.render(verdict)),
+        ("HTML report", "--html", paths.html, html.render(verdict)),
     )
     if not problems:
-        stdout.write(f"Reports: {store.shown(paths.junit)}, {store.shown(paths.markdown)}\n")
+        stdout.write(paths.listed() + "\n")
     if env.get("GITHUB_ACTIONS") == "true":
         from scoregate.report.github import publish_to_actions
 
         outputs = {
             "junit": str(paths.junit),
             "markdown": str(paths.markdown),
+            "html": str(paths.html),
             "records": "\n".join(str(p) for p in records.values()),
         }
         publish_to_actions(markdown=body, verdict=verdict, outputs=outputs, env=env, stream=stdout)
@@ -306,14 +249,14 @@ def run(
     options: GateOptions = ALLOW_NOTHING,
 ) -> int:
     experiments = config.select(names)
-    reports = None if overrides.shard else (paths.junit, paths.markdown)  # a shard writes none
+    reports = None if overrides.shard else paths.files  # a shard writes none
     preflight.check_run(paths.output_dir, [e.name for e in experiments], reports, env)
     models = None
     if any(c.task.openai or any(e.kind == "judge" for e in c.evaluators) for c in experiments):
         from scoregate.execute.provider import open_for_run
 
         models = open_for_run(config, paths.output_dir, use_cache=use_cache, env=env)
-    prepared = prepare(config, experiments, models)
+    prepared = prepare(config, experiments, models, overrides.shard)
     if models is not None:
         models.check()
     found = [
@@ -327,12 +270,13 @@ def run(
         )
         for p in prepared
     ]
+    power.say(prepared, stderr)  # the run goes ahead: what its drop tests can detect
     git = gitinfo.describe(config.root, env)
     records: list[RunRecord] = []
     for item in prepared:
         record, interrupted = execute(
             item, config, overrides=overrides, git=git, stream=stderr, provider=models,
-            abandon=partial(keep_record, paths.output_dir, stderr, env=env),
+            abandon=partial(keep_record, paths.output_dir, stderr, env=env), env=env,
         )  # fmt: skip
         if not interrupted:
             record = finish(
@@ -414,7 +358,7 @@ def merge(
     for file in record_files:
         record = store.read_record(file)
         by_experiment.setdefault(record.experiment, []).append((store.shown(file), record))
-    preflight.check_run(paths.output_dir, list(by_experiment), (paths.junit, paths.markdown), env)
+    preflight.check_run(paths.output_dir, list(by_experiment), paths.files, env)
     pairs: list[Pair] = []
     required = set()
     for joined in (shards.merge(group) for group in by_experiment.values()):
@@ -423,13 +367,9 @@ def merge(
         record = joined
         if experiment is not None:
             found = find_baseline(
-                experiment,
-                joined.score_defs,
-                baseline,
-                config.root,
-                no_baseline=options.no_baseline,
-                env=env,
-            )
+                experiment, joined.score_defs, baseline, config.root,
+                no_baseline=options.no_baseline, env=env,
+            )  # fmt: skip
             # Run-level scores and the recording in a run sink happen once, for the whole run.
             record = finish(experiment, joined, root=config.root, env=env, sharded=False)
         pairs.append((record, found[0], found[1]))

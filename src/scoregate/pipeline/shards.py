@@ -14,6 +14,8 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 
 from scoregate.record import store
+from scoregate.record.itemlines import LazyItems
+from scoregate.record.joined import JoinedItems
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import Item, ItemResult, RunRecord
 
@@ -70,6 +72,39 @@ def _absolute(dataset: Mapping[str, Any]) -> bool:
     )
 
 
+def _positions(record: RunRecord) -> list[int]:
+    return record.metadata.get("positions") or list(range(len(record.items)))
+
+
+def _joined(records: Sequence[tuple[str, RunRecord]]) -> Sequence[ItemResult]:
+    """The shards' items in the whole run's order, each item id in one shard only.
+
+    Shards read from their files are joined without parsing an item: their score tables
+    give the ids, and the joined record copies their lines (record/joined.py)."""
+    parts = [r.items for _, r in records]
+    whole = all(len(_positions(r)) == len(r.items) for _, r in records)
+    if whole and all(isinstance(p, LazyItems) and p for p in parts):
+        ids = [p.table.ids for p in parts if isinstance(p, LazyItems)]
+        if sum(map(len, ids)) == len(set().union(*ids)):
+            lazy = [p for p in parts if isinstance(p, LazyItems)]
+            return JoinedItems(lazy, [_positions(r) for _, r in records])
+    problems: list[str] = []
+    positioned: list[tuple[int, ItemResult]] = []
+    seen: dict[str, str] = {}
+    for where, record in records:
+        for position, result in zip(_positions(record), record.items, strict=True):
+            if result.item.id in seen:
+                problems.append(
+                    f"{where}: item '{result.item.id}' is also in {seen[result.item.id]}."
+                )
+            seen[result.item.id] = where
+            positioned.append((position, result))
+    if problems:
+        raise ConfigError(problems)
+    positioned.sort(key=lambda pair: pair[0])
+    return tuple(result for _, result in positioned)
+
+
 def merge(records: Sequence[tuple[str, RunRecord]]) -> RunRecord:
     """Join the shard records (``(where, record)``) of one experiment's run into one record."""
     if not records:
@@ -108,20 +143,7 @@ def merge(records: Sequence[tuple[str, RunRecord]]) -> RunRecord:
             )
     if problems:
         raise ConfigError(problems)
-    positioned: list[tuple[int, ItemResult]] = []
-    seen: dict[str, str] = {}
-    for where, record in records:
-        positions = record.metadata.get("positions") or list(range(len(record.items)))
-        for position, result in zip(positions, record.items, strict=True):
-            if result.item.id in seen:
-                problems.append(
-                    f"{where}: item '{result.item.id}' is also in {seen[result.item.id]}."
-                )
-            seen[result.item.id] = where
-            positioned.append((position, result))
-    if problems:
-        raise ConfigError(problems)
-    positioned.sort(key=lambda pair: pair[0])
+    items = _joined(records)
     warnings = tuple(w for _, r in records for w in r.warnings)
     metadata = {k: v for k, v in first.metadata.items() if k != "positions"}
     metadata["merged_from"] = [r.run_id for _, r in records]
@@ -136,7 +158,7 @@ def merge(records: Sequence[tuple[str, RunRecord]]) -> RunRecord:
         score_defs=score_defs,
         dataset=dataset,
         run_id=store.new_run_id(),
-        items=tuple(result for _, result in positioned),
+        items=items,
         shard=None,
         started_at=min(r.started_at for _, r in records),
         finished_at=max(r.finished_at for _, r in records),

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import os
 from array import array
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import accumulate
 from pathlib import Path
@@ -17,6 +18,9 @@ from scoregate.record.gcpause import paused_gc
 from scoregate.record.pathnames import shown
 from scoregate.values.errors import ConfigError
 from scoregate.values.model import ItemResult
+
+_BLOCK = 1 << 20
+"""Bytes of item lines read at a time when many are read in order."""
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -52,17 +56,55 @@ class LazyItems(Sequence[ItemResult]):
         """The checked line's fields as an item (the store's reader)."""
         self._plain = plain
         """Scores in their own units (not 0-1): record_check.py checks their values so."""
-        self._first_samples: list[int] | None = None
+        self._first_samples: array[int] | None = None
 
-    def lines(self, first: int = 0, stop: int | None = None) -> Iterator[bytes]:
-        """The item lines ``first`` to ``stop`` as stored (no comma, no newline)."""
+    def _blocks(self, first: int, stop: int | None) -> Iterator[tuple[int, int, bytes]]:
+        """(first line, end line, their bytes): the lines ``first`` to ``stop`` a block at a
+        time (at least one line each), each read with one call."""
         stop = len(self) if stop is None else stop
         with self._open() as handle:
             starts = self._starts
-            handle.seek(starts[first])
-            for index in range(first, stop):
-                line = handle.read(starts[index + 1] - starts[index])
+            index = first
+            while index < stop:
+                base = starts[index]
+                end = max(index + 1, bisect_right(starts, base + _BLOCK, index, stop + 1) - 1)
+                handle.seek(base)
+                yield index, end, handle.read(starts[end] - base)
+                index = end
+
+    def lines(self, first: int = 0, stop: int | None = None) -> Iterator[bytes]:
+        """The item lines ``first`` to ``stop`` as stored (no comma, no newline)."""
+        starts = self._starts
+        for index, end, block in self._blocks(first, stop):
+            base = starts[index]
+            for k in range(index, end):
+                line = block[starts[k] - base : starts[k + 1] - base]
                 yield line.rstrip(b"\r\n").removesuffix(b",")
+
+    def text_chunks(self) -> Iterator[list[str]]:
+        """Every item line as stored (no comma, no newline), as text, many at a time."""
+        for index, end, block in self._blocks(0, None):
+            try:
+                text = block.decode("utf-8")
+            except UnicodeDecodeError:
+                yield list(self.texts(index, end))  # names the line that is not UTF-8
+                continue
+            # Each line of the block ends with a newline (the closing "]}" line follows); a
+            # comma before a newline ends a line (JSON text holds no raw newline).
+            if "\r" in text:
+                yield [line.rstrip("\r").removesuffix(",") for line in text.split("\n")[:-1]]
+            else:
+                yield text.replace(",\n", "\n").split("\n")[:-1]
+
+    def chosen(self, positions: Iterable[int]) -> Iterator[tuple[int, ItemResult]]:
+        """The items at ``positions`` (ascending), each checked, read through one open file:
+        a report that shows some of many items reads only those."""
+        with paused_gc(), self._open() as handle:
+            starts = self._starts
+            for index in positions:
+                handle.seek(starts[index])
+                line = handle.read(starts[index + 1] - starts[index])
+                yield index, self._parse(index, line.rstrip(b"\r\n").removesuffix(b","))
 
     def path_is(self, path: Path) -> bool:
         return path.resolve() == self._path.resolve()
@@ -74,9 +116,9 @@ class LazyItems(Sequence[ItemResult]):
         self._starts = starts
         self._stamp = _stamp(path)
 
-    def texts(self) -> Iterator[str]:
-        """Every item line as stored (no comma, no newline), as text."""
-        for index, line in enumerate(self.lines()):
+    def texts(self, first: int = 0, stop: int | None = None) -> Iterator[str]:
+        """The item lines ``first`` to ``stop`` as stored (no comma, no newline), as text."""
+        for index, line in enumerate(self.lines(first, stop), start=first):
             try:
                 yield line.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -114,7 +156,7 @@ class LazyItems(Sequence[ItemResult]):
         except UnicodeDecodeError as exc:
             raise record_check.damaged(where, f"the item line is not UTF-8 text ({exc})") from None
         if self._first_samples is None:
-            self._first_samples = list(accumulate(self.table.counts, initial=0))
+            self._first_samples = array("q", accumulate(self.table.counts, initial=0))
         try:
             samples = record_check.item(data, plain=self._plain)
             record_check.agrees(samples, data["id"], self.table, index, self._first_samples[index])

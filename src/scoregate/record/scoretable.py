@@ -37,6 +37,15 @@ class ScoreTable:
     metrics: Mapping[str, Sequence[float | None]] | None = None
     """Per column of ``METRIC_COLUMNS``, every sample's figure (latency, tokens, cost...);
     None for a record written before the table had them (they are read from its items)."""
+    _index: dict[str, int] = field(default_factory=dict, init=False, compare=False, repr=False)
+    """Item id → position, built once, when an item is first looked up by id."""
+
+    def position(self, item_id: str) -> int | None:
+        """The position of item ``item_id``, or None; the index is built on the first call
+        and kept (a report looks items up many times)."""
+        if not self._index and self.ids:
+            self._index.update(zip(self.ids, range(len(self.ids)), strict=True))
+        return self._index.get(item_id)
 
     def outages(self, name: str) -> frozenset[int]:
         """Flat positions where ``name`` has no value because a service was out."""
@@ -161,8 +170,25 @@ def _metrics_from_json(
     }
 
 
+_recent: list[tuple[tuple[str, ...], dict[str, int]]] = []
+"""The id columns of the last two tables read, with their id index: a candidate and its
+baseline usually have the same items, and then share one column and one index (a million
+ids are some 60 MB, their index 40 MB)."""
+
+
+def shared_ids(ids: tuple[str, ...]) -> tuple[tuple[str, ...], dict[str, int]]:
+    """``ids`` as the column a recent table already has (and that table's id index), or as
+    a new one, kept for the next table read."""
+    for known, index in _recent:
+        if known == ids:
+            return known, index
+    found: tuple[tuple[str, ...], dict[str, int]] = (ids, {})
+    _recent[:] = [found, *_recent[:1]]
+    return found
+
+
 def from_json(data: Mapping[str, Any]) -> ScoreTable:
-    ids = tuple(str(i) for i in data["ids"])
+    ids, index = shared_ids(tuple(str(i) for i in data["ids"]))
     samples = data["samples"]
     counts = tuple(samples) if isinstance(samples, list) else (int(samples),) * len(ids)
     values = {str(name): column for name, column in data["values"].items()}
@@ -170,7 +196,7 @@ def from_json(data: Mapping[str, Any]) -> ScoreTable:
         raise ValueError("'table' does not match its items")
     prompt, completion, cost, calls, hits = data["usage"]
     # Tables written before errors had kinds have neither: every error is the app's.
-    return ScoreTable(
+    table = ScoreTable(
         ids,
         counts,
         values,
@@ -180,6 +206,8 @@ def from_json(data: Mapping[str, Any]) -> ScoreTable:
         {str(name): frozenset(found) for name, found in data.get("lost", {}).items()},
         _metrics_from_json(data.get("metrics"), sum(counts)),
     )
+    object.__setattr__(table, "_index", index)  # the id index of the same ids, shared
+    return table
 
 
 def finder(record: RunRecord) -> Callable[[str], ItemResult | None]:
@@ -188,11 +216,10 @@ def finder(record: RunRecord) -> Callable[[str], ItemResult | None]:
     if table is None:
         by_id = {result.item.id: result for result in record.items}
         return by_id.get
-    positions = {item_id: index for index, item_id in enumerate(table.ids)}
     items = record.items
 
     def find(item_id: str) -> ItemResult | None:
-        index = positions.get(item_id)
+        index = table.position(item_id)
         return None if index is None else items[index]
 
     return find

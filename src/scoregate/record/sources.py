@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from scoregate.config.model import ExperimentConfig
-    from scoregate.values.model import RunRecord, ScoreDef
+    from scoregate.values.model import Item, RunRecord, Sample, ScoreDef
 
 
 class BaselineSource(Protocol):
@@ -26,9 +26,27 @@ class BaselineSource(Protocol):
     ) -> tuple[RunRecord | None, str | None]: ...
 
 
+class LiveRecording(Protocol):
+    """A run being recorded while its items run: told of each sample as it finishes (from any
+    thread; cheap), and stopped when the run is interrupted or fails."""
+
+    def sample(self, item: Item, sample: Sample) -> None: ...
+
+    def stop(self) -> str:
+        """Deliver what finished; a sentence saying how much was delivered, and where."""
+        ...
+
+
 class RunSink(Protocol):
-    """Where a finished run is recorded besides its file; returns the record with what the sink
-    added (links, run-level scores, warnings). A shard's record is finished once, after merge."""
+    """Where a run is recorded besides its file. ``start``: before the items run (``record``
+    has no items yet: its run id, experiment, git, config digest and score definitions), the
+    sink's live recording, or None; ``finish``: the finished run, returned with what the sink
+    added (links, run-level scores, warnings). A shard's record is finished once, after merge,
+    and is not recorded live."""
+
+    def start(
+        self, experiment: ExperimentConfig, record: RunRecord, *, env: Mapping[str, str]
+    ) -> LiveRecording | None: ...
 
     def finish(
         self,

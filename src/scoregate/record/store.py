@@ -14,13 +14,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
-from itertools import accumulate
+from itertools import accumulate, islice
 from pathlib import Path
 from typing import IO, Any
 
-from scoregate.record import record_check, scoretable
+from scoregate.record import linestarts, record_check, scoretable
 from scoregate.record.gcpause import paused_gc as paused_gc  # noqa: PLC0414 (store.paused_gc)
 from scoregate.record.itemlines import LazyItems
+from scoregate.record.joined import JoinedItems
 from scoregate.record.pathnames import shown as shown  # noqa: PLC0414 (store.shown)
 from scoregate.values import scrub, storable
 from scoregate.values.errors import ConfigError
@@ -237,22 +238,30 @@ def _write(
     secrets may have changed since they were written (a task module that loads a .env)."""
     scrubber = scrub.current()
     header = scrubber.text(_dumps(header_dict(record, table, extra)))[:-1] + ',"items":[\n'
-    stored = record.items if isinstance(record.items, LazyItems) and record.items else None
-    lines = (
-        stored.texts()
+    found_items = record.items
+    stored = (
+        found_items if isinstance(found_items, (LazyItems, JoinedItems)) and found_items else None
+    )
+    chunks = (
+        stored.text_chunks()
         if stored is not None
-        else (_dumps(item_dict(result)) for result in record.items)
+        else ([_dumps(item_dict(result))] for result in record.items)
     )
     starts = array("q", [len(header.encode("utf-8"))])
     with atomic_writer(path) as out:
         out.write(header)
-        for index, found in enumerate(lines):
-            line = scrubber.text(found)
-            if index:
+        for chunk in chunks:
+            text = ",\n".join(chunk)
+            clean = scrubber.text(text)
+            if clean != text:  # a secret in these lines: scrubbed one by one, to know their sizes
+                chunk = [scrubber.text(line) for line in chunk]  # noqa: PLW2901
+                clean = ",\n".join(chunk)
+            if len(starts) > 1:
                 out.write(",\n")
-            out.write(line)
-            size = len(line) if line.isascii() else len(line.encode("utf-8"))
-            starts.append(starts[-1] + size + 2)  # the line, its comma and newline
+            out.write(clean)
+            sizes = map(len, chunk) if clean.isascii() else (len(x.encode("utf-8")) for x in chunk)
+            # Where each line ends: after it, its comma and its newline.
+            starts.extend(islice(accumulate(map((2).__add__, sizes), initial=starts[-1]), 1, None))
         out.write("\n]}\n")
         if len(starts) > 1:
             starts[-1] -= 1  # the last line has no comma
@@ -271,20 +280,21 @@ _ITEMS_OPEN = b',"items":['
 
 def _read_record(path: Path) -> RunRecord:
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            try:
+                lazy = _lazy_record(handle, path)
+                if lazy is not None:
+                    return lazy
+                handle.seek(0)
+                data = json.loads(handle.read())
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"{path}: not a readable run record: {exc}") from None
+            except (KeyError, TypeError, ValueError) as exc:
+                raise _not_a_record(path, exc) from None
     except FileNotFoundError:
         raise ConfigError(f"{os.path.abspath(path)}: no such run record.") from None
     except OSError as exc:
         raise ConfigError(f"{path}: not a readable run record: {exc}") from None
-    try:
-        lazy = _lazy_record(raw, path)
-        if lazy is not None:
-            return lazy
-        data = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: not a readable run record: {exc}") from None
-    except (KeyError, TypeError, ValueError) as exc:
-        raise _not_a_record(path, exc) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: not a scoregate run record: it does not hold a JSON object.")
     try:
@@ -304,25 +314,15 @@ def _not_a_record(path: Path, exc: Exception) -> ConfigError:
     )
 
 
-def _lazy_record(raw: bytes, path: Path) -> RunRecord | None:
+def _lazy_record(handle: IO[bytes], path: Path) -> RunRecord | None:
     """A record in write_record's layout, its items parsed only when used; else None.
 
-    The header and its score table are checked now, each item line when it is parsed."""
-    first, _, rest = raw.partition(b"\n")
-    if not first.endswith(_ITEMS_OPEN):
-        return None
-    header = json.loads(first[: -len(_ITEMS_OPEN)] + b"}")
-    if not isinstance(header, dict) or "table" not in header:
-        return None
-    lines = rest.split(b"\n")
-    if lines[-1] == b"":
-        lines.pop()
-    if not lines or lines[-1] != b"]}" or b"" in lines:
+    The header and its score table are read and checked now, each item line when it is
+    parsed; the rest of the file is only scanned for where its lines start (linestarts.py)."""
+    found = linestarts.header_and_starts(handle, _ITEMS_OPEN)
+    if found is None:
         return None  # not as write_record leaves it: read whole, every field checked
-    lines.pop()
-    # Where each item line starts (and the last ends): the lines themselves are not kept.
-    starts = array("q", accumulate((len(line) + 1 for line in lines), initial=len(first) + 1))
-    del lines
+    header, starts = found
     where = shown(path)
     plain = record_check.plain_names(header.get("score_defs"))
     if header.get("schema_version") == SCHEMA_VERSION:

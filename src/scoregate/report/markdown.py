@@ -19,6 +19,7 @@ from scoregate.report import agreement, metric_rows
 from scoregate.report.codespan import code
 from scoregate.report.item_changes import item_changes
 from scoregate.report.items import counted, flaky_items, regressed_items
+from scoregate.report.mermaid import chart
 from scoregate.report.safe import markdown_text
 from scoregate.report.text import (
     aggregate_text,
@@ -39,7 +40,9 @@ from scoregate.values.model import (
     ScoreComparison,
     Verdict,
 )
+from scoregate.values.money import cost_text
 from scoregate.values.numbers import delta_text
+from scoregate.values.truncation import truncated_samples, unpriced_models
 
 COMMENT_LIMIT = 65_536
 DEFAULT_BUDGET = 60_000
@@ -100,6 +103,8 @@ def _summary_line(comparison: Comparison, checks: Sequence[Check]) -> str:
         parts.append(f"[Langfuse baseline run]({link})")
     if comparison.sample_errors:
         parts.append(f"{comparison.sample_errors} sample errors")
+    if cut := truncated_samples(record):
+        parts.append(f"{cut} truncated at max_tokens")
     if comparison.new_items:
         parts.append(f"{len(comparison.new_items)} new items")
     if comparison.missing_items:
@@ -107,7 +112,8 @@ def _summary_line(comparison: Comparison, checks: Sequence[Check]) -> str:
     usage = record.usage()
     if usage.calls or usage.cache_hits:
         parts.append(
-            f"{usage.prompt_tokens + usage.completion_tokens:,} tokens · ${usage.cost:.4f}"
+            f"{usage.prompt_tokens + usage.completion_tokens:,} tokens · "
+            f"{cost_text(usage.cost, unpriced_models(record))}"
             + (f" · {usage.cache_hits} cache hits" if usage.cache_hits else "")
         )
     return " · ".join(parts)
@@ -187,39 +193,6 @@ def _means_and_delta(score: ScoreComparison) -> tuple[str, str, str]:
             f"{aggregate_text(score.candidate, plain)}"
         )
     return figure(before, plain), figure(now, plain), delta + pairs
-
-
-def _chart(comparison: Comparison) -> list[str]:
-    """Baseline and candidate means of the 0-1 scores (plain numbers have units of their own)."""
-    scores = [s for s in comparison.scores if s.candidate and s.baseline and not s.plain]
-    if comparison.baseline is None or not scores:
-        return []
-    names = ", ".join(f'"{s.name}"' for s in scores)
-    # The table's figures: the means of the paired items where there are some.
-    means = [
-        s.paired_means or (s.baseline.mean, s.candidate.mean)
-        for s in scores
-        if s.baseline and s.candidate
-    ]
-    base = ", ".join(f"{before:.3f}" for before, _ in means)
-    cand = ", ".join(f"{now:.3f}" for _, now in means)
-    paired = any(
-        s.delta and (s.delta.n, s.delta.n) != (s.baseline.n, s.candidate.n)
-        for s in scores
-        if s.baseline and s.candidate
-    )
-    what = "mean per score over the items in both runs" if paired else "mean per score"
-    return [
-        "```mermaid",
-        "xychart-beta",
-        f'    title "{comparison.experiment}: {what} (left bar baseline, right bar candidate)"',
-        f"    x-axis [{names}]",
-        '    y-axis "mean" 0 --> 1',
-        f"    bar [{base}]",
-        f"    bar [{cand}]",
-        "```",
-        "",
-    ]
 
 
 def _item_block(
@@ -418,7 +391,7 @@ def _render(verdict: Verdict, title: str, limit: int, max_items: int, *, shorten
         for warning in comparison.candidate.warnings:
             lines.append(f"> ⚠️ {cell(warning, 400)}")
             lines.append("")
-        lines += _chart(comparison)
+        lines += chart(comparison)
         if limit:
             regressed, _ = _regressed(comparison, limit, max_items)
             lines += regressed

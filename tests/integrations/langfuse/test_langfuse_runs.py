@@ -184,3 +184,22 @@ def test_unknown_langfuse_run_names_the_runs_seen(
     )
     assert missing_dataset.code == 2
     assert "has no dataset named 'nope'" in missing_dataset.stderr
+
+
+def test_report_takes_langfuse_runs(fake_langfuse: FakeLangfuse, project: Project) -> None:
+    _seed_runs(fake_langfuse)
+    _config(project)
+    env = _env(fake_langfuse)
+
+    result = project.run_cli(
+        "report", "langfuse:v2@qa-golden", "--baseline", "langfuse:v1@qa-golden", env=env
+    )
+
+    assert result.code == 0, result.stdout + result.stderr
+    target = project.output_dir / "reports" / "langfuse_v2.html"
+    assert result.stdout == ("HTML report (qa, gate failed): .scoregate/reports/langfuse_v2.html\n")
+    page = target.read_text(encoding="utf-8")
+    found = page.split('id="report-data">', 1)[1].split("</script>", 1)[0]
+    items = json.loads(found)["experiments"][0]["items"]
+    assert [i["id"] for i in items if "regressed" in i["st"]] == ["item-0", "item-1"]
+    assert 'data-check-status="fail"' in page

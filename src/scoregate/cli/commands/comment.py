@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from scoregate.cli.commands.report_link import report_url
 from scoregate.pipeline import registry
 from scoregate.report.github import (
     annotation,
@@ -17,6 +18,7 @@ from scoregate.report.github import (
     in_actions,
     write_command,
 )
+from scoregate.report.report_link import with_link
 from scoregate.values.errors import ScoregateError
 
 
@@ -42,7 +44,14 @@ from scoregate.values.errors import ScoregateError
     show_default=True,
     help="The experiments file; it names the default marker.",
 )
-def comment(markdown_path: Path, marker: str | None, config: str) -> None:
+@click.option(
+    "--report-url",
+    default="",
+    callback=report_url,
+    help="URL of the HTML report (the CI artifact holding report.html); the comment links to "
+    "it under its heading. Empty: no link.",
+)
+def comment(markdown_path: Path, marker: str | None, config: str, report_url: str) -> None:
     """Post the report as a pull-request comment, or update the one posted before.
 
     Uses GITHUB_TOKEN, GITHUB_REPOSITORY, GITHUB_EVENT_PATH and GITHUB_API_URL. Exits 0 when
@@ -59,6 +68,8 @@ def comment(markdown_path: Path, marker: str | None, config: str) -> None:
             err=True,
         )
         sys.exit(2)
+    if report_url:
+        body = with_link(body, report_url)
     key = marker or default_marker_key(config, env)
     try:
         # The outcome is printed below, once; the function's own log would repeat it.

@@ -19,6 +19,7 @@ from scoregate.values.model import RunRecord, ScoreDef
 if TYPE_CHECKING:
     from scoregate.config.model import ChatPromptConfig, EvaluatorConfig, ExperimentConfig
     from scoregate.integrations.langfuse.connection import Connection
+    from scoregate.integrations.langfuse.recorder import Recording
 
 
 def _dataset_name(experiment: ExperimentConfig) -> str:
@@ -98,35 +99,23 @@ def finish(
         )
     if options.record is None:
         return record
-    from scoregate.integrations.langfuse.baseline import fingerprints
-    from scoregate.integrations.langfuse.connection import connect
-    from scoregate.integrations.langfuse.datasets import dataset_of
-    from scoregate.integrations.langfuse.recorder import record_run, run_name
+    from scoregate.integrations.langfuse import recorder
 
-    connection = connect(os.environ if env is None else env)
-    dataset_id = None
-    if isinstance(experiment.dataset, LangfuseDatasetConfig):
-        dataset_id = dataset_of(connection, experiment.dataset).id
-    extra: dict[str, Any] = dict(options.record.metadata)
-    recorded_defs = fingerprints(record.score_defs)
-    if recorded_defs:
-        from scoregate.integrations.langfuse.baseline import FINGERPRINTS_KEY
-
-        extra[FINGERPRINTS_KEY] = recorded_defs
-    recorded = record_run(
-        connection,
-        record,
-        name=run_name(options.record.run_name, record),
-        dataset_id=dataset_id,
-        description=options.record.description or experiment.description or None,
-        metadata=extra,
-    )
+    recording = _live.pop(record.run_id, None)
+    if recording is None:  # not recorded live (merge, a script's run): every sample now
+        recording = start(experiment, record, env=env)
+        assert recording is not None
+        del _live[record.run_id]
+        for result in record.items:
+            for sample in result.samples:
+                recording.sample(result.item, sample)
+    recorded = recorder.finish(recording, record)
     langfuse_meta = {
         "run": recorded.run_name,
         "experiment_id": recorded.experiment_id,
         "dataset_id": recorded.dataset_id,
         "url": recorded.url,
-        "host": connection.host,
+        "host": recording.opened().connection.host,
     }
     earlier = record.metadata.get("langfuse")
     langfuse_meta = (dict(earlier) if isinstance(earlier, Mapping) else {}) | langfuse_meta
@@ -135,6 +124,47 @@ def finish(
         warnings=record.warnings + recorded.warnings,
         metadata=dict(record.metadata) | {"langfuse": langfuse_meta},
     )
+
+
+_live: dict[str, Recording] = {}
+"""Runs being recorded while their items run, by run id, until ``finish``."""
+
+
+def start(
+    experiment: ExperimentConfig, record: RunRecord, *, env: Mapping[str, str] | None
+) -> Recording | None:
+    """With ``record:``, open the run's recording in Langfuse before its items run (``record``
+    has none yet), so each sample is sent as it finishes; ``finish`` completes it."""
+    options = experiment.langfuse.record
+    if options is None:
+        return None
+    from scoregate.integrations.langfuse.baseline import FINGERPRINTS_KEY, fingerprints
+    from scoregate.integrations.langfuse.connection import connect
+    from scoregate.integrations.langfuse.datasets import dataset_of
+    from scoregate.integrations.langfuse.recorder import run_name
+    from scoregate.integrations.langfuse.recorder import start as start_recording
+
+    dataset = experiment.dataset
+
+    def connected() -> tuple[Connection, str | None]:
+        connection = connect(os.environ if env is None else env)
+        if isinstance(dataset, LangfuseDatasetConfig):
+            return connection, dataset_of(connection, dataset).id
+        return connection, None
+
+    extra: dict[str, Any] = dict(options.metadata)
+    recorded_defs = fingerprints(record.score_defs)
+    if recorded_defs:
+        extra[FINGERPRINTS_KEY] = recorded_defs
+    recording = start_recording(
+        connected,
+        record,
+        name=run_name(options.run_name, record),
+        description=options.description or experiment.description or None,
+        metadata=extra,
+    )
+    _live[record.run_id] = recording
+    return recording
 
 
 def uses_langfuse_prompts(experiment: ExperimentConfig) -> bool:

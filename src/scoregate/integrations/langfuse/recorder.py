@@ -1,35 +1,39 @@
-"""Record a finished run in Langfuse as an experiment run, from scoregate's own results.
+"""Record a run in Langfuse as an experiment run, from scoregate's own results.
 
-The engine ran every item (its scheduling, error accounting and concurrency); this module
+The engine runs every item (its scheduling, error accounting and concurrency); this module
 only writes what happened, with the spans and attributes the SDK's ``run_experiment`` writes,
 so the run appears in ``experiments.list`` and each item's trace is linked to its dataset item:
 per sample a trace with an ``experiment-item-run`` span and an ``experiment-item-task`` child
 (the item's root observation), every score on that child with its raw value and comment, and
 run-level scores on the experiment id. Items whose task failed are recorded too (level ERROR).
 
-Delivery is best-effort by the SDK's design (it logs and drops on failure), so the SDK's log
-is watched while recording; what it reports comes back as warnings for the run record.
+``run`` records while the items run (``start``: each finished sample goes to the background
+exporter, ``exporter.py``); ``merge`` and a script's run after (the same, every sample at
+once). What the exporter could not deliver, and what the SDK's log reports, comes back as
+warnings for the run record.
 """
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from scoregate import __version__
-from scoregate.config.langfuse import DEFAULT_RUN_NAME, RecordConfig
+from scoregate.config.langfuse import DEFAULT_RUN_NAME
 from scoregate.integrations.langfuse.connection import Connection
-from scoregate.values.model import ItemResult, RunRecord, Sample, Score
+from scoregate.integrations.langfuse.exporter import Delivery, Exporter
+from scoregate.values.errors import RunError
+from scoregate.values.model import Item, RunRecord, Sample
 
-ENVIRONMENT = "sdk-experiment"
-"""The environment the SDK's experiment runner records in; Langfuse's UI expects it."""
 _WATCHED_LOGGERS = ("langfuse", "opentelemetry")
 
 
@@ -95,92 +99,127 @@ class _LogWatch(logging.Handler):
             self.messages.append(str(record.msg))
 
 
-@contextmanager
-def _watch_sdk_log() -> Iterator[_LogWatch]:
-    watch = _LogWatch()
-    loggers = [logging.getLogger(name) for name in _WATCHED_LOGGERS]
-    for logger in loggers:
-        logger.addHandler(watch)
-    try:
-        yield watch
-    finally:
-        for logger in loggers:
-            logger.removeHandler(watch)
+class Recording:
+    """A run being recorded. Connecting (importing the SDK, checking the credentials) and
+    opening the exporter happen in a thread of their own, overlapping the first items; the
+    samples that finish meanwhile wait in a list. ``close`` waits for it and, should it have
+    failed, raises what it raised (as connecting after the run did)."""
+
+    def __init__(self, run_name: str, open_exporter: Callable[[], Exporter]) -> None:
+        self.run_name = run_name
+        self.watch = _LogWatch()
+        self.closed: tuple[Delivery, tuple[str, ...]] | None = None
+        self.exporter: Exporter | None = None
+        self.failure: BaseException | None = None
+        self._early: list[tuple[Item, Sample, int]] = []
+        self._lock = threading.Lock()
+        self._ready = threading.Event()
+        for name in _WATCHED_LOGGERS:
+            logging.getLogger(name).addHandler(self.watch)
+        atexit.register(self.close)
+        threading.Thread(
+            target=self._open, args=(open_exporter,), name="scoregate-langfuse-open", daemon=True
+        ).start()
+
+    def _open(self, open_exporter: Callable[[], Exporter]) -> None:
+        try:
+            exporter = open_exporter()
+        except BaseException as exc:
+            self.failure = exc
+        else:
+            with self._lock:
+                for item, sample, end in self._early:
+                    exporter.sample(item, sample, end)
+                self._early.clear()
+                self.exporter = exporter
+        finally:
+            self._ready.set()
+
+    def sample(self, item: Item, sample: Sample) -> None:
+        exporter = self.exporter
+        if exporter is None:
+            with self._lock:
+                exporter = self.exporter
+                if exporter is None:
+                    self._early.append((item, sample, time.time_ns()))
+                    return
+        exporter.sample(item, sample)
+
+    def opened(self, timeout: float = 120.0) -> Exporter:
+        """The exporter, once open; what opening it raised, if it failed."""
+        self._ready.wait(timeout)
+        if self.failure is not None:
+            raise self.failure
+        if self.exporter is None:
+            raise RunError(f"Langfuse: connecting took over {timeout:.0f} s; nothing recorded.")
+        return self.exporter
+
+    def close(self) -> tuple[Delivery, tuple[str, ...]]:
+        """Deliver what is queued; the delivery and the SDK's own complaints meanwhile. Also
+        at exit, should the run end some other way (a lost item, an error)."""
+        if self.closed is None:
+            atexit.unregister(self.close)
+            try:
+                self.closed = self.opened().close(), tuple(self.watch.messages)
+            finally:
+                for name in _WATCHED_LOGGERS:
+                    logging.getLogger(name).removeHandler(self.watch)
+        return self.closed
+
+    def stop(self) -> str:
+        """The run was interrupted: deliver the samples that finished, and say how many."""
+        try:
+            delivery, logged = self.close()
+        except Exception as exc:
+            return f"Langfuse: nothing recorded in run '{self.run_name}': {exc}"
+        problems = [*delivery.problems, *logged]
+        said = f" ({'; '.join(p[:200] for p in problems[:2])})" if problems else ""
+        return (
+            f"Langfuse: {delivery.delivered} of {delivery.queued} finished samples recorded in "
+            f"run '{self.run_name}' before the stop{said}."
+        )
 
 
-def _text(value: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def score_payload(score: Score) -> dict[str, Any] | None:
-    """The Langfuse score for one of ours: the raw value (bool as BOOLEAN), comment, metadata."""
-    if score.value is None:
-        return None
-    raw = score.raw
-    metadata: dict[str, Any] = {"scoregate_value": score.value}
-    if score.scale is not None:
-        metadata["scale"] = list(score.scale)
-    if isinstance(raw, bool):
-        return {"value": 1 if raw else 0, "data_type": "BOOLEAN", "metadata": metadata}
-    if isinstance(raw, (int, float)):
-        return {"value": float(raw), "data_type": "NUMERIC", "metadata": metadata}
-    return {"value": float(score.value), "data_type": "NUMERIC", "metadata": metadata}
-
-
-def record_run(
-    connection: Connection,
+def start(
+    connect: Callable[[], tuple[Connection, str | None]],
     record: RunRecord,
     *,
     name: str,
-    dataset_id: str | None,
     description: str | None = None,
     metadata: Mapping[str, Any] | None = None,
-) -> RecordedRun:
-    """Write ``record`` to Langfuse as experiment run ``name``; never raises on delivery."""
-    client = connection.client
-    experiment_id = (
-        experiment_id_for(connection.project_id, dataset_id, name)
-        if dataset_id
-        else secrets.token_hex(8)
-    )
+) -> Recording:
+    """Open the recording of ``record``'s run (its items come as they finish); ``connect``:
+    the connection and the dataset's id, called in the background."""
     run_meta = run_metadata(record, metadata or {})
-    problems: list[str] = []
-    with _watch_sdk_log() as watch:
-        for result in record.items:
-            for sample in result.samples:
-                try:
-                    _record_sample(
-                        connection,
-                        result,
-                        sample,
-                        experiment_id=experiment_id,
-                        run_name=name,
-                        dataset_id=dataset_id,
-                        description=description,
-                        metadata=run_meta,
-                    )
-                except Exception as exc:
-                    problems.append(f"item '{result.item.id}': {type(exc).__name__}: {exc}")
-        for score in record.run_scores:
-            payload = score_payload(score)
-            if payload is None:
-                continue
-            try:
-                client.create_score(
-                    dataset_run_id=experiment_id,
-                    name=score.name,
-                    comment=score.comment,
-                    **payload,
-                )
-            except Exception as exc:
-                problems.append(f"run score '{score.name}': {type(exc).__name__}: {exc}")
-        try:
-            client.flush()
-        except Exception as exc:
-            problems.append(f"flush: {type(exc).__name__}: {exc}")
-    problems.extend(watch.messages)
+
+    def open_exporter() -> Exporter:
+        connection, dataset_id = connect()
+        experiment_id = (
+            experiment_id_for(connection.project_id, dataset_id, name)
+            if dataset_id
+            else secrets.token_hex(8)
+        )
+        return Exporter(
+            connection,
+            experiment_id=experiment_id,
+            run_name=name,
+            dataset_id=dataset_id,
+            description=description,
+            metadata=run_meta,
+        )
+
+    return Recording(name, open_exporter)
+
+
+def finish(recording: Recording, record: RunRecord) -> RecordedRun:
+    """Add ``record``'s run-level scores, deliver everything, and say what did not arrive."""
+    exporter = recording.opened()
+    for score in record.run_scores:
+        exporter.run_score(score)
+    delivery, logged = recording.close()
+    connection = exporter.connection
+    experiment_id = exporter.experiment_id
+    problems = [*delivery.problems, *logged]
     url = (
         f"{connection.host}/project/{connection.project_id}/experiments/results"
         f"?baseline={experiment_id}"
@@ -189,100 +228,9 @@ def record_run(
     if problems:
         shown = "; ".join(dict.fromkeys(p[:300] for p in problems[:3]))
         warnings = (
-            f"Langfuse at {connection.host}: recording run '{name}' may be incomplete "
-            f"({len(problems)} delivery problem{'s' if len(problems) != 1 else ''}: {shown}). "
+            f"Langfuse at {connection.host}: recording run '{recording.run_name}' may be "
+            f"incomplete ({delivery.delivered} of {delivery.queued} samples delivered; "
+            f"{len(problems)} delivery problem{'s' if len(problems) != 1 else ''}: {shown}). "
             "The verdict is computed from the local results.",
         )
-    return RecordedRun(experiment_id, name, dataset_id, url, warnings)
-
-
-def _record_sample(
-    connection: Connection,
-    result: ItemResult,
-    sample: Sample,
-    *,
-    experiment_id: str,
-    run_name: str,
-    dataset_id: str | None,
-    description: str | None,
-    metadata: Mapping[str, Any],
-) -> None:
-    from opentelemetry import trace as otel_trace
-
-    client = connection.client
-    item = result.item
-    item_id = item.id
-    item_metadata = dict(item.metadata)
-    run_keys: dict[str, Any] = {
-        "experiment_name": metadata.get("scoregate_experiment", run_name),
-        "experiment_run_name": run_name,
-    }
-    if dataset_id:
-        run_keys.update(dataset_id=dataset_id, dataset_item_id=item_id)
-    observation_metadata = {**item_metadata, **metadata, **run_keys, "repeat": sample.index}
-    common = {
-        "langfuse.environment": ENVIRONMENT,
-        "langfuse.experiment.description": description,
-        "langfuse.experiment.item.expected_output": _text(item.expected_output),
-    }
-    output = sample.output if sample.error is None else f"Error: {sample.error}"
-    with client.start_as_current_observation(name="experiment-item-run", as_type="span") as root:
-        root_otel = otel_trace.get_current_span()
-        with client.start_as_current_observation(
-            name="experiment-item-task", as_type="span", input=item.input
-        ) as task:
-            task_otel = otel_trace.get_current_span()
-            linked = {
-                **common,
-                "langfuse.experiment.id": experiment_id,
-                "langfuse.experiment.name": run_name,
-                "langfuse.experiment.metadata": _text(dict(metadata)),
-                "langfuse.experiment.dataset.id": dataset_id,
-                "langfuse.experiment.item.id": item_id,
-                "langfuse.experiment.item.metadata": _text(item_metadata or None),
-                "langfuse.experiment.item.root_observation_id": task.id,
-            }
-            present = {k: v for k, v in linked.items() if v is not None}
-            task_otel.set_attributes(present)
-            root_otel.set_attributes(present)
-            if sample.error is None:
-                task.update(output=output, metadata=observation_metadata)
-            else:
-                task.update(
-                    output=output,
-                    metadata=observation_metadata,
-                    level="ERROR",
-                    status_message=sample.error,
-                )
-        root.update(input=item.input, output=output, metadata=observation_metadata)
-        if sample.error is not None:
-            root.update(level="ERROR", status_message=sample.error)
-        trace_id = root.trace_id
-        task_id = task.id
-    for score in sample.scores:
-        payload = score_payload(score)
-        if payload is None:
-            continue
-        client.create_score(
-            trace_id=trace_id,
-            observation_id=task_id,
-            name=score.name,
-            comment=score.comment,
-            **payload,
-        )
-
-
-def record_with_options(
-    connection: Connection,
-    record: RunRecord,
-    options: RecordConfig,
-    dataset_id: str | None,
-) -> RecordedRun:
-    return record_run(
-        connection,
-        record,
-        name=run_name(options.run_name, record),
-        dataset_id=dataset_id,
-        description=options.description,
-        metadata=options.metadata,
-    )
+    return RecordedRun(experiment_id, recording.run_name, exporter.dataset_id, url, warnings)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from scoregate.config.model import Config, DatasetConfig, ExperimentConfig
     from scoregate.execute.prepared import Overrides, Prepared
     from scoregate.execute.tasks import PythonTask
+    from scoregate.record.sources import LiveRecording
     from scoregate.values.model import Item, RunRecord, ScoreDef
 
 
@@ -54,7 +55,13 @@ class LangfuseBaselines:
 
 
 class LangfuseRecording:
-    """Prompt versions, live-trace links, run evaluators and ``record:`` (the run in Langfuse)."""
+    """Prompt versions, live-trace links, run evaluators and ``record:`` (the run in Langfuse,
+    recorded while its items run)."""
+
+    def start(
+        self, experiment: ExperimentConfig, record: RunRecord, *, env: Mapping[str, str]
+    ) -> LiveRecording | None:
+        return hooks.start(experiment, record, env=env)
 
     def finish(
         self,
