@@ -15,11 +15,11 @@ when they were made, and are counted, so a report says how many of the figures a
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Final
 
 from scoregate.values.model import Sample, Usage
+from scoregate.values.money import dollars
 
 LATENCY: Final = "latency"
 TOKENS: Final = "tokens"
@@ -33,9 +33,7 @@ def amount(name: str, value: float) -> str:
     if name == LATENCY:
         return f"{value * 1000:.3g} ms" if value < 1 else f"{value:,.2f} s"
     if name == COST:
-        # Under a cent with two significant digits ($0.00042), never rounded to $0.0000.
-        digits = max(4, 1 - math.floor(math.log10(value))) if value > 0 else 4
-        return f"${value:,.{digits}f}"
+        return dollars(value)  # as every cost reads: $0.00042, never $0.0000
     return f"{value:,.0f} tokens" if value >= 10 else f"{value:.3g} tokens"
 
 
