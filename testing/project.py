@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -80,6 +81,15 @@ def run_cli(
             completed.stdout, cwd=cwd, exit_code=completed.returncode, env=environment
         )
     return CliResult(completed.returncode, completed.stdout, completed.stderr)
+
+
+def without_metrics(text: str) -> list[str]:
+    """The terminal's lines without those of latency, tokens and cost, whose figures vary from
+    run to run (wall time): for tests that compare the rest line by line."""
+    return [line for line in text.splitlines() if not METRIC_LINE.match(line)]
+
+
+METRIC_LINE = re.compile(r"  (latency|tokens|cost) {2,}|  \d+ of \d+ model calls were cached")
 
 
 def write_jsonl(path: Path, rows: Iterable[Mapping[str, Any]]) -> Path:

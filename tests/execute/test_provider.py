@@ -232,7 +232,11 @@ def test_the_cache_answers_a_repeated_call_without_the_model(
     assert fake_openai.calls == 1
     assert second.cached and not first.cached
     assert second.text == first.text == "echo: hello there"
-    assert (second.usage.cache_hits, second.usage.calls, second.usage.cost) == (1, 0, 0.0)
+    # Not free in the figures: the cached call keeps the tokens, cost and latency it had.
+    assert (second.usage.cache_hits, second.usage.calls) == (1, 0)
+    assert second.usage.cost == first.usage.cost > 0
+    assert second.usage.prompt_tokens == first.usage.prompt_tokens > 0
+    assert second.latency == pytest.approx(first.latency, abs=1e-6) and first.latency > 0
     complete(provider, repeat=1)
     assert fake_openai.calls == 2
     assert provider.spent == pytest.approx(2 * first.usage.cost)

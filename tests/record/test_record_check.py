@@ -79,6 +79,13 @@ def _table_value(value: object) -> Callable[[dict[str, object]], None]:
     return change
 
 
+def _table_latency(value: object) -> Callable[[dict[str, object]], None]:
+    def change(header: dict[str, object]) -> None:
+        header["table"]["metrics"]["latency"][3] = value  # type: ignore[index]
+
+    return change
+
+
 def _pass_mark(header: dict[str, object]) -> None:
     header["score_defs"]["correct"]["pass_mark"] = "high"  # type: ignore[index]
 
@@ -110,6 +117,22 @@ ON_LOAD = [
         "baselines/qa.json:1: table.values.correct[3] (item 'd'): 7 is not a score value "
         "(a number from 0 to 1, or null)",
         id="table-value-out-of-range",
+    ),
+    pytest.param(
+        _header(_table_latency(-1.5)),
+        "baselines/qa.json:1: table.metrics.latency[3]: -1.5 is not a number of 0 or more",
+        id="table-latency-negative",
+    ),
+    pytest.param(
+        _header(_table_latency("slow")),
+        "baselines/qa.json:1: table.metrics.latency[3]: 'slow' is not a number of 0 or more",
+        id="table-latency-text",
+    ),
+    pytest.param(
+        _header(lambda header: header["table"]["metrics"].update(speed=[])),  # type: ignore[index]
+        "baselines/qa.json:1: table.metrics: 'speed' is not a metric column (latency, tokens, "
+        "task_cost, judge_cost, calls, cached, unpriced)",
+        id="table-metric-unknown",
     ),
     pytest.param(
         _header(_pass_mark),

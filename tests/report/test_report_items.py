@@ -7,7 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from testing.project import Project
+from testing.project import Project, without_metrics
 
 CHECKS = '''\
 def right(*, output, expected_output, **kwargs):
@@ -59,7 +59,7 @@ def test_scores_the_config_dropped_are_not_measured_now_and_not_regressed(
     )
     code, out, err = project.run_cli("run")
     assert code == 0, out + err
-    lines = out.splitlines()
+    lines = without_metrics(out)
     assert lines[2:6] == [
         "  correct                1.000 → 0.800   -0.200 [-0.600, +0.000] p=0.25",
         "  not measured now (in the baseline only; not compared or checked): similar, has, right",

@@ -9,7 +9,7 @@ from dataclasses import replace
 import pytest
 from testing import fake_openai as fakes
 from testing.fake_openai import FakeOpenAI
-from testing.project import ROWS, Project, make_record, write_jsonl
+from testing.project import ROWS, Project, make_record, without_metrics, write_jsonl
 
 from scoregate.config.model import GateConfig, Thresholds
 from scoregate.decide.compare import compare
@@ -51,7 +51,7 @@ def test_a_judge_that_cannot_connect_names_the_cause_and_the_host(
         "run", env={"OPENAI_BASE_URL": url, "OPENAI_API_KEY": "test-key"}
     )
     assert code == 3, err
-    assert out.splitlines()[1:] == [
+    assert without_metrics(out)[1:] == [
         f"qa: 5 items × 1, 5 errors, no baseline: 0 checks not run ({NO_BASELINE})",
         "  correctness                — → —",
         "  FAIL correctness.score: 'correctness' has no value: its task or evaluator failed on "
@@ -149,7 +149,7 @@ def test_skipped_checks_new_and_missing_items_and_the_too_few_items_note(
     project.write_config(project.experiment(gate=gate, task_kwargs={"wrong": ["a", "f"]}))
     code, out, err = project.run_cli("run")
     assert code == 0, err
-    assert out.splitlines()[2:] == [
+    assert without_metrics(out)[2:] == [
         "  correct                1.000 → 0.667   -0.333 [-1.000, +0.000] p=0.25 · 3 paired "
         "items; all items 1.000 → 0.600",
         "  2 items are new (not in the baseline): f, new\\n\\x1b[31mred\\u202e",

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from scoregate.config import baselinepaths, gateunits, paths, templates, yamlsource
+from scoregate.config import baselinepaths, gateunits, metricgate, paths, templates, yamlsource
 from scoregate.config.costs import Price
 from scoregate.config.langfuse import (
     LangfuseDatasetConfig,
@@ -175,6 +175,7 @@ def _experiment(
         _evaluator(e, doc, (*at, "evaluators", i), root, problems)
         for i, e in enumerate(raw.get("evaluators", ()))
     )
+    problems.extend(metricgate.reserved(raw.get("evaluators", ()), doc, (*at, "evaluators")))
     # Scripts and run evaluators name their scores at run time, like script evaluators.
     dynamic = ("script" in raw or "run_evaluators" in raw) and (EvaluatorConfig("script", ""),)
     gate = _gate(
@@ -403,6 +404,7 @@ def _gate(
         "significance",
         "judge_changed",
         "min_overlap",
+        *metricgate.METRICS,
     }
     significance = _significance(
         raw.get("significance", defaults.get("significance")), DEFAULT_SIGNIFICANCE
@@ -436,6 +438,7 @@ def _gate(
         )
     return GateConfig(
         scores=scores,
+        metrics=metricgate.thresholds(raw, significance, doc, at),
         max_error_rate=float(raw.get("max_error_rate", defaults.get("max_error_rate", 0.0))),
         max_flaky_rate=raw.get("max_flaky_rate"),
         count_flaky_as_regressed=raw.get("flaky", defaults.get("flaky", "exclude")) == "include",

@@ -133,8 +133,25 @@ class Thresholds:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricThresholds:
+    """Thresholds of latency, tokens or cost (lower is better; config/metricgate.py)."""
+
+    max: float | None = None
+    """Largest allowed mean per item (seconds, tokens or USD)."""
+    max_p95: float | None = None
+    """Largest allowed 95th percentile over the samples."""
+    max_increase: float | None = None
+    """Largest allowed relative increase over the baseline (0.2: 20% more), significance-tested."""
+    significance: float | None = DEFAULT_SIGNIFICANCE
+    where: str = ""
+    key: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class GateConfig:
     scores: Mapping[str, Thresholds] = field(default_factory=dict)
+    metrics: Mapping[str, MetricThresholds] = field(default_factory=dict)
+    """Thresholds of ``latency``, ``tokens`` and ``cost``, by name."""
     max_error_rate: float = 0.0
     max_flaky_rate: float | None = None
     count_flaky_as_regressed: bool = False

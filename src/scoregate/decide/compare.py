@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scoregate.config.model import GateConfig
-from scoregate.decide import clusters, judge_agreement, stats
+from scoregate.decide import clusters, judge_agreement, metric_compare, stats
 from scoregate.record import scoretable
 from scoregate.record.scoretable import ScoreTable
 from scoregate.values.model import (
@@ -350,4 +350,7 @@ def compare(
         unmeasured=tuple(unmeasured),
         baseline_required=baseline_required,
         agreements=judge_agreement.compare_agreements(candidate, baseline, overrides),
+        metrics=metric_compare.compare(
+            candidate, baseline, alpha=alpha, tables=(cand_table, base_table)
+        ),
     )

@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 
 from scoregate.config.model import GateConfig, Thresholds
-from scoregate.decide import clusters, judge_agreement, stats
+from scoregate.decide import clusters, judge_agreement, metric_gate, stats
 from scoregate.decide.overlap import overlap_check, shared_text
 from scoregate.decide.partial import partial_checks
 from scoregate.values import errornotes
@@ -62,6 +62,8 @@ def evaluate(
             check(name, "score", "fail", None, None, why)
             continue
         checks.extend(_score_checks(comparison, score, thresholds, judge_changed_fails, foreign))
+    for name, limits in gate.metrics.items():
+        checks.extend(metric_gate.checks(comparison, name, limits, foreign=foreign))
     if overlap is not None:
         checks.append(overlap)
     checks.extend(judge_agreement.checks(comparison, gate.scores))

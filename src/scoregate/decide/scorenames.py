@@ -13,7 +13,9 @@ from collections.abc import Iterable
 
 from scoregate.config.model import ExperimentConfig
 from scoregate.config.validate import suggest
+from scoregate.values.metrics import METRICS
 from scoregate.values.model import RunRecord
+from scoregate.values.quoting import quoted
 
 
 def produced(record: RunRecord, declared: Iterable[str] = ()) -> list[str]:
@@ -32,7 +34,14 @@ def unknown_gate_keys(
 ) -> list[str]:
     """One sentence per gate key of ``experiment`` that names no score of ``record``."""
     names = produced(record, declared)
-    problems = []
+    problems = [
+        f"{experiment.where}: experiment {quoted(experiment.name)}: an evaluator produced a score "
+        f"named '{name}', a reserved name: {', '.join(METRICS)} are metrics every run has "
+        f"(gate them under gate.{name}); have the evaluator name it otherwise, e.g. "
+        f"'{name}_score'."
+        for name in names
+        if name in METRICS
+    ]
     for key, thresholds in experiment.gate.scores.items():
         if key in names:
             continue

@@ -34,6 +34,8 @@ class CachedCall:
     completion_tokens: int
     finish_reason: str = "stop"
     notes: tuple[str, ...] = ()
+    latency: float = 0.0
+    """Seconds the call took when it was made (a replay reports it, marked as cached)."""
 
 
 def cache_key(
@@ -110,6 +112,7 @@ class ResultCache:
                 int(data["completion_tokens"]),
                 str(data.get("finish_reason", "stop")),
                 tuple(str(note) for note in data.get("notes", ())),
+                float(data.get("latency", 0.0)),
             )
         except (ValueError, KeyError, TypeError):
             return None
@@ -124,6 +127,7 @@ class ResultCache:
                 "completion_tokens": call.completion_tokens,
                 "finish_reason": call.finish_reason,
                 "notes": list(call.notes),
+                "latency": round(call.latency, 6),
             },
             ensure_ascii=False,
             allow_nan=False,

@@ -223,7 +223,7 @@ class _AsyncRun:
             return failures.task_timed_out(state, repeat, started, remote=remote)
         except BaseException as exc:
             return failures.task_failed(repeat, started, exc)
-        latency = time.perf_counter() - started
+        latency = time.perf_counter() - started + result.replayed_latency
         output, problem = output_problem(result.output)  # unstorable: an error, not scored
         found: dict[str, tuple[Score, ...]] = {}
         if self.blocking and problem is None:

@@ -59,7 +59,7 @@ class PromptTask:
                     f"response_format asks for JSON but model {self.config.model} replied "
                     f"with text that is not JSON: {result.text[:300]!r}"
                 ) from None
-        return TaskOutput(output, result.usage)
+        return TaskOutput(output, result.usage, result.latency if result.cached else 0.0)
 
 
 def allowed_note(model: str) -> str:

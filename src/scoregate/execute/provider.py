@@ -74,6 +74,8 @@ class ChatResult:
     usage: Usage
     cached: bool = False
     finish_reason: str = "stop"
+    latency: float = 0.0
+    """Seconds the call took (for a cached call: when it was made)."""
 
     @property
     def truncated(self) -> bool:
@@ -223,23 +225,31 @@ class Provider:
             repeat=repeat,
             endpoint=self.endpoint,
         )
-        if self.cache is not None:
-            hit = self.cache.get(key)
-            if hit is not None:
-                self._observe(request.model, hit.model, hit.notes)
-                usage = Usage(cache_hits=1)
-                return ChatResult(hit.text, hit.model, usage, True, hit.finish_reason)
+        hit = self.cache.get(key) if self.cache is not None else None
+        if hit is not None:
+            self._observe(request.model, hit.model, hit.notes)
+            # Not free in the figures: the tokens, cost and latency the call had when made.
+            usage = self._usage(request.model, hit.prompt_tokens, hit.completion_tokens, 0)
+            return ChatResult(hit.text, hit.model, usage, True, hit.finish_reason, hit.latency)
+        started = time.perf_counter()
         (text, model, prompt_tokens, completion_tokens, finish), notes = await self._structured(
             request
         )
-        cost = self.prices.cost(request.model, prompt_tokens, completion_tokens)
-        self.spent += cost
+        latency = time.perf_counter() - started
+        usage = self._usage(request.model, prompt_tokens, completion_tokens, 1)
+        self.spent += usage.cost
         self._observe(request.model, model, notes)
         if self.cache is not None:
-            call = CachedCall(text, model, prompt_tokens, completion_tokens, finish, notes)
+            call = CachedCall(text, model, prompt_tokens, completion_tokens, finish, notes, latency)
             self.cache.put(key, kind, call)
-        usage = Usage(prompt_tokens, completion_tokens, cost, calls=1)
-        return ChatResult(text, model, usage, finish_reason=finish)
+        return ChatResult(text, model, usage, finish_reason=finish, latency=latency)
+
+    def _usage(self, model: str, prompt: int, completion: int, calls: int) -> Usage:
+        """A call's tokens and cost; ``calls`` 0 for one answered from the cache. A model with
+        no price is counted (``unpriced``): the cost it belongs to is unknown, never 0."""
+        unpriced = self.prices.price(model) is None
+        cost = self.prices.cost(model, prompt, completion)
+        return Usage(prompt, completion, cost, calls, 1 - calls, int(unpriced))
 
     def note(self, model: str, message: str) -> None:
         """A warning for the run about the calls to ``model``, kept once."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar, overload
 
 from scoregate.record.itemlines import LazyItems
-from scoregate.record.scoretable import ScoreTable, shared_ids
+from scoregate.record.scoretable import METRIC_COLUMNS, ScoreTable, shared_ids
 from scoregate.values.model import ItemResult, Usage
 
 if TYPE_CHECKING:
@@ -62,6 +62,13 @@ def join_tables(tables: Sequence[ScoreTable], order: np.ndarray) -> ScoreTable:
         ]
         return frozenset(moved_to[np.asarray(found, np.int64)].tolist()) if found else frozenset()
 
+    metrics = None  # latency, tokens and cost: joined when every part has them
+    if all(table.metrics is not None for table in tables):
+        metrics = {
+            name: [v for table in tables for v in table.metrics[name]]  # type: ignore[index]
+            for name in METRIC_COLUMNS
+        }
+        metrics = {name: [column[k] for k in flat.tolist()] for name, column in metrics.items()}
     usage = Usage()
     for table in tables:
         usage += table.usage
@@ -79,6 +86,7 @@ def join_tables(tables: Sequence[ScoreTable], order: np.ndarray) -> ScoreTable:
             name: moved(lambda t, name=name: t.lost.get(name, frozenset()))  # type: ignore[misc]
             for name in lost_names
         },
+        metrics,
     )
     object.__setattr__(table, "_index", index)  # shared with a baseline of the same items
     return table

@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from scoregate.record.scoretable import ScoreTable
+from scoregate.record.scoretable import METRIC_COLUMNS, ScoreTable
 from scoregate.values.errors import ConfigError
 
 FIX = "this run record was damaged or edited: restore it, or record a new one"
@@ -110,8 +110,9 @@ def _usage(value: Any, field: str) -> None:
         return
     for key in ("prompt_tokens", "completion_tokens", "calls"):
         _int(usage.get(key), f"{field}.{key}")
-    if "cache_hits" in usage:
-        _int(usage["cache_hits"], f"{field}.cache_hits")
+    for key in ("cache_hits", "unpriced"):
+        if key in usage:
+            _int(usage[key], f"{field}.{key}")
     _number(usage.get("cost"), f"{field}.cost")
 
 
@@ -267,6 +268,28 @@ def table(data: Any, plain: frozenset[str] = _NONE) -> None:
     usage = d.get("usage")
     if not (isinstance(usage, list) and len(usage) == 5 and all(_is_number(u) for u in usage)):
         raise Bad("table.usage", f"{_shown(usage)} is not the five usage numbers")
+    if "metrics" in d:
+        _metric_columns(d["metrics"], total)
+
+
+def _metric_columns(data: Any, total: int) -> None:
+    """The table's latency, tokens and cost per sample (record/scoretable.py)."""
+    for name, column in _object(data, "table.metrics", optional=False).items():
+        field = f"table.metrics.{name}"
+        if name not in METRIC_COLUMNS:
+            columns = ", ".join(METRIC_COLUMNS)
+            raise Bad("table.metrics", f"{_shown(name)} is not a metric column ({columns})")
+        values = _list(column, field, optional=False)
+        if len(values) != total:
+            raise Bad(field, f"{len(values)} values for {total} samples")
+        known = [v for v in values if v is not None]
+        # At a glance (the reader's hot path): numbers only, finite, none below 0.
+        numbers = set(map(type, known)) <= {int, float} and 0 <= sum(known) < math.inf
+        if numbers and (not known or min(known) >= 0):
+            continue
+        for k, value in enumerate(values):
+            if not (value is None or (_is_number(value) and value >= 0)):
+                raise Bad(f"{field}[{k}]", f"{_shown(value)} is not a number of 0 or more")
 
 
 def _of_item(ids: Sequence[Any], samples: Any, position: int) -> str:

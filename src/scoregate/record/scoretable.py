@@ -11,7 +11,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from scoregate.values.metrics import of_sample
 from scoregate.values.model import ItemResult, RunRecord, Usage
+
+METRIC_COLUMNS = ("latency", "tokens", "task_cost", "judge_cost", "calls", "cached", "unpriced")
+"""Per sample, the fields of ``values.metrics.SampleMetrics``, in its order."""
+_COUNTS = frozenset(("calls", "cached", "unpriced"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +34,9 @@ class ScoreTable:
     """Flat positions whose task error was an outage (``error_kind: infra``), not the app's."""
     lost: Mapping[str, frozenset[int]] = field(default_factory=dict)
     """Per score, flat positions where its evaluator's error was an outage (a judge's server)."""
+    metrics: Mapping[str, Sequence[float | None]] | None = None
+    """Per column of ``METRIC_COLUMNS``, every sample's figure (latency, tokens, cost...);
+    None for a record written before the table had them (they are read from its items)."""
     _index: dict[str, int] = field(default_factory=dict, init=False, compare=False, repr=False)
     """Item id → position, built once, when an item is first looked up by id."""
 
@@ -73,11 +81,15 @@ def build(items: Sequence[ItemResult], names: Sequence[str] = ()) -> ScoreTable:
     infra: set[int] = set()
     lost: dict[str, set[int]] = {}
     usage = Usage()
+    metrics: dict[str, list[float | None]] = {name: [] for name in METRIC_COLUMNS}
     flat = 0
     for result in items:
         ids.append(result.item.id)
         counts.append(len(result.samples))
         for sample in result.samples:
+            figures = of_sample(sample)
+            for name, column in metrics.items():
+                column.append(getattr(figures, name))
             if sample.usage:
                 usage += sample.usage
             found: dict[str, float | None] = {}
@@ -107,6 +119,7 @@ def build(items: Sequence[ItemResult], names: Sequence[str] = ()) -> ScoreTable:
         usage,
         frozenset(infra),
         {name: frozenset(found) for name, found in lost.items()},
+        metrics,
     )
 
 
@@ -131,6 +144,29 @@ def to_json(table: ScoreTable) -> dict[str, Any]:
         ],
         "infra": sorted(table.infra),
         "lost": {name: sorted(found) for name, found in table.lost.items()},
+    } | _metrics_json(table)
+
+
+def _metrics_json(table: ScoreTable) -> dict[str, Any]:
+    """The metric columns, each left out when it says nothing (all None, or all 0)."""
+    if table.metrics is None:
+        return {}
+    kept = {
+        name: list(column)
+        for name, column in table.metrics.items()
+        if any(v is not None and v != 0 for v in column)
+    }
+    return {"metrics": kept}
+
+
+def _metrics_from_json(
+    data: Mapping[str, Any] | None, samples: int
+) -> dict[str, Sequence[float | None]] | None:
+    if data is None:
+        return None
+    return {
+        name: data.get(name) or [0 if name in _COUNTS else None] * samples
+        for name in METRIC_COLUMNS
     }
 
 
@@ -168,6 +204,7 @@ def from_json(data: Mapping[str, Any]) -> ScoreTable:
         Usage(prompt, completion, cost, calls, hits),
         frozenset(data.get("infra", ())),
         {str(name): frozenset(found) for name, found in data.get("lost", {}).items()},
+        _metrics_from_json(data.get("metrics"), sum(counts)),
     )
     object.__setattr__(table, "_index", index)  # the id index of the same ids, shared
     return table

@@ -127,7 +127,7 @@ def usage_dict(usage: Usage | None) -> dict[str, Any] | None:
         "cost": round(usage.cost, 8),
         "calls": usage.calls,
         "cache_hits": usage.cache_hits,
-    }
+    } | ({"unpriced": usage.unpriced} if usage.unpriced else {})
 
 
 def score_dict(score: Score) -> dict[str, Any]:
@@ -345,9 +345,8 @@ def _lazy_record(handle: IO[bytes], path: Path) -> RunRecord | None:
 def _usage(d: Mapping[str, Any] | None) -> Usage | None:
     if not d:
         return None
-    return Usage(
-        d["prompt_tokens"], d["completion_tokens"], d["cost"], d["calls"], d.get("cache_hits", 0)
-    )
+    keys = ("prompt_tokens", "completion_tokens", "cost", "calls", "cache_hits", "unpriced")
+    return Usage(*(d.get(key, 0) for key in keys))
 
 
 def _scale(value: Any) -> tuple[float, float] | None:

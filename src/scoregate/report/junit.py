@@ -19,7 +19,7 @@ from datetime import datetime
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from scoregate.record.scoretable import finder
-from scoregate.report import junit_text
+from scoregate.report import junit_text, metric_rows
 from scoregate.report.bounds import CASE_CHARS, ERROR_CHARS, FIELD_CHARS, IDS_SHOWN, bounded
 from scoregate.report.text import as_text, error_summary, no_baseline_text, shorten
 from scoregate.values import errornotes
@@ -152,6 +152,7 @@ def properties(comparison: Comparison, checks: Sequence[Check] = ()) -> dict[str
             props[f"delta.{score.name}"] = delta_text(score)
         if note := errornotes.pairs_note(score):
             props[f"errors.{score.name}"] = note
+    props.update(metric_rows.properties(comparison))
     if comparison.unmeasured:
         # Scores of the baseline no evaluator produced now: named, never compared or checked.
         props["scoregate.not_measured_now"] = ", ".join(comparison.unmeasured)

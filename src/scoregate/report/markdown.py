@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 
 from scoregate.record.scoretable import finder, with_errors
-from scoregate.report import agreement
+from scoregate.report import agreement, metric_rows
 from scoregate.report.codespan import code
 from scoregate.report.item_changes import item_changes
 from scoregate.report.items import counted, flaky_items, regressed_items
@@ -31,6 +31,7 @@ from scoregate.report.text import (
 )
 from scoregate.values import errornotes
 from scoregate.values.figures import figure
+from scoregate.values.metrics import METRICS
 from scoregate.values.model import (
     Check,
     Comparison,
@@ -367,6 +368,7 @@ def _render(verdict: Verdict, title: str, limit: int, max_items: int, *, shorten
             *item_changes(comparison),
             *_table(comparison, checks),
             "",
+            *metric_rows.markdown(comparison, {m: _score_status(m, checks) for m in METRICS}),
             *_unmeasured(comparison),
             *agreement.markdown_lines(comparison),
         ]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import partial
 
-from scoregate.report import agreement
+from scoregate.report import agreement, metric_rows
 from scoregate.report.items import counted, regressed_items
 from scoregate.report.text import (
     aggregate_text,
@@ -59,6 +59,7 @@ def _experiment(comparison: Comparison, checks: Sequence[Check]) -> list[str]:
     ]
     lines += [f"  warning: {one_line(w, 400)}" for w in record.warnings]
     lines += [_score_line(score) for score in comparison.scores]
+    lines += metric_rows.terminal(comparison)
     lines += agreement.terminal_lines(comparison)
     if comparison.unmeasured:
         lines.append(

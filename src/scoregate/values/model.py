@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from scoregate.decide.stats import PairedStats
     from scoregate.record.scoretable import ScoreTable
     from scoregate.values.agreement import JudgeAgreement
+    from scoregate.values.metrics import MetricComparison
 
 Status = Literal["pass", "fail", "skip", "warn"]
 ErrorKind = Literal["app", "infra"]
@@ -68,7 +69,13 @@ class Usage:
     completion_tokens: int = 0
     cost: float = 0.0
     calls: int = 0
+    """Calls made to the model (a cached call is not made again)."""
     cache_hits: int = 0
+    """Calls answered from the cache: their tokens and cost above are those they had when
+    they were made, so a warm cache does not make a run look cheaper."""
+    unpriced: int = 0
+    """Calls (made or cached) to a model with no price: ``cost`` leaves them out, so the cost
+    of what they belong to is unknown, never 0."""
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(
@@ -77,6 +84,7 @@ class Usage:
             self.cost + other.cost,
             self.calls + other.calls,
             self.cache_hits + other.cache_hits,
+            self.unpriced + other.unpriced,
         )
 
 
@@ -86,6 +94,9 @@ class TaskOutput:
 
     output: Any
     usage: Usage | None = None
+    replayed_latency: float = 0.0
+    """Seconds the cached model calls of the task took when they were made: the sample's
+    latency counts them as made, so a warm cache cannot hide a slower task."""
 
 
 class Score(NamedTuple):
@@ -285,6 +296,11 @@ class Comparison:
     """A baseline was asked for and not found: without one, its checks fail, not skip."""
     agreements: tuple[JudgeAgreement, ...] = ()
     """Each judge's agreement with the reference scores of the candidate's items."""
+    metrics: tuple[MetricComparison, ...] = ()
+    """Latency, tokens and cost of the candidate beside the baseline's (values/metrics.py)."""
+
+    def metric(self, name: str) -> MetricComparison | None:
+        return next((m for m in self.metrics if m.name == name), None)
 
     @property
     def error_rate(self) -> float:
