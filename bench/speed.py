@@ -1,7 +1,13 @@
 """Speed benchmark of scoregate, side by side with Langfuse's run_experiment, in one table.
 
-Run:  .venv/bin/python bench/speed.py            (about 6-8 minutes; prints a table)
-      .venv/bin/python bench/speed.py --quick    (one repeat, Langfuse's sync cases at N=100)
+Run:  .venv/bin/python bench/speed.py            (about 20 minutes; prints the tables)
+      .venv/bin/python bench/speed.py --quick    (one repeat, Langfuse's sync cases at N=100,
+                                                  the scale rows at 10k and 100k items)
+      .venv/bin/python bench/speed.py --only startup --only scale   (any groups)
+
+After this table come the rows of issue 18 measured by their own scripts, in the same run:
+bench/scale.py (a million items: run, compare, shards and merge; ``--quick``: 10k and 100k)
+and bench/action_setup.py (the action's set-up: cold, warm pip cache, from its cache).
 
 Every case runs in a fresh subprocess and reports the median of its repeats (3 by default). No
 model is called: the task sleeps a fixed latency L and returns a deterministic output. The
@@ -521,7 +527,16 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument(
         "--only",
-        choices=["latency", "recording", "per-item", "openai", "memory", "startup"],
+        choices=[
+            "latency",
+            "recording",
+            "per-item",
+            "openai",
+            "memory",
+            "startup",
+            "scale",
+            "action",
+        ],
         action="append",
         help="run only these groups of rows (repeatable)",
     )
@@ -560,6 +575,13 @@ def main() -> None:
         "rows). CPU per recorded item: every thread's CPU, recording on minus off, in-process. "
         "ms per item: engine, three evaluators, run record written, in-process, L=0."
     )
+    for script, wanted, extra in (
+        ("scale.py", "scale", ["--quick"] if args.quick else []),
+        ("action_setup.py", "action", []),
+    ):
+        if not args.only or wanted in args.only:
+            print(f"\n$ bench/{script} {' '.join(extra)}".rstrip(), flush=True)
+            subprocess.run([PYTHON, str(ROOT / "bench" / script), *extra], check=False)
 
 
 if __name__ == "__main__":
