@@ -359,7 +359,7 @@ def test_past_the_bound_items_are_not_listed_and_the_counts_are_of_every_item() 
     }  # fmt: skip
     assert data["left_out"] == {"changed": 0, "unchanged": 2}
     # past the changed bound, regressed items are kept before flaky ones
-    data, _, _ = items_data(compare(cand, base), listing=Listing(1))
+    data, _, _ = items_data(compare(cand, base), listing=Listing(1, changed=1))
     items = json.loads("[" + ",".join(data["items"]) + "]")
     assert [i["id"] for i in items] == ["i0", "i1"]
     assert data["left_out"] == {"changed": 1, "unchanged": 3}
@@ -372,20 +372,24 @@ def test_a_report_past_the_bound_says_how_many_items_are_not_listed(
     cand, base = _pair(10_010)
     path = _write(tmp_path, _verdict(cand, base))
     text = path.read_text()
-    assert "10,002 of 10,010 items are listed." in text
-    assert "8 unchanged items are not listed (the report lists up to 10,000 unchanged" in text
+    assert "2,002 of 10,010 items are listed." in text
+    assert "8,008 unchanged items are not listed (the report lists the first 2,000" in text
     assert not re.search(r"\d changed items are not listed", text)
     opened = browser_page(path, wait_for=READY)
     options = opened.page.locator("select.status-filter option").all_inner_texts()
-    assert "all (10010, 10002 listed)" in options
-    assert "unchanged (10008, 10000 listed)" in options
+    assert "all (10010, 2002 listed)" in options
+    assert "unchanged (10008, 2000 listed)" in options
     assert "regressed (1)" in options
-    assert "10002 listed of 10010 in all" in opened.page.inner_text("p.shown")
-    opened.page.fill("input.search", "i10009")
-    assert opened.page.locator("tr.item-row").count() == 0  # not listed
+    assert "2002 listed of 10010 in all" in opened.page.inner_text("p.shown")
     opened.page.fill("input.search", "i9999")
+    assert opened.page.locator("tr.item-row").count() == 0  # not listed
+    opened.page.fill("input.search", "i2001")
     opened.page.locator("tr.item-row").first.click()
-    assert "the answer is 9999 pears" in opened.page.inner_text(".detail")
+    assert "the answer is 2001 pears" in opened.page.inner_text(".detail")
+    opened.assert_clean()
+    # a larger bound lists them all
+    path = _write(tmp_path, _verdict(cand, base), "all.html", items=10_008)
+    assert "items are listed" not in path.read_text()
     opened.assert_clean()
 
 

@@ -30,7 +30,7 @@ from scoregate.report.html_data import (
     safe_url,
     script_json,
 )
-from scoregate.report.html_listing import LIST_ITEMS, STATUSES, Listing
+from scoregate.report.html_listing import LIST_UNCHANGED, STATUSES, Listing
 from scoregate.report.text import checks_counted, no_baseline_text, score_value
 from scoregate.values.figures import figure
 from scoregate.values.model import Check, Comparison, RunRecord, Verdict
@@ -154,9 +154,12 @@ def _payload(head: dict[str, Any], experiments: Sequence[dict[str, Any]]) -> str
     return "".join(parts)
 
 
-def render(verdict: Verdict, *, history: Sequence[RunRecord] = (), items: int = LIST_ITEMS) -> str:
+def render(
+    verdict: Verdict, *, history: Sequence[RunRecord] = (), items: int = LIST_UNCHANGED
+) -> str:
     """The whole page for ``verdict`` (and each score's trend over ``history``, if given),
-    listing up to ``items`` changed and ``items`` unchanged items (report/html_listing.py)."""
+    listing up to ``items`` unchanged items and every changed one up to a bound
+    (report/html_listing.py)."""
     import jinja2
     from markupsafe import Markup
 
@@ -164,6 +167,7 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = (), items: int = 
     all_texts: list[list[str]] = []
     all_changed: list[set[int]] = []
     listing = Listing(items)
+    listing_bounds = {"changed": listing.changed, "unchanged": listing.unchanged}
     for comparison in verdict.comparisons:
         checks = [c for c in verdict.checks if c.experiment == comparison.experiment]
         trace = None
@@ -235,7 +239,7 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = (), items: int = 
         bound=bound,
         other=other,
         cut=cut,
-        listed=items,
+        listed=listing_bounds,
         safe_url=safe_url,
     )
     # The page as ASCII: past ASCII, the HTML's characters become character references (the

@@ -52,10 +52,10 @@ def _history_files(texts: tuple[str, ...], config_path: Path, output_dir: Path |
     "--html-items",
     "html_items",
     type=click.IntRange(min=0),
-    default=10_000,
+    default=2_000,
     show_default=True,
-    help="The most changed items, and the most unchanged items, the report lists (the counts "
-    "of each status are of every item).",
+    help="The most unchanged items the report lists (every changed item is listed, up to "
+    "10,000 or N; the counts of each status are of every item).",
 )
 @CONFIG_OPTION
 @click.option(
