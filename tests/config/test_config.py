@@ -449,3 +449,61 @@ def test_a_key_written_twice_beside_a_merge_and_a_merge_of_nothing(tmp_path: Pat
         "experiments.yaml:3:9: cannot read this value: expected a mapping or list of mappings "
         "for merging, but found scalar."
     ]
+
+
+def test_judges_and_prompt_tasks_take_response_format_and_allow_truncated(tmp_path: Path) -> None:
+    (tmp_path / "experiments.yaml").write_text(
+        textwrap.dedent(
+            """\
+            version: 1
+            experiments:
+              - name: qa
+                dataset: data.jsonl
+                task:
+                  openai:
+                    model: m
+                    prompt: "{{input}}"
+                    max_tokens: 60
+                    allow_truncated: true
+                    response_format:
+                      type: json_schema
+                      json_schema: {name: answer, schema: {type: object}, strict: true}
+                evaluators:
+                  - name: correctness
+                    judge:
+                      model: j
+                      prompt: "{{output}}"
+                      response_format: {type: json_object}
+            """
+        ),
+        encoding="utf-8",
+    )
+    (experiment,) = config.load(Path("experiments.yaml"), {}).experiments
+    task = experiment.task.openai
+    assert task is not None and task.allow_truncated
+    assert "allow_truncated" not in task.params
+    assert task.params["response_format"]["json_schema"]["name"] == "answer"
+    (judge,) = experiment.evaluators
+    assert judge.judge is not None and not judge.judge.allow_truncated
+    assert judge.judge.params == {"response_format": {"type": "json_object"}}
+
+
+def test_a_json_schema_response_format_needs_its_schema(tmp_path: Path) -> None:
+    text = """\
+        version: 1
+        experiments:
+          - name: qa
+            dataset: data.jsonl
+            task: app:answer
+            evaluators:
+              - judge:
+                  model: j
+                  prompt: "{{output}}"
+                  response_format: {type: json_schema}
+                  allow_truncated: maybe
+        """
+    problems = problems_of(tmp_path, text)
+    assert len(problems) == 2, problems
+    assert "experiments[0].evaluators[0].judge.response_format" in problems[0]
+    assert "json_schema" in problems[0]
+    assert "experiments[0].evaluators[0].judge.allow_truncated" in problems[1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+from dataclasses import replace
 from pathlib import Path
 
 from testing.project import make_record
@@ -9,6 +11,7 @@ from testing.project import make_record
 from scoregate.config.model import GateConfig, Thresholds
 from scoregate.decide.compare import compare
 from scoregate.decide.gate import decide, drop_fails, evaluate
+from scoregate.decide.stats import items_needed, minimum_detectable_drop
 from scoregate.record.baselines import load_baseline
 from scoregate.values.model import Check, RunRecord
 
@@ -169,3 +172,50 @@ def test_verdict_exit_codes() -> None:
     assert decide([check("min", "pass"), check("max_drop", "skip")], []).exit_code == 0
     assert decide([check("min", "fail"), check("max_drop", "warn")], []).exit_code == 1
     assert decide([check("min", "fail"), check("max_error_rate", "fail")], []).exit_code == 3
+
+
+def test_too_few_items_note_uses_the_score_s_own_significance() -> None:
+    # compare's level is the experiment's (0.05); the score's own significance is 0.01: the
+    # minimum detectable drop and the items needed are at 0.01, the score's level.
+    rng = random.Random(3)
+    baseline = make_record({f"i{n}": rng.random() for n in range(30)}, run_id="base")
+    candidate = make_record({f"i{n}": rng.random() for n in range(30)})
+    comparison = compare(candidate, baseline, alpha=0.05)
+    d = comparison.scores[0].delta
+    assert d is not None and d.sd_delta is not None
+    strict = GateConfig(scores={"correct": Thresholds(max_drop=0.02, significance=0.01)})
+    (check,) = [c for c in evaluate(comparison, strict) if c.kind == "max_drop"]
+    mde = minimum_detectable_drop(d.sd_delta, 30, alpha=0.01)
+    needed = items_needed(d.sd_delta, 0.02, alpha=0.01)
+    assert check.note == (
+        f"Too few items for this tolerance: the smallest drop this dataset can detect is "
+        f"{mde:.3f}; about {needed} items would be needed to detect 0.020"
+    )
+    assert needed != items_needed(d.sd_delta, 0.02, alpha=0.05)
+
+
+def test_clustered_drop_check_counts_clusters() -> None:
+    ids = [f"i{n}" for n in range(40)]
+    baseline = make_record(dict.fromkeys(ids, 1.0), run_id="base")
+    candidate = make_record({i: (0.0 if n < 8 else 1.0) for n, i in enumerate(ids)})
+    topics = {i: f"t{n // 8}" for n, i in enumerate(ids)}  # 5 topics of 8 items
+
+    def with_topics(record: RunRecord) -> RunRecord:
+        items = tuple(
+            replace(r, item=replace(r.item, metadata={"topic": topics[r.item.id]}))
+            for r in record.items
+        )
+        return replace(record, items=items)
+
+    comparison = compare(with_topics(candidate), with_topics(baseline), cluster="topic")
+    checks = evaluate(comparison, gate(correct=Thresholds(max_drop=0.02)))
+    (check,) = [c for c in checks if c.kind == "max_drop"]
+    assert check.status == "pass"  # one topic of five broke: p = 0.5 / 2, not significant
+    assert "p=0.25, clustered by topic (5 clusters) over 40 paired items" in check.explanation
+    assert check.note is not None
+    # The little-power note first (a long note is cut in the terminal and markdown), then the
+    # tolerance note, in clusters.
+    assert check.note.startswith("Little power: only 5 clusters of topic, and the clusters are")
+    assert ". Too few clusters for this tolerance: the smallest drop" in check.note
+    assert "clusters of 8 items on average would be needed" in check.note
+    assert check.note in check.explanation

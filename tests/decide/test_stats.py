@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
+from scoregate.decide import exactp
 from scoregate.decide.stats import (
     PairedStats,
     clear_cache,
@@ -215,7 +216,8 @@ def test_invalid_input_is_refused(
 
 
 def test_monte_carlo_extremes_are_exact() -> None:
-    drops = [-0.1 - 0.01 * i for i in range(100)]
+    # Irrational steps: the deltas are on no lattice, so the test is Monte Carlo.
+    drops = [-0.1 - 0.01 * i - 0.001 * math.sqrt(i + 2) for i in range(100)]
     result = _stats(drops)
     assert result.method == "sign-flip monte-carlo (4000), mid-p"
     # No random flip reaches the observed mean (the all-keep draw has probability 2**-100):
@@ -226,15 +228,52 @@ def test_monte_carlo_extremes_are_exact() -> None:
     assert _stats([-d for d in drops]).p_worse == 4000.5 / 4001
 
 
-def test_monte_carlo_counts_ties_one_half() -> None:
-    # Pass/fail deltas: 20 drops and 20 gains (m = 40); the flipped sum ties with the observed
-    # one in C(40, 20) / 2**40 = 12.5% of the draws, so mid-p and the full count differ.
+def test_lattice_deltas_get_the_exact_mid_p() -> None:
+    # Pass/fail deltas: 20 drops and 20 gains (m = 40, too many to enumerate); the flipped sum
+    # ties with the observed one in C(40, 20) / 2**40 = 12.5% of the sign vectors, so mid-p
+    # and the full count differ. On a lattice the convolution gives the exact mid-p: 1/2.
     deltas = [-1.0] * 20 + [1.0] * 20
-    result = _stats(deltas, resamples=20_000)
-    assert result.method == "sign-flip monte-carlo (20000), mid-p"
-    # By symmetry the exact mid-p is 1/2; a full tie count would give 1/2 + 6.3%.
-    assert result.p_worse == pytest.approx(0.5, abs=0.01)
-    assert result.p_worse + _stats([-d for d in deltas], resamples=20_000).p_worse == 1.0
+    result = _stats(deltas)
+    assert result.method == "sign-flip exact (lattice), mid-p"
+    assert result.p_worse == pytest.approx(0.5, abs=1e-12)
+    assert result.p_worse + _stats([-d for d in deltas]).p_worse == pytest.approx(1.0, abs=1e-12)
+
+
+def test_lattice_p_matches_enumeration_and_binomial() -> None:
+    # 16 nonzero deltas are enumerated; the same deltas scaled by 1/4 (ratings) and shifted
+    # into the lattice path by two more cancelling deltas must give the same p.
+    rng = np.random.default_rng(3)
+    k = rng.integers(-4, 5, 16)
+    k[k == 0] = -1
+    deltas = (k / 4.0).tolist()
+    exact = _stats(deltas)
+    assert exact.method == "sign-flip exact, mid-p"
+    longer = _stats([*deltas, 0.25, -0.25])
+    assert longer.method == "sign-flip exact (lattice), mid-p"
+    # Enumerated by hand over all 2**18 flipped sets:
+    subsets = np.array([0.0])
+    for value in [*deltas, 0.25, -0.25]:
+        subsets = np.concatenate((subsets, subsets + value))
+    by_hand = np.count_nonzero(subsets > 1e-9) + 0.5 * np.count_nonzero(abs(subsets) <= 1e-9)
+    assert longer.p_worse == pytest.approx(by_hand / subsets.size, abs=1e-12)
+    # Pass/fail with only drops and gains of 1: p is a binomial tail, mid-p.
+    drops, gains = 30, 18
+    pf = _stats([-1.0] * drops + [1.0] * gains)
+    m = drops + gains
+    tail = scipy_stats.binom.sf(drops, m, 0.5) + 0.5 * scipy_stats.binom.pmf(drops, m, 0.5)
+    # (Flipping F counts when it holds more gains than drops: the sign test's statistic.)
+    assert pf.p_worse == pytest.approx(tail, rel=1e-9)
+
+
+def test_monte_carlo_near_the_level_draws_more() -> None:
+    # A p-value near 0.05 is refined with more draws until it is clearly on one side.
+    rng = np.random.default_rng(11)
+    deltas = rng.normal(-0.02, 0.2, 300)
+    near = _stats(deltas)
+    assert near.method != "sign-flip monte-carlo (4000), mid-p"
+    far = _stats(deltas, alpha=0.3)
+    assert far.method == "sign-flip monte-carlo (4000), mid-p"
+    assert near.p_worse == pytest.approx(far.p_worse, abs=0.01)
 
 
 def test_same_input_same_output() -> None:
@@ -245,7 +284,7 @@ def test_same_input_same_output() -> None:
     assert _stats(deltas) == first  # a numpy array is accepted and gives the same numbers
     clear_cache()
     assert _stats(deltas) == first  # cached draws change nothing
-    assert first.method == "sign-flip monte-carlo (4000), mid-p"
+    assert first.method.startswith("sign-flip monte-carlo (")
     other_seed = _stats(deltas, seed=1)
     assert other_seed.p_worse != first.p_worse
     assert other_seed.p_worse == pytest.approx(first.p_worse, abs=0.03)
@@ -260,15 +299,28 @@ def test_draws_too_large_to_cache_are_consistent() -> None:
     assert many.p_worse == pytest.approx(_stats(deltas).p_worse, abs=0.03)
 
 
+def test_up_to_32_deltas_are_exact_by_meeting_in_the_middle() -> None:
+    rng = np.random.default_rng(5)
+    deltas = rng.normal(-0.05, 0.3, 18)
+    subsets = np.array([0.0])
+    for value in deltas.tolist():
+        subsets = np.concatenate((subsets, subsets + value))
+    tolerance = 1e-10 * float(np.abs(deltas).sum())
+    by_hand = np.count_nonzero(subsets > tolerance) + 0.5 * np.count_nonzero(
+        np.abs(subsets) <= tolerance
+    )
+    result = _stats(deltas)
+    assert result.method == "sign-flip exact, mid-p"
+    assert result.p_worse == pytest.approx(by_hand / subsets.size, abs=1e-12)
+
+
 def test_monte_carlo_matches_exact_on_the_same_deltas() -> None:
     rng = np.random.default_rng(5)
-    deltas = rng.normal(-0.05, 0.3, 16)
-    exact = _stats(deltas)
-    assert exact.method == "sign-flip exact, mid-p"
-    # Two more zero-free deltas that cancel push the test onto Monte Carlo with ~ the same p.
-    longer = _stats(np.concatenate([deltas, [1e-9, -1e-9]]), resamples=20_000)
-    assert longer.method == "sign-flip monte-carlo (20000), mid-p"
-    assert longer.p_worse == pytest.approx(exact.p_worse, abs=0.01)
+    deltas = rng.normal(-0.02, 0.3, 40)
+    result = _stats(deltas, resamples=20_000)
+    assert result.method == "sign-flip monte-carlo (20000), mid-p"
+    exact = exactp.split_mid_p(deltas, 1e-10 * float(np.abs(deltas).sum()))
+    assert result.p_worse == pytest.approx(exact, abs=0.01)
 
 
 def test_symmetry_of_opposite_deltas() -> None:

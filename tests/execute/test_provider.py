@@ -276,7 +276,7 @@ def test_the_cost_limit_counts_from_when_it_is_set(
     fake_openai.enqueue(fakes.completion("b", prompt_tokens=1_000_000, completion_tokens=0))
     complete(provider)
     assert limit() == (
-        "max_cost reached: model calls cost $0.1500 of the allowed $0.1000, "
+        "max_cost reached: model calls cost $0.15 of the allowed $0.10, "
         "so no new items were started"
     )
     assert provider.cost_limit(None) is None
@@ -294,3 +294,71 @@ def test_backoff_is_exponential_with_full_jitter_and_a_cap() -> None:
     backoff = Backoff(base=0.5, cap=4.0)
     assert [backoff.delay(n, lambda: 1.0) for n in range(1, 6)] == [0.5, 1.0, 2.0, 4.0, 4.0]
     assert backoff.delay(3, lambda: 0.25) == 0.5
+
+
+JUDGE_LIKE = ChatRequest(
+    "smollm2",
+    [{"role": "user", "content": "grade it"}],
+    {"response_format": {"type": "json_schema", "json_schema": {"name": "s", "schema": {}}}},
+)
+
+
+def test_a_validation_500_is_not_retried_and_is_not_an_outage(
+    fake_openai: FakeOpenAI, make_provider: Any
+) -> None:
+    from testing.fake_llama import llama_cpp_like
+
+    fake_openai.set_responder(llama_cpp_like())
+    provider = make_provider(max_attempts=4)
+    request = ChatRequest("m", [{"role": "developer", "content": "x"}])
+    with pytest.raises(ProviderError) as raised:
+        complete(provider, request)
+    assert fake_openai.calls == 1
+    assert not raised.value.outage and not raised.value.refused_format
+    assert "HTTP 500: [{'type': 'literal_error', 'loc': ('body', 'messages', '0', 'role')" in str(
+        raised.value
+    )
+
+
+def test_a_refused_json_schema_falls_back_to_json_object_once_per_run(
+    fake_openai: FakeOpenAI, make_provider: Any, tmp_path: Path
+) -> None:
+    from testing.fake_llama import llama_cpp_like
+
+    fake_openai.set_responder(llama_cpp_like(lambda body: '{"score": 7, "reasoning": "ok"}'))
+    provider = make_provider(cache=ResultCache(tmp_path / "cache.sqlite"))
+    first = complete(provider, JUDGE_LIKE)
+    second = complete(provider, JUDGE_LIKE, repeat=1)
+    assert first.text == second.text == '{"score": 7, "reasoning": "ok"}'
+    sent = [r.body["response_format"]["type"] for r in fake_openai.chat_requests]
+    assert sent == ["json_schema", "json_object", "json_object"]
+    note = (
+        "model smollm2: the server refused response_format json_schema, so its calls ask for "
+        "json_object instead"
+    )
+    assert list(provider.notes["smollm2"]) == [note]
+    assert provider.unpriced == {"smollm2"}
+
+    # A new run answered from the cache: no call, the same note and the same missing price.
+    rerun = make_provider(cache=ResultCache(tmp_path / "cache.sqlite"))
+    assert complete(rerun, JUDGE_LIKE).cached
+    assert fake_openai.calls == 3
+    assert list(rerun.notes["smollm2"]) == [note]
+    assert rerun.unpriced == {"smollm2"}
+
+
+def test_finish_reason_and_the_replying_model_come_back_from_the_cache_too(
+    fake_openai: FakeOpenAI, make_provider: Any, tmp_path: Path
+) -> None:
+    fake_openai.enqueue(fakes.completion("L'É", finish_reason="length", model="other-model"))
+    provider = make_provider(cache=ResultCache(tmp_path / "cache.sqlite"))
+    fresh = complete(provider)
+    assert fresh.truncated and fresh.model == "other-model"
+    rerun = make_provider(cache=ResultCache(tmp_path / "cache.sqlite"))
+    cached = complete(rerun)
+    assert cached.cached and cached.truncated and cached.model == "other-model"
+    (warning,) = rerun.notes["gpt-4o-mini"]
+    assert warning.startswith(
+        "model gpt-4o-mini was asked for but the server answered as other-model"
+    )
+    assert rerun.replied == {"gpt-4o-mini": {"other-model"}}

@@ -422,3 +422,12 @@ def test_a_run_without_a_baseline_and_a_plain_score_render_cleanly(
     page.locator("tr.item-row", has_text="b").click()
     assert page.locator(".detail table.repeats tr").count() == 3
     opened.assert_clean()
+
+
+def test_the_cost_of_an_unpriced_model_is_unknown_never_zero() -> None:
+    cand, base = _pair()
+    models = {"smollm2": {"replied": ["smollm2"], "priced": False}}
+    cand = replace(cand, metadata={**cand.metadata, "models": models})
+    page = html.render(_verdict(cand, base))
+    assert "unknown (no price for smollm2)" in page
+    assert "$0.0000" not in page

@@ -165,6 +165,7 @@ def run(
 def validate(config_path: Path) -> None:
     """Check the config, its datasets, tasks and evaluators without running anything."""
     with error_handler():
+        from scoregate.pipeline import power
         from scoregate.pipeline.prepare import prepare
 
         config = _load(config_path)
@@ -174,6 +175,7 @@ def validate(config_path: Path) -> None:
                 f"{p.experiment.name}: {len(p.items)} items, task {p.experiment.task.label}, "
                 f"scores {', '.join(e.name for e in p.evaluators)}"
             )
+            power.say([p], sys.stdout)
         count = len(prepared)
         click.echo(f"{config_path}: valid ({count} experiment{'s' if count != 1 else ''}).")
 

@@ -141,9 +141,12 @@ def _chat_prompt(
             f"{where}: {format_path(at)}: give either 'prompt' or 'messages', not both."
         )
     params = {k: v for k, v in raw.items() if k not in CHAT_KEYS}
+    cut = raw.get("allow_truncated") is True
     if isinstance(raw.get("prompt"), Mapping):
         ref = ref_from_yaml(raw["prompt"], doc.where((*at, "prompt")))
-        return ChatPromptConfig(str(raw["model"]), templates.Prompt(()), params, where, ref)
+        return ChatPromptConfig(
+            str(raw["model"]), templates.Prompt(()), params, where, ref, None, cut
+        )
     if "messages" in raw:
         prompt = templates.Prompt.from_messages(raw["messages"])
         key = "messages"
@@ -154,7 +157,7 @@ def _chat_prompt(
         f"{doc.where((*at, key))}: {format_path((*at, key))}: {problem}."
         for problem in templates.check(prompt, roots)
     )
-    return ChatPromptConfig(str(raw["model"]), prompt, params, where)
+    return ChatPromptConfig(str(raw["model"]), prompt, params, where, allow_truncated=cut)
 
 
 def _experiment(
@@ -224,6 +227,7 @@ def _experiment(
         max_cost=None if max_cost is None else float(max_cost),
         langfuse=options,
         baseline_given=baseline_given,
+        cluster=setting("cluster", None),
     )
 
 

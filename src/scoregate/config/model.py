@@ -30,7 +30,7 @@ DEFAULT_CALL_TIMEOUT = 60.0
 DEFAULT_MAX_ATTEMPTS = 4
 DEFAULT_JUDGE_SCALE = (0.0, 10.0)
 DEFAULT_MIN_OVERLAP = 0.5
-CHAT_KEYS = ("model", "prompt", "messages", "scale")
+CHAT_KEYS = ("model", "prompt", "messages", "scale", "allow_truncated")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,8 @@ class ChatPromptConfig:
     """A Langfuse prompt, fetched into ``prompt`` by ``runner.prepare`` (empty until then)."""
     source: Mapping[str, Any] | None = None
     """The Langfuse prompt's name and version once fetched (part of a judge's fingerprint)."""
+    allow_truncated: bool = False
+    """Score a reply cut at max_tokens as it is, instead of making it a sample error."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +164,8 @@ class ExperimentConfig:
     run pass without a baseline."""
     langfuse: ExperimentOptions = field(default_factory=ExperimentOptions)
     """Recording, a Langfuse baseline, an experiment(context) script, run evaluators."""
+    cluster: str | None = None
+    """``cluster: KEY``: the item field that groups items; None when items are independent."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,14 +20,17 @@ pairs.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from scoregate.decide import judge_agreement, stats
+from scoregate.config.model import GateConfig
+from scoregate.decide import clusters, judge_agreement, stats
 from scoregate.record import scoretable
 from scoregate.record.scoretable import ScoreTable
 from scoregate.values.model import (
     Aggregate,
+    Clustering,
     Comparison,
     RunRecord,
     ScoreComparison,
@@ -191,6 +194,16 @@ def _plain(name: str, candidate: RunRecord, baseline: RunRecord | None) -> bool:
     return definition.plain if definition else False
 
 
+def _clustering(
+    key: str | None, labels: Mapping[str, Hashable] | None, paired: Sequence[str]
+) -> Clustering | None:
+    if key is None or labels is None or not paired:
+        return None
+    found = [labels.get(item_id) for item_id in paired]
+    alone = sum(1 for label in found if label is None)
+    return Clustering(key, len({label for label in found if label is not None}) + alone, alone)
+
+
 def judge_difference(candidate: ScoreDef | None, baseline: ScoreDef | None) -> str | None:
     """Why two scores of the same name are not comparable, or None when they are."""
     if candidate is None or baseline is None:
@@ -203,6 +216,16 @@ def judge_difference(candidate: ScoreDef | None, baseline: ScoreDef | None) -> s
         return None
     parts = [f"{key} {b.get(key)!s} → {a.get(key)!s}" for key in changed]
     return "judge changed: " + "; ".join(parts)
+
+
+def gate_options(gate: GateConfig) -> dict[str, Any]:
+    """What ``compare`` takes from a gate: pass marks, significance levels, flaky counting."""
+    return {
+        "pass_marks": {n: t.pass_mark for n, t in gate.scores.items() if t.pass_mark is not None},
+        "alpha": gate.significance or 0.05,
+        "levels": {n: t.significance for n, t in gate.scores.items() if t.significance},
+        "count_flaky": gate.count_flaky_as_regressed,
+    }
 
 
 def _only_in(table: ScoreTable, other: ScoreTable) -> set[str]:
@@ -222,8 +245,17 @@ def compare(
     alpha: float = 0.05,
     count_flaky: bool = False,
     baseline_required: bool = False,
+    cluster: str | None = None,
+    levels: Mapping[str, float] | None = None,
 ) -> Comparison:
+    """``alpha``: the significance level of the paired test, ``levels`` per score where one
+    differs; ``cluster``: the item field whose values group the items (``cluster: KEY``)."""
     overrides = pass_marks or {}
+    labels = (
+        {r.item.id: clusters.label_of(r.item, cluster) for r in candidate.items}
+        if cluster is not None
+        else None
+    )
     cand_table = scoretable.of(candidate)
     base_table = scoretable.of(baseline) if baseline is not None else None
     names = score_names(candidate, cand_table)
@@ -243,7 +275,7 @@ def compare(
         base = base_columns.get(name)
         flaky = cand.flaky | base.flaky if base else cand.flaky
         flaky_items.update(dict.fromkeys(sorted(cand.flaky)))
-        regressed, improved, deltas = [], [], []
+        regressed, improved, deltas, paired_ids = [], [], [], []
         paired_before, paired_now = [], []
         before_means = base.means if base else {}
         left_out = 0
@@ -258,6 +290,7 @@ def compare(
                 continue  # app errors on a plain score: no worst value to pair (said)
             if now is not None:
                 deltas.append(now - before)
+                paired_ids.append(item_id)
                 paired_before.append(before)
                 paired_now.append(now)
             if mark is None or (item_id in flaky and not count_flaky):
@@ -273,7 +306,11 @@ def compare(
                 name=name,
                 candidate=aggregate(cand, mark),
                 baseline=aggregate(base, mark) if base else None,
-                delta=stats.paired_stats(deltas, alpha=alpha),
+                delta=stats.paired_stats(
+                    deltas,
+                    alpha=(levels or {}).get(name, alpha),
+                    clusters=None if labels is None else [labels.get(i) for i in paired_ids],
+                ),
                 regressed=tuple(regressed),
                 improved=tuple(improved),
                 flaky=tuple(sorted(cand.flaky)),
@@ -294,6 +331,7 @@ def compare(
                 errors_left_out=cand.unscored,
                 left_out=left_out,
                 in_baseline=baseline is None or name in baseline_names,
+                clustering=_clustering(cluster, labels, paired_ids),
             )
         )
     samples = sum(cand_table.counts)

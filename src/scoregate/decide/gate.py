@@ -12,7 +12,7 @@ import math
 from collections.abc import Sequence
 
 from scoregate.config.model import GateConfig, Thresholds
-from scoregate.decide import judge_agreement, stats
+from scoregate.decide import clusters, judge_agreement, stats
 from scoregate.decide.overlap import overlap_check, shared_text
 from scoregate.decide.partial import partial_checks
 from scoregate.values import errornotes
@@ -301,14 +301,14 @@ def _drop_check(experiment: str, score: ScoreComparison, t: Thresholds) -> Check
         )
     else:
         why = f"mean changed by {shown} {over}; allowed drop {allowed}"
-    note = None
-    if t.significance is not None and t.max_drop > 0 and d.mde is not None and d.mde > t.max_drop:
-        needed = stats.items_needed(d.sd_delta or 0.0, t.max_drop, alpha=t.significance)
-        note = (
-            f"Too few items for this tolerance: the smallest drop this dataset can detect is "
-            f"{figure(d.mde, score.plain)}; about {needed} items would be needed to detect "
-            f"{allowed}"
-        )
+    notes: list[str] = []
+    if score.clustering is not None and d.clusters is not None:  # first: said in full
+        few = clusters.power_note(d.clusters, score.clustering.key)
+        notes += [few] if few else []
+    power = _power_note(score, t) if t.significance is not None else None
+    notes += [power] if power else []
+    note = ". ".join(notes) if notes else None
+    if note:
         why += f". {note}"
     return Check(
         experiment,
@@ -320,6 +320,28 @@ def _drop_check(experiment: str, score: ScoreComparison, t: Thresholds) -> Check
         why,
         note,
         score.regressed,
+    )
+
+
+def _power_note(score: ScoreComparison, t: Thresholds) -> str | None:
+    """ "Too few items (clusters) for this tolerance", at the score's own significance level."""
+    d = score.delta
+    assert d is not None and t.max_drop is not None and t.significance is not None
+    mde = stats.minimum_detectable_drop(d.spread, d.units, alpha=t.significance)
+    if t.max_drop <= 0 or mde is None or mde <= t.max_drop:
+        return None
+    needed = stats.items_needed(d.spread or 0.0, t.max_drop, alpha=t.significance)
+    allowed = figure(t.max_drop, score.plain)
+    if d.clusters is None:
+        units = "items"
+        more = f"about {needed} items would be needed"
+    else:
+        units = "clusters"
+        size = d.n / d.clusters
+        more = f"about {needed} clusters of {size:.3g} items on average would be needed"
+    return (
+        f"Too few {units} for this tolerance: the smallest drop this dataset can detect is "
+        f"{figure(mde, score.plain)}; {more} to detect {allowed}"
     )
 
 

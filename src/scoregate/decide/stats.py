@@ -16,42 +16,38 @@ numbers:
   at its nominal level on scores that take few values, such as pass/fail judges, where counting
   ties in full makes it conservative and costs power).
 
-  - ``m <= 16``: all ``2**m`` sign vectors are enumerated; ``p`` is the exact mid-p fraction
-    (the identity, a tie, included), e.g. deltas ``[-1, -1, -1]`` give ``p = 0.5/8``.
-  - ``16 < m <= 3000``: Monte Carlo with ``B`` draws (default 4000) from ``PCG64(seed)``,
-    ``p = (0.5 + hits) / (B + 1)`` (the observed arrangement counted as a tie), never 0. Each draw takes one random byte per group of 8
-    deltas and looks up the sum of the flipped deltas of the group in a 256-entry table, so a
-    draw costs ``m / 8`` lookups instead of ``m`` multiplications.
-  - ``m > 3000``: the normal approximation of the sign-flip distribution, whose mean is 0 and
-    whose variance, ``sum(d**2) / n**2``, is exact: ``p = Phi(sum(d) / sqrt(sum(d**2)))``.
-    With this many nonzero deltas the two differ by less than the Monte Carlo error.
+  - ``m <= 16``: all ``2**m`` sign vectors are enumerated (``[-1, -1, -1]`` give ``0.5/8``);
+  - deltas on a lattice (pass/fail, ratings, their means over repeats): the exact mid-p by
+    convolution, for any ``m`` (:mod:`scoregate.decide.exactp`); others up to ``m = 32``:
+    exact, by meeting in the middle;
+  - other ``m <= 3000``: Monte Carlo, at least ``B`` draws (default 4000) from
+    ``PCG64(seed)``, ``p = (0.5 + hits) / (B + 1)`` (never 0), one random byte per group of 8
+    deltas looked up in a 256-entry table of the group's subset sums; while ``p`` is within
+    4 standard errors of the level ``alpha``, four times as many draws (up to 256,000), so a
+    decision near the level is the exact test's;
+  - ``m > 3000``: the normal approximation ``p = Phi(sum(d) / sqrt(sum(d**2)))`` (the
+    sign-flip distribution's exact mean and variance).
 
+  With ``clusters`` the test runs on the cluster sums (:mod:`scoregate.decide.clusters`).
   All deltas zero gives ``p = 1``.
 
 * **How large is the change?** The mean delta with a percentile bootstrap confidence interval
   (default 95%) over 2000 resamples, drawn from an independent stream of the same seed
   (``PCG64(seed).jumped()``):
 
-  - ``n <= 100``: the classic bootstrap (n items drawn with replacement);
-  - ``100 < n <= 2000``: the Poisson bootstrap (each item weighted by an independent
-    Poisson(1) count; the resample mean is the weighted mean). It is asymptotically the same
-    interval, and its weights for ``n`` items are the first ``n`` rows of one shared matrix, so
-    a run of calls on datasets of many sizes draws them once;
-  - ``2000 < n <= 5000``: the classic bootstrap again, drawn and summed in chunks;
-  - ``n > 5000``: the normal interval ``mean ± z * sd / sqrt(n)`` (the same answer there, at
-    a fraction of the cost).
-
+  the classic bootstrap up to 100 items, the Poisson bootstrap (each item weighted by a
+  Poisson(1) count; rows of one shared matrix) up to 2000, the classic bootstrap in chunks up
+  to 5000, then the normal interval ``mean ± z * sd / sqrt(n)``.
   One item gives the interval ``(d, d)``; the interval never leaves ``[min(d), max(d)]``.
 
 * **Could a drop have been seen at all?** The minimum detectable drop at one-sided level
   ``alpha`` with 80% power, ``(z[1 - alpha] + z[0.8]) * sd / sqrt(n)``, and
   :func:`items_needed`, the number of items a chosen drop needs.
 
-numpy is imported inside the functions, never at import time, so the command line starts fast.
-The random draws depend only on the seed and on the number of items (or of nonzero deltas),
-never on the values, so they are kept in a bounded cache (64 MiB at most): later calls reuse
-them, and the results are the same whether or not they were cached. Matrix products avoid BLAS
-(whose threads fight over a busy CI runner's cores) and are single-threaded numpy loops.
+numpy is imported inside the functions, never at import time. The random draws depend only on
+the seed and on the number of items (or nonzero deltas), never on the values, so they are kept
+in a bounded cache (64 MiB at most) and the results are the same whether or not they were
+cached. Matrix products avoid BLAS (whose threads fight over a busy CI runner's cores).
 """
 
 from __future__ import annotations
@@ -59,7 +55,7 @@ from __future__ import annotations
 import functools
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -131,6 +127,18 @@ class PairedStats:
     """Smallest drop detectable at `alpha` with 80% power; None with fewer than 2 items."""
     method: str
     """How p_worse was computed, e.g. "sign-flip exact"."""
+    clusters: int | None = None
+    """With clusters: how many (the test's units); None when every item is its own unit."""
+    unit_sd: float | None = None
+    """With clusters: sd(cluster sum - mean × size) / mean size, one unit's spread."""
+
+    @property
+    def units(self) -> int:  # the test's independent units: the clusters, or else the items
+        return self.n if self.clusters is None else self.clusters
+
+    @property
+    def spread(self) -> float | None:  # one unit's standard deviation
+        return self.sd_delta if self.clusters is None else self.unit_sd
 
 
 def paired_stats(
@@ -140,13 +148,17 @@ def paired_stats(
     confidence: float = 0.95,
     seed: int = 0,
     resamples: int = 4000,
+    clusters: Sequence[Hashable] | None = None,
 ) -> PairedStats | None:
     """Return the paired statistics of per-item deltas, or None when there is no item.
 
     `deltas` are candidate - baseline per item (a sequence of floats or a 1-d numpy array);
-    `alpha` is the one-sided level used for the minimum detectable drop; `confidence` the
-    level of the interval; `seed` fixes every random draw; `resamples` is the number of
-    Monte Carlo sign-flip draws.
+    `alpha` is the one-sided level of the test (a Monte Carlo p-value near it is refined with
+    more draws) and of the minimum detectable drop; `confidence` the level of the interval;
+    `seed` fixes every random draw; `resamples` is the number of Monte Carlo sign-flip draws
+    (at least; more near `alpha`). `clusters`, one label per delta, makes the clusters the
+    units: the test flips the signs of cluster sums, the interval resamples clusters, and the
+    minimum detectable drop counts clusters (see :mod:`scoregate.decide.clusters`).
     """
     _check_probability("alpha", alpha)
     _check_probability("confidence", confidence)
@@ -169,8 +181,20 @@ def paired_stats(
         raise ValueError("deltas must be finite numbers (no NaN or infinity).")
     mean = float(d.sum()) / n
     sd = float(d.std(ddof=1))
-    p_worse, method = _sign_flip_p(d, seed=seed, resamples=resamples)
-    ci_low, ci_high = _confidence_interval(d, mean=mean, sd=sd, confidence=confidence, seed=seed)
+    count: int | None = None
+    unit_sd: float | None = sd
+    if clusters is None:
+        p_worse, method = sign_flip_p(d, seed=seed, resamples=resamples, level=alpha)
+        ci_low, ci_high = _confidence_interval(
+            d, mean=mean, sd=sd, confidence=confidence, seed=seed
+        )
+    else:
+        from scoregate.decide.clusters import clustered_test
+
+        flip = functools.partial(sign_flip_p, seed=seed, resamples=resamples, level=alpha)
+        found = clustered_test(d, clusters, confidence=confidence, seed=seed, sign_flip=flip)
+        p_worse, method, ci_low, ci_high = found.p_worse, found.method, found.ci_low, found.ci_high
+        count, unit_sd = found.clusters, found.unit_sd
     return PairedStats(
         n=n,
         mean_delta=mean,
@@ -178,8 +202,10 @@ def paired_stats(
         ci_high=ci_high,
         p_worse=p_worse,
         sd_delta=sd,
-        mde=minimum_detectable_drop(sd, n, alpha=alpha),
+        mde=minimum_detectable_drop(unit_sd, n if count is None else count, alpha=alpha),
         method=method,
+        clusters=count,
+        unit_sd=None if count is None else unit_sd,
     )
 
 
@@ -271,8 +297,13 @@ def _tie_tolerance(abs_total: float) -> float:
     return 1e-10 * abs_total
 
 
-def _sign_flip_p(d: NDArray[np.float64], *, seed: int, resamples: int) -> tuple[float, str]:
+def sign_flip_p(
+    d: NDArray[np.float64], *, seed: int, resamples: int, level: float
+) -> tuple[float, str]:
+    """The one-sided mid-p of "the mean of d is below 0" and how it was computed."""
     import numpy as np
+
+    from scoregate.decide import exactp
 
     nonzero = d[d != 0.0]
     m = int(nonzero.size)
@@ -288,6 +319,11 @@ def _sign_flip_p(d: NDArray[np.float64], *, seed: int, resamples: int) -> tuple[
         for value in nonzero.tolist():
             sums = np.concatenate((sums, sums + value))
         return _mid_p(sums, tolerance, observed=0.0) / float(sums.size), "sign-flip exact, mid-p"
+    steps = exactp.lattice(nonzero)
+    if steps is not None:
+        return exactp.lattice_mid_p(steps), "sign-flip exact (lattice), mid-p"
+    if m <= exactp.SPLIT_MAX_NONZERO:
+        return exactp.split_mid_p(nonzero, tolerance), "sign-flip exact, mid-p"
     groups = (m + 7) // 8
     padded = np.zeros(groups * 8)
     padded[:m] = nonzero
@@ -298,7 +334,16 @@ def _sign_flip_p(d: NDArray[np.float64], *, seed: int, resamples: int) -> tuple[
         flipped += np.take(table, index[start:stop]).sum(axis=0)
     # The observed arrangement counts as one more draw, tied with itself (so never p = 0).
     hits = _mid_p(flipped, tolerance, observed=0.5)
-    return hits / (resamples + 1), f"sign-flip monte-carlo ({resamples}), mid-p"
+    draws = resamples
+    # Too close to the level to decide: more draws, four times as many each round.
+    while not exactp.settled(hits / (draws + 1), draws + 1, level) and draws < exactp.MAX_DRAWS:
+        more = min(3 * draws, exactp.MAX_DRAWS - draws)
+        strict, ties = exactp.refined_hits(
+            table, groups, seed=seed, draws=more, tolerance=tolerance
+        )
+        hits += strict + 0.5 * ties
+        draws += more
+    return hits / (draws + 1), f"sign-flip monte-carlo ({draws}), mid-p"
 
 
 def _mid_p(flipped_sums: NDArray[np.float64], tolerance: float, *, observed: float) -> float:

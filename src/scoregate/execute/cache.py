@@ -3,7 +3,9 @@
 The key is the SHA-256 of everything that determines a call: its kind (task or judge), the
 model, the rendered messages, the parameters and the repeat index. Each finished call is
 committed on its own (WAL mode), so an interrupted run keeps what finished and a rerun
-resumes there.
+resumes there. An entry keeps what the reply said about itself besides its text (its
+``finish_reason``, the model that answered, the fallbacks it took), so a cached rerun warns as
+the first run did.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class CachedCall:
     model: str
     prompt_tokens: int
     completion_tokens: int
+    finish_reason: str = "stop"
+    notes: tuple[str, ...] = ()
 
 
 def cache_key(
@@ -104,6 +108,8 @@ class ResultCache:
                 str(data["model"]),
                 int(data["prompt_tokens"]),
                 int(data["completion_tokens"]),
+                str(data.get("finish_reason", "stop")),
+                tuple(str(note) for note in data.get("notes", ())),
             )
         except (ValueError, KeyError, TypeError):
             return None
@@ -116,6 +122,8 @@ class ResultCache:
                 "model": call.model,
                 "prompt_tokens": call.prompt_tokens,
                 "completion_tokens": call.completion_tokens,
+                "finish_reason": call.finish_reason,
+                "notes": list(call.notes),
             },
             ensure_ascii=False,
             allow_nan=False,

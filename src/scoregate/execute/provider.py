@@ -10,7 +10,13 @@ the server says ``x-should-retry: false``). The wait before a retry is the serve
 ``retry-after-ms`` or ``Retry-After`` (capped at 120 s) when given, else exponential backoff
 with full jitter: uniform(0, min(30 s, 0.5 s × 2^(attempt-1))). Waiting does not hold a slot of
 the call budget: ``max_concurrent_calls`` bounds requests in flight, for tasks and judges alike.
-Other errors (400, 401, 404, a body that is not a chat completion) fail at once.
+Other errors (400, 401, 404, a body that is not a chat completion) fail at once, and so does a
+500 that carries a request-validation error (llama-cpp-python's way of saying 400).
+
+What a reply says about itself is kept, the same from the cache as from the server (see
+reply_checks.py and structured.py): its ``finish_reason``, a model other than the one asked for,
+a server that refused ``response_format`` (the call falls back, once per run). The run's
+warnings about them are in ``notes``, per requested model.
 """
 
 from __future__ import annotations
@@ -20,16 +26,18 @@ import email.utils
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from scoregate.config.costs import PriceTable, price_table
 from scoregate.config.model import Config, OpenAISettings
+from scoregate.execute import reply_checks, structured
 from scoregate.execute.cache import CachedCall, ResultCache, cache_key
 from scoregate.values import scrub
 from scoregate.values.errors import RunError
 from scoregate.values.model import Usage
+from scoregate.values.money import dollars
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI
@@ -45,9 +53,11 @@ class ProviderError(RunError):
     ``outage``: the server could not be reached, kept answering 429 or 5xx, or did not answer
     in time, on every attempt (rather than refusing the request)."""
 
-    def __init__(self, message: str, *, outage: bool = False) -> None:
+    def __init__(self, message: str, *, outage: bool = False, refused_format: bool = False) -> None:
         super().__init__(message)
         self.outage = outage
+        self.refused_format = refused_format
+        """The server refused the request's ``response_format`` (structured.py falls back)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +73,12 @@ class ChatResult:
     model: str
     usage: Usage
     cached: bool = False
+    finish_reason: str = "stop"
+
+    @property
+    def truncated(self) -> bool:
+        """The reply stopped at the token limit: it is cut off."""
+        return self.finish_reason == "length"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +138,12 @@ class Provider:
         """USD of the calls made (cache hits cost nothing)."""
         self.attempts = 0
         self.unpriced: set[str] = set()
+        self.notes: dict[str, dict[str, None]] = {}
+        """Warnings for the run, once each, by the model the calls asked for."""
+        self.replied: dict[str, set[str]] = {}
+        """The models the replies named, by the model the calls asked for."""
+        self.refused: dict[str, frozenset[str]] = {}
+        """The response_format types the server refused, by model: not asked for again."""
         self._client: AsyncOpenAI | None = None
         self._semaphore: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -204,18 +226,56 @@ class Provider:
         if self.cache is not None:
             hit = self.cache.get(key)
             if hit is not None:
-                return ChatResult(hit.text, hit.model, Usage(cache_hits=1), cached=True)
-        text, model, prompt_tokens, completion_tokens = await self._call(request)
+                self._observe(request.model, hit.model, hit.notes)
+                usage = Usage(cache_hits=1)
+                return ChatResult(hit.text, hit.model, usage, True, hit.finish_reason)
+        (text, model, prompt_tokens, completion_tokens, finish), notes = await self._structured(
+            request
+        )
         cost = self.prices.cost(request.model, prompt_tokens, completion_tokens)
-        if self.prices.price(request.model) is None:
-            self.unpriced.add(request.model)
         self.spent += cost
+        self._observe(request.model, model, notes)
         if self.cache is not None:
-            self.cache.put(key, kind, CachedCall(text, model, prompt_tokens, completion_tokens))
+            call = CachedCall(text, model, prompt_tokens, completion_tokens, finish, notes)
+            self.cache.put(key, kind, call)
         usage = Usage(prompt_tokens, completion_tokens, cost, calls=1)
-        return ChatResult(text, model, usage)
+        return ChatResult(text, model, usage, finish_reason=finish)
 
-    async def _call(self, request: ChatRequest) -> tuple[str, str, int, int]:
+    def note(self, model: str, message: str) -> None:
+        """A warning for the run about the calls to ``model``, kept once."""
+        self.notes.setdefault(model, {})[message] = None
+
+    def _observe(self, requested: str, replied: str, notes: Sequence[str]) -> None:
+        """What a reply (from the server or the cache) tells the run: no price, another model,
+        a refused response_format."""
+        if self.prices.price(requested) is None:
+            self.unpriced.add(requested)
+        self.replied.setdefault(requested, set()).add(replied or requested)
+        if not self.is_azure and not reply_checks.same_model(requested, replied):
+            self.note(
+                requested,
+                f"model {requested} was asked for but the server answered as {replied}: "
+                f"check the model name and OPENAI_BASE_URL (the calls are priced as {requested})",
+            )
+        for message in notes:
+            self.note(requested, message)
+
+    async def _structured(
+        self, request: ChatRequest
+    ) -> tuple[tuple[str, str, int, int, str], tuple[str, ...]]:
+        """The call with the ``response_format`` this run's server accepts (structured.py)."""
+        refused = self.refused.get(request.model, frozenset())
+        for params, notes in structured.attempts(request.model, request.params, refused):
+            try:
+                return await self._call(replace(request, params=params)), notes
+            except ProviderError as exc:
+                if not exc.refused_format:
+                    raise
+                kind = structured.format_type(params)
+                refused = self.refused[request.model] = refused | {kind}
+        raise AssertionError("unreachable: plain text has no response_format to refuse")
+
+    async def _call(self, request: ChatRequest) -> tuple[str, str, int, int, str]:
         import openai
 
         client, semaphore = self._for_this_loop()
@@ -235,12 +295,15 @@ class Provider:
                 status = exc.status_code
                 headers = exc.response.headers
                 should_retry = headers.get("x-should-retry")
+                shown = self._status_text(exc)
+                invalid = reply_checks.is_validation_error(status, shown)
                 retryable = (status in RETRY_STATUSES or status >= 500) and should_retry != "false"
-                if not retryable or attempt == attempts:
-                    outage = status in RETRY_STATUSES or status >= 500
-                    raise self._failure(
-                        request, attempt, self._status_text(exc), outage=outage
-                    ) from None
+                if invalid or not retryable or attempt == attempts:
+                    outage = (status in RETRY_STATUSES or status >= 500) and not invalid
+                    refused = reply_checks.refuses_response_format(status, shown)
+                    failure = self._failure(request, attempt, shown, outage=outage)
+                    failure.refused_format = refused and "response_format" in request.params
+                    raise failure from None
                 after = retry_after(headers)
                 wait = min(after, MAX_RETRY_AFTER) if after is not None else None
             except openai.APITimeoutError:
@@ -270,7 +333,7 @@ class Provider:
             await asyncio.sleep(wait if wait is not None else self.backoff.delay(attempt, self.rng))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _read(self, response: Any, model: str) -> tuple[str, str, int, int]:
+    def _read(self, response: Any, model: str) -> tuple[str, str, int, int, str]:
         choices = getattr(response, "choices", None)
         if not choices:
             shown = self._scrubber.reply(str(response), 200)
@@ -286,7 +349,9 @@ class Provider:
         usage = response.usage
         prompt_tokens = int(usage.prompt_tokens) if usage else 0
         completion_tokens = int(usage.completion_tokens) if usage else 0
-        return str(text), str(response.model or model), prompt_tokens, completion_tokens
+        finish = str(choice.finish_reason or "stop")
+        replied = self._scrubber.reply(str(response.model or ""), 200)  # the server's words
+        return str(text), replied, prompt_tokens, completion_tokens, finish
 
     def _status_text(self, exc: Any) -> str:
         body = exc.body
@@ -324,8 +389,8 @@ class Provider:
             spent = self.spent - start
             if spent >= max_cost:
                 return (
-                    f"max_cost reached: model calls cost ${spent:.4f} of the allowed "
-                    f"${max_cost:.4f}, so no new items were started"
+                    f"max_cost reached: model calls cost {dollars(spent)} of the allowed "
+                    f"{dollars(max_cost)}, so no new items were started"
                 )
             return None
 

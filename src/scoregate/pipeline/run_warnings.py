@@ -1,9 +1,12 @@
 """The warnings a run record carries: an interrupt, a max_cost stop (or a blocked event loop),
-and models whose calls were counted at $0 for want of a price."""
+models whose calls have no price, and what the model calls' replies said (another model than
+the one asked for, a refused response_format, replies cut at max_tokens); and the models the
+record names (``metadata.models``: each model asked for, the models that answered, priced or
+not)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from scoregate.execute.engine import Collector
@@ -26,15 +29,37 @@ def run_warnings(
 def model_warnings(
     prepared: Prepared, collector: Collector, provider: Provider | None
 ) -> tuple[str, ...]:
-    """A max_cost stop, and models whose calls were counted at $0 for want of a price."""
+    """A max_cost stop, models without a price, and the notes of the experiment's calls."""
     found = [collector.stop_reason] if collector.stop_reason else []
     if provider is not None:
-        experiment = prepared.experiment
-        models = {e.target for e in experiment.evaluators if e.kind == "judge"}
-        if experiment.task.openai is not None:
-            models.add(experiment.task.openai.model)
+        models = experiment_models(prepared)
         found += [
-            f"no price for model {m}: its calls are counted as $0; add it under defaults.prices"
+            f"no price for model {m}: the cost of its calls is unknown; add it under "
+            "defaults.prices"
             for m in sorted(models & provider.unpriced)
         ]
+        found += [note for m in sorted(models) for note in provider.notes.get(m, {})]
     return tuple(found)
+
+
+def experiment_models(prepared: Prepared) -> set[str]:
+    experiment = prepared.experiment
+    models = {e.target for e in experiment.evaluators if e.kind in ("judge", "langfuse_judges")}
+    if experiment.task.openai is not None:
+        models.add(experiment.task.openai.model)
+    return models
+
+
+def models_metadata(prepared: Prepared, provider: Provider | None) -> dict[str, Any]:
+    """``{"models": {asked: {"replied": [...], "priced": bool}}}`` for the models called."""
+    if provider is None:
+        return {}
+    called = sorted(experiment_models(prepared) & set(provider.replied))
+    if not called:
+        return {}
+    return {
+        "models": {
+            m: {"replied": sorted(provider.replied[m]), "priced": m not in provider.unpriced}
+            for m in called
+        }
+    }

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from scoregate import __version__
 from scoregate.config.model import Config, ExperimentConfig
 from scoregate.decide import judge_agreement
-from scoregate.decide.compare import compare
+from scoregate.decide.compare import compare, gate_options
 from scoregate.decide.gate import decide, evaluate
 from scoregate.execute import calibration, interrupts
 from scoregate.execute.complete import check_complete
@@ -30,7 +30,7 @@ from scoregate.execute.engine import (
 from scoregate.execute.prepared import Overrides, Prepared, score_defs
 from scoregate.execute.progress import ProgressLine
 from scoregate.execute.tasks import PythonTask
-from scoregate.pipeline import live, preflight, registry, shards, signals, verdictfile
+from scoregate.pipeline import live, power, preflight, registry, shards, signals, verdictfile
 from scoregate.pipeline.abandon import keep_record
 from scoregate.pipeline.baseline_choice import Found, find_baseline
 from scoregate.pipeline.gate_keys import check_gate_keys
@@ -38,7 +38,7 @@ from scoregate.pipeline.gate_options import ALLOW_NOTHING, GateOptions
 from scoregate.pipeline.loading import items_to_run
 from scoregate.pipeline.prepare import prepare
 from scoregate.pipeline.reportfiles import ReportPaths
-from scoregate.pipeline.run_warnings import run_warnings
+from scoregate.pipeline.run_warnings import models_metadata, run_warnings
 from scoregate.record import gitinfo, store
 from scoregate.record.gate_section import gate_section
 from scoregate.values.errors import ConfigError
@@ -100,6 +100,7 @@ def execute(
             warnings=run_warnings(prepared, collector, provider, interrupted=interrupted),
             metadata={"scoregate_version": __version__, "partial": interrupted}
             | ({"positions": positions} if positions is not None else {})
+            | models_metadata(prepared, provider)
             | scored,
         )
 
@@ -183,12 +184,9 @@ def gate_records(
                 candidate,
                 registry.in_candidate_units(baseline, candidate),
                 baseline_note=note,
-                pass_marks={
-                    n: t.pass_mark for n, t in gate.scores.items() if t.pass_mark is not None
-                },
-                alpha=gate.significance or 0.05,
-                count_flaky=gate.count_flaky_as_regressed,
                 baseline_required=candidate.experiment in required,
+                cluster=experiment.cluster,
+                **gate_options(gate),
             )
         comparisons.append(comparison)
         checks.extend(
@@ -272,6 +270,7 @@ def run(
         )
         for p in prepared
     ]
+    power.say(prepared, stderr)  # the run goes ahead: what its drop tests can detect
     git = gitinfo.describe(config.root, env)
     records: list[RunRecord] = []
     for item in prepared:
@@ -368,13 +367,9 @@ def merge(
         record = joined
         if experiment is not None:
             found = find_baseline(
-                experiment,
-                joined.score_defs,
-                baseline,
-                config.root,
-                no_baseline=options.no_baseline,
-                env=env,
-            )
+                experiment, joined.score_defs, baseline, config.root,
+                no_baseline=options.no_baseline, env=env,
+            )  # fmt: skip
             # Run-level scores and the recording in a run sink happen once, for the whole run.
             record = finish(experiment, joined, root=config.root, env=env, sharded=False)
         pairs.append((record, found[0], found[1]))

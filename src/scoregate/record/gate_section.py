@@ -42,6 +42,15 @@ def gate_section(verdict: Verdict, experiment: str) -> dict[str, Any]:
                         "p_worse": s.delta.p_worse,
                         "mde": s.delta.mde,
                         "method": s.delta.method,
+                        **(
+                            {}
+                            if s.clustering is None
+                            else {
+                                "cluster": s.clustering.key,
+                                "clusters": s.clustering.clusters,
+                                "items_alone": s.clustering.alone,
+                            }
+                        ),
                     },
                     "regressed": list(s.regressed),
                     "improved": list(s.improved),

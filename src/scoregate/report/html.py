@@ -34,6 +34,8 @@ from scoregate.report.html_listing import LIST_UNCHANGED, STATUSES, Listing
 from scoregate.report.text import checks_counted, no_baseline_text, score_value
 from scoregate.values.figures import figure
 from scoregate.values.model import Check, Comparison, RunRecord, Verdict
+from scoregate.values.money import cost_text
+from scoregate.values.truncation import truncated_samples, unpriced_models
 
 SIZE_TARGET = 11_000_000
 """Bytes a report aims at (the issue's bound is 15 MB for 10,000 items): the items' numbers
@@ -105,9 +107,11 @@ def _facts(comparison: Comparison, checks: Sequence[Check]) -> list[tuple[str, s
         rows.append(("duration", duration, None))
     usage = record.usage()
     rows.append(("tokens", f"{usage.prompt_tokens + usage.completion_tokens:,}", None))
-    rows.append(("cost", f"${usage.cost:.4f}", None))
+    rows.append(("cost", cost_text(usage.cost, unpriced_models(record)), None))
     if comparison.sample_errors:
         rows.append(("sample errors", f"{comparison.sample_errors} of {comparison.samples}", None))
+    if cut := truncated_samples(record):
+        rows.append(("truncated at max_tokens", f"{cut} of {comparison.samples}", None))
     return [(inert(label), inert(text), link) for label, text, link in rows]
 
 

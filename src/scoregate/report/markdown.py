@@ -39,7 +39,9 @@ from scoregate.values.model import (
     ScoreComparison,
     Verdict,
 )
+from scoregate.values.money import cost_text
 from scoregate.values.numbers import delta_text
+from scoregate.values.truncation import truncated_samples, unpriced_models
 
 COMMENT_LIMIT = 65_536
 DEFAULT_BUDGET = 60_000
@@ -100,6 +102,8 @@ def _summary_line(comparison: Comparison, checks: Sequence[Check]) -> str:
         parts.append(f"[Langfuse baseline run]({link})")
     if comparison.sample_errors:
         parts.append(f"{comparison.sample_errors} sample errors")
+    if cut := truncated_samples(record):
+        parts.append(f"{cut} truncated at max_tokens")
     if comparison.new_items:
         parts.append(f"{len(comparison.new_items)} new items")
     if comparison.missing_items:
@@ -107,7 +111,8 @@ def _summary_line(comparison: Comparison, checks: Sequence[Check]) -> str:
     usage = record.usage()
     if usage.calls or usage.cache_hits:
         parts.append(
-            f"{usage.prompt_tokens + usage.completion_tokens:,} tokens · ${usage.cost:.4f}"
+            f"{usage.prompt_tokens + usage.completion_tokens:,} tokens · "
+            f"{cost_text(usage.cost, unpriced_models(record))}"
             + (f" · {usage.cache_hits} cache hits" if usage.cache_hits else "")
         )
     return " · ".join(parts)

@@ -24,6 +24,7 @@ from scoregate.values import errornotes
 from scoregate.values.figures import figure
 from scoregate.values.model import Check, Comparison, ScoreComparison, Verdict
 from scoregate.values.numbers import delta_text
+from scoregate.values.truncation import truncated_samples
 
 MARKS = {"pass": "ok  ", "fail": "FAIL", "skip": "skip", "warn": "warn"}
 MESSAGE_LIMIT = 200
@@ -49,10 +50,14 @@ def _experiment(comparison: Comparison, checks: Sequence[Check]) -> list[str]:
         if comparison.baseline
         else one_line(no_baseline_text(comparison, checks), 400)
     )
+    cut = truncated_samples(record)
     lines = [
         f"{comparison.experiment}: {len(record.items)} items × {record.repeats}, "
-        f"{comparison.sample_errors} errors, {base}"
+        f"{comparison.sample_errors} errors, "
+        + (f"{cut} truncated at max_tokens, " if cut else "")
+        + base
     ]
+    lines += [f"  warning: {one_line(w, 400)}" for w in record.warnings]
     lines += [_score_line(score) for score in comparison.scores]
     lines += agreement.terminal_lines(comparison)
     if comparison.unmeasured:

@@ -207,6 +207,31 @@ class Aggregate:
 
 
 @dataclass(frozen=True, slots=True)
+class Clustering:
+    """How the paired items of one score were grouped (``cluster: KEY``)."""
+
+    key: str
+    """The item field, as the config names it (``topic``, ``metadata.source_doc``)."""
+    clusters: int
+    """Clusters among the paired items, counting each item without a value as one."""
+    alone: int = 0
+    """Paired items with no value for the key: each is its own cluster."""
+
+    @property
+    def text(self) -> str:
+        """``clustered by topic (20 clusters; 3 items without topic, each its own cluster)``."""
+        alone = ""
+        if self.alone:
+            one = self.alone == 1
+            alone = (
+                f"; {self.alone} item{'' if one else 's'} without {self.key}, "
+                f"{'its' if one else 'each its'} own cluster"
+            )
+        plural = "s" if self.clusters != 1 else ""
+        return f"clustered by {self.key} ({self.clusters} cluster{plural}{alone})"
+
+
+@dataclass(frozen=True, slots=True)
 class ScoreComparison:
     name: str
     candidate: Aggregate | None
@@ -235,6 +260,8 @@ class ScoreComparison:
     outage (a model server unreachable, retries exhausted, a model call's timeout)."""
     in_baseline: bool = True
     """False for a score the baseline does not have (new since the baseline)."""
+    clustering: Clustering | None = None
+    """With ``cluster:``: the clusters the paired test and interval were computed over."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,10 @@
 The judge is asked for ``{"score": N, "reasoning": "..."}``; judge_reply.py reads its reply as
 far as it is unambiguous (that JSON, loosely written too, fenced, ``score: 7``, ``7/10``, a bare
 number). Anything else is a judge error that keeps the raw reply, never a silent 0. The
-reasoning becomes the score's comment.
+reasoning becomes the score's comment. The judge asks the server for that JSON
+(``response_format``, structured.py: a json_schema, falling back to json_object and plain text
+where the server refuses it); a reply cut at ``max_tokens`` is a judge error unless the judge
+says ``allow_truncated: true``.
 
 Each judge score carries a fingerprint (model, SHA-256 of the prompt template, scale): a
 baseline scored by another judge is not compared as if the app had changed.
@@ -16,9 +19,11 @@ from typing import Any
 
 from scoregate.config.model import ChatPromptConfig, EvaluatorConfig
 from scoregate.config.templates import Message, Prompt, TemplateError
+from scoregate.execute import reply_checks, structured
 from scoregate.execute.evaluators.evaluator import Evaluator
 from scoregate.execute.evaluators.judge_reply import JudgeReplyError, Scale, read_reply
 from scoregate.execute.evaluators.results import format_number, normalise
+from scoregate.execute.prompt_task import allowed_note
 from scoregate.execute.provider import ChatRequest, Provider, ProviderError
 from scoregate.values.model import Item, Score, ScoreDef, Usage
 
@@ -86,11 +91,16 @@ class Judge:
             messages = self.prompt.render(item, output)
         except TemplateError as exc:
             return JudgeReply(None, None, "", f"cannot fill the judge prompt: {exc}", None)
-        request = ChatRequest(self.chat.model, messages, dict(self.chat.params))
+        request = ChatRequest(self.chat.model, messages, structured.judge_params(self.chat.params))
         try:
             result = await self.provider.complete(request, kind="judge", repeat=0)
         except ProviderError as exc:
             return JudgeReply(None, None, "", f"the judge call failed: {exc}", None, exc.outage)
+        if result.truncated:
+            if not self.chat.allow_truncated:
+                error = str(reply_checks.truncated(self.chat.model, self.chat.params, result.text))
+                return JudgeReply(None, None, result.text, error, result.usage)
+            self.provider.note(self.chat.model, allowed_note(self.chat.model))
         try:
             raw, reasoning = parse_reply(result.text, self.scale)
         except JudgeReplyError as exc:
