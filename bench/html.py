@@ -12,6 +12,10 @@ uses), written, and opened from file:// in Debian's Chromium (testing/browser.py
 the file's size (target: under 15 MB), render time, first contentful paint (the browser's
 own ``paint`` entry), the time until the items table is ready (``body[data-ready]``), and the
 time to filter to the regressed items and to open one item's word diff.
+
+By default every item is listed (``--html-items`` = N, the page at its largest); a run's
+report lists the first 2,000 unchanged items (report/html_listing.py), so
+``--html-items 2000`` measures the page ``scoregate run`` writes.
 """
 
 from __future__ import annotations
@@ -125,7 +129,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--html-items",
+        type=int,
+        default=None,
+        help="unchanged items listed (scoregate report --html-items) [every item: the worst case]",
+    )
     args = parser.parse_args()
+    listed = args.items if args.html_items is None else args.html_items
 
     candidate = _record(args.items, args.repeats, candidate=True, seed=1)
     baseline = _record(args.items, args.repeats, candidate=False, seed=2)
@@ -133,10 +144,13 @@ def main() -> None:
     check = Check("qa", "correct", "max_regressed_items", "fail", 1000, 0, "1,000 items regressed")
     verdict = Verdict((check,), (comparison,))
     started = time.perf_counter()
-    page = html.render(verdict)
+    page = html.render(verdict, items=listed)
     render_s = time.perf_counter() - started
     size = len(page.encode("utf-8"))
-    print(f"items: {args.items:,} × {args.repeats} repeats, 2 scores")
+    print(
+        f"items: {args.items:,} × {args.repeats} repeats, 2 scores; "
+        f"up to {listed:,} unchanged items listed"
+    )
     print(f"render: {render_s:.2f} s")
     import json
     import re

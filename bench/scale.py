@@ -3,6 +3,7 @@
 Run:  .venv/bin/python bench/scale.py                (100k and 1M items; about 10 minutes)
       .venv/bin/python bench/scale.py --quick        (10k and 100k items, a smoke check)
       .venv/bin/python bench/scale.py --sizes 100000 (any sizes)
+      .venv/bin/python bench/scale.py --sizes 1000000 --only compare  (one row; run or compare)
 
 The case: one experiment on a JSONL dataset of N items, a sync Python task that answers the
 expected output at once (every 100th item wrong in the candidate run, so the reports have
@@ -108,13 +109,24 @@ def _only_record(folder: Path) -> Path:
     return record
 
 
-def measure_size(items: int, keep: bool) -> dict[str, Measured]:
+def measure_size(items: int, keep: bool, only: str | None = None) -> dict[str, Measured]:
     folder = Path(tempfile.mkdtemp(prefix=f"scoregate-scale-{items}-"))
     found: dict[str, Measured] = {}
     try:
         build(folder, items)
         env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-        found["run"] = measured([SCOREGATE, "run", "--no-baseline"], folder, env)
+        if only in (None, "run"):
+            found["run"] = measured([SCOREGATE, "run", "--no-baseline"], folder, env)
+        else:
+            subprocess.run(
+                [SCOREGATE, "run", "--no-baseline"],
+                cwd=folder,
+                env=env,
+                capture_output=True,
+                check=True,
+            )
+        if only == "run":
+            return found
         _only_record(folder).rename(folder / "baseline.json")
         env["BENCH_WRONG_EVERY"] = "100"
         subprocess.run(
@@ -128,6 +140,8 @@ def measure_size(items: int, keep: bool) -> dict[str, Measured]:
         found["compare"] = measured(
             [SCOREGATE, "compare", str(candidate), "baseline.json"], folder, env
         )
+        if only == "compare":
+            return found
         shards = [
             measured([SCOREGATE, "run", "--shard", f"{i}/4"], folder, env) for i in (1, 2, 3, 4)
         ]
@@ -136,10 +150,10 @@ def measure_size(items: int, keep: bool) -> dict[str, Measured]:
         )
         records = sorted(str(p) for p in (folder / "out" / "runs" / "big").glob("*.json"))
         found["merge"] = measured([SCOREGATE, "merge", *records], folder, env)
+    finally:
         if keep:
             print(f"work folder ({items:,} items): {folder}")
-    finally:
-        if not keep:
+        else:
             shutil.rmtree(folder, ignore_errors=True)
     return found
 
@@ -154,26 +168,33 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10k and 100k items")
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--keep", action="store_true", help="keep the work folders")
+    parser.add_argument(
+        "--only", choices=["run", "compare"], help="measure one command (the others still build)"
+    )
     args = parser.parse_args()
     sizes = [10_000, 100_000] if args.quick else args.sizes
     load_before = os.getloadavg()
-    results = {n: measure_size(n, args.keep) for n in sizes}
+    results = {n: measure_size(n, args.keep, args.only) for n in sizes}
     load_after = os.getloadavg()
     largest = max(sizes)
     print(f"| {'case':<34} | {'figure':>22} | {'target':<20} | {'':<7} |")
     print(f"|{'-' * 36}|{'-' * 24}|{'-' * 22}|{'-' * 9}|")
     for n, found in results.items():
         big = n == largest and n >= 1_000_000
-        run, compare, shards, merge = (found[k] for k in ("run", "compare", "4 shards", "merge"))
-        print(_row(f"run, {n:,} items", f"{run.wall:.1f} s, CPU {run.cpu:.1f} s", "", None))
-        print(
-            _row(
-                "  peak RSS",
-                f"{run.peak_mb:.0f} MB",
-                "< 400 MB at 1M",
-                run.peak_mb < 400 if big else None,
+        if "run" in found:
+            run = found["run"]
+            print(_row(f"run, {n:,} items", f"{run.wall:.1f} s, CPU {run.cpu:.1f} s", "", None))
+            print(
+                _row(
+                    "  peak RSS",
+                    f"{run.peak_mb:.0f} MB",
+                    "< 400 MB at 1M",
+                    run.peak_mb < 400 if big else None,
+                )
             )
-        )
+        if "compare" not in found:
+            continue
+        compare = found["compare"]
         print(
             _row(
                 f"compare + gate + reports, {n:,}",
@@ -190,6 +211,9 @@ def main() -> None:
                 compare.peak_mb < 400 if big else None,
             )
         )
+        if "merge" not in found:
+            continue
+        run, shards, merge = (found[k] for k in ("run", "4 shards", "merge"))
         ratio = merge.wall / compare.wall
         print(
             _row(
@@ -225,7 +249,7 @@ def main() -> None:
                 None,
             )
         )
-    if len(sizes) >= 2:
+    if len(sizes) >= 2 and not args.only:
         small, large = min(sizes), max(sizes)
         scale = large / small
         for key in ("run", "compare"):

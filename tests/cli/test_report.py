@@ -77,6 +77,40 @@ def test_report_builds_the_page_from_stored_runs(project: Project) -> None:
     assert improved == ["b", "c"]
 
 
+def test_html_items_bounds_the_unchanged_items_listed_and_the_page_says_how_many_are_not(
+    project: Project,
+) -> None:
+    _, candidate = _two_runs(project)  # five items: b and c regressed, a, d, e unchanged
+    code, out, err = project.run_cli(
+        "report", candidate.stem, "--html-items", "1", "--html", "p.html"
+    )
+    assert (code, err) == (0, "")
+    assert out == "HTML report (qa, gate failed): p.html\n"
+    page = project.root / "p.html"
+    assert [(i["id"], i["st"]) for i in _items(page)] == [
+        ("a", ["unchanged"]),
+        ("b", ["regressed"]),
+        ("c", ["regressed"]),
+    ]
+    text = page.read_text(encoding="utf-8")
+    found = re.search(r'id="report-data">(.*?)</script>', text, re.S)
+    assert found is not None
+    experiment = json.loads(found[1])["experiments"][0]
+    assert experiment["total"] == 5
+    assert experiment["counts"]["unchanged"] == 3  # of every item, not of those listed
+    assert experiment["counts"]["regressed"] == 2
+    assert "3 of 5 items are listed. 2 unchanged items are not listed" in text
+    assert "the first 1 unchanged items" in text
+    # the default lists them all, and says nothing of items left out
+    code, _, err = project.run_cli("report", candidate.stem, "--html", "all.html")
+    assert (code, err) == (0, "")
+    assert len(_items(project.root / "all.html")) == 5
+    assert "items are listed" not in (project.root / "all.html").read_text(encoding="utf-8")
+    code, _, err = project.run_cli("report", candidate.stem, "--html-items", "-1")
+    assert code == 2
+    assert "--html-items" in err
+
+
 def test_report_with_history_draws_the_trends(project: Project) -> None:
     _, candidate = _two_runs(project)
     code, _, err = project.run_cli(

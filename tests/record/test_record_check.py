@@ -223,9 +223,9 @@ def test_run_with_a_damaged_baseline_item_is_exit_2_and_keeps_the_run(
 
 def test_a_damaged_line_is_read_when_a_report_shows_its_item(recorded: Recorded) -> None:
     """Only the header's table decides the gate (checked on load); an item's line is read,
-    and checked, when a report shows that item. The HTML report shows every item (the texts
-    of the first 10,000 unchanged ones too), so an unchanged item's damaged line is found,
-    after the gate, and named."""
+    and checked, when a report shows that item. The HTML report lists the first 2,000
+    unchanged items, so an unchanged item's damaged line is found, after the gate, and
+    named."""
     recorded.damage(lambda lines: _json_line(lines, 1, lambda item: item.update(samples="x")))
     result = recorded.project.run_cli("compare", recorded.candidate, "baselines/qa.json")
     assert result.code == 2, result.stdout

@@ -334,33 +334,62 @@ def test_changed_items_texts_come_first_in_the_budget() -> None:
     assert other == 700  # the 100 others share the remaining 70,000
 
 
-def test_past_the_reading_bound_unchanged_items_are_listed_with_their_scores_only(
-    browser_page: BrowserPageFactory, tmp_path: Path
-) -> None:
-    from scoregate.report.html_data import Reading, items_data
+def test_past_the_bound_items_are_not_listed_and_the_counts_are_of_every_item() -> None:
+    from scoregate.report.html_data import items_data
+    from scoregate.report.html_listing import Listing
 
     cand, base = _pair()
-    data, _, _ = items_data(compare(cand, base), reading=Reading(2))
+    data, _, _ = items_data(compare(cand, base), listing=Listing(2))
     items = json.loads("[" + ",".join(data["items"]) + "]")
-    assert [(i["id"], "nt" in i) for i in items] == [
-        ("i0", False),  # the first two unchanged items are read
-        ("i1", False),  # regressed: always read
-        ("i2", False),  # flaky: always read
-        ("i3", False),
-        ("i4", True),
-        ("i5", True),
+    # every changed item (up to 2) and the first two unchanged ones, in the record's order
+    assert [(i["id"], i["st"]) for i in items] == [
+        ("i0", ["unchanged"]),
+        ("i1", ["regressed"]),
+        ("i2", ["flaky"]),
+        ("i3", ["unchanged"]),
     ]
-    assert items[4]["c"] == [1.0]
-    assert items[4]["b"] == [1.0]
-    assert data["scores_only"] == 2
+    assert items[0]["c"] == [1.0]
+    assert items[0]["b"] == [1.0]
+    assert items[1]["c"] == [0.0]
+    assert items[2]["c"] == [round(2 / 3, 6)]  # the mean of its three repeats
+    assert data["total"] == 6
+    assert data["counts"] == {
+        "regressed": 1, "error": 0, "flaky": 1, "improved": 0, "new": 0, "missing": 0,
+        "unchanged": 4,
+    }  # fmt: skip
+    assert data["left_out"] == {"changed": 0, "unchanged": 2}
+    # past the changed bound, regressed items are kept before flaky ones
+    data, _, _ = items_data(compare(cand, base), listing=Listing(1, changed=1))
+    items = json.loads("[" + ",".join(data["items"]) + "]")
+    assert [i["id"] for i in items] == ["i0", "i1"]
+    assert data["left_out"] == {"changed": 1, "unchanged": 3}
+    assert data["counts"]["flaky"] == 1
+
+
+def test_a_report_past_the_bound_says_how_many_items_are_not_listed(
+    browser_page: BrowserPageFactory, tmp_path: Path
+) -> None:
     cand, base = _pair(10_010)
     path = _write(tmp_path, _verdict(cand, base))
-    assert "10,000 unchanged items are listed with their scores only" not in path.read_text()
-    assert "8 unchanged items are listed with their scores only" in path.read_text()
+    text = path.read_text()
+    assert "2,002 of 10,010 items are listed." in text
+    assert "8,008 unchanged items are not listed (the report lists the first 2,000" in text
+    assert not re.search(r"\d changed items are not listed", text)
     opened = browser_page(path, wait_for=READY)
-    opened.page.fill("input.search", "i10009")
+    options = opened.page.locator("select.status-filter option").all_inner_texts()
+    assert "all (10010, 2002 listed)" in options
+    assert "unchanged (10008, 2000 listed)" in options
+    assert "regressed (1)" in options
+    assert "2002 listed of 10010 in all" in opened.page.inner_text("p.shown")
+    opened.page.fill("input.search", "i9999")
+    assert opened.page.locator("tr.item-row").count() == 0  # not listed
+    opened.page.fill("input.search", "i2001")
     opened.page.locator("tr.item-row").first.click()
-    assert "listed with its scores only" in opened.page.inner_text(".detail")
+    assert "the answer is 2001 pears" in opened.page.inner_text(".detail")
+    opened.assert_clean()
+    # a larger bound lists them all
+    path = _write(tmp_path, _verdict(cand, base), "all.html", items=10_008)
+    assert "items are listed" not in path.read_text()
     opened.assert_clean()
 
 

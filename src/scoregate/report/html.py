@@ -22,9 +22,6 @@ from urllib.parse import quote
 from scoregate import __version__
 from scoregate.report import html_charts
 from scoregate.report.html_data import (
-    READ_UNCHANGED,
-    STATUSES,
-    Reading,
     bounds,
     cut_texts,
     inert,
@@ -33,6 +30,7 @@ from scoregate.report.html_data import (
     safe_url,
     script_json,
 )
+from scoregate.report.html_listing import LIST_UNCHANGED, STATUSES, Listing
 from scoregate.report.text import checks_counted, no_baseline_text, score_value
 from scoregate.values.figures import figure
 from scoregate.values.model import Check, Comparison, RunRecord, Verdict
@@ -160,15 +158,20 @@ def _payload(head: dict[str, Any], experiments: Sequence[dict[str, Any]]) -> str
     return "".join(parts)
 
 
-def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
-    """The whole page for ``verdict`` (and each score's trend over ``history``, if given)."""
+def render(
+    verdict: Verdict, *, history: Sequence[RunRecord] = (), items: int = LIST_UNCHANGED
+) -> str:
+    """The whole page for ``verdict`` (and each score's trend over ``history``, if given),
+    listing up to ``items`` unchanged items and every changed one up to a bound
+    (report/html_listing.py)."""
     import jinja2
     from markupsafe import Markup
 
     experiments: list[dict[str, Any]] = []
     all_texts: list[list[str]] = []
     all_changed: list[set[int]] = []
-    reading = Reading()
+    listing = Listing(items)
+    listing_bounds = {"changed": listing.changed, "unchanged": listing.unchanged}
     for comparison in verdict.comparisons:
         checks = [c for c in verdict.checks if c.experiment == comparison.experiment]
         trace = None
@@ -178,7 +181,7 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
             def trace(trace_id: str, record: RunRecord = record) -> str | None:
                 return langfuse_url(record, "trace_url", quote(trace_id, safe=""))
 
-        data, texts, changed = items_data(comparison, trace, reading)
+        data, texts, changed = items_data(comparison, trace, listing)
         all_texts.append(texts)
         all_changed.append(changed)
         experiments.append(
@@ -199,6 +202,8 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
                 "unmeasured": [inert(n) for n in comparison.unmeasured],
                 "warnings": [inert(w) for w in comparison.candidate.warnings],
                 "data": data,
+                "left_out": data["left_out"],
+                "total": data["total"],
             }
         )
     # The texts get what the page's target size leaves after everything else the items hold.
@@ -238,8 +243,7 @@ def render(verdict: Verdict, *, history: Sequence[RunRecord] = ()) -> str:
         bound=bound,
         other=other,
         cut=cut,
-        scores_only=sum(e["data"]["scores_only"] for e in experiments),
-        read_unchanged=READ_UNCHANGED,
+        listed=listing_bounds,
         safe_url=safe_url,
     )
     # The page as ASCII: past ASCII, the HTML's characters become character references (the

@@ -1,7 +1,9 @@
 """What the HTML report shows of each experiment's items, as plain data for its embedded JSON.
 
-Every item once, with a status list (regressed, improved, flaky, error, new, missing,
-unchanged) read from the comparison the gate made: the same regressed and improved items,
+The items report/html_listing.py chooses (every changed item and the first unchanged ones,
+up to a bound; the counts of every status beside them), each with a status list
+(regressed, improved, flaky, error, new, missing, unchanged) read from the comparison the
+gate made: the same regressed and improved items,
 the same item means (``decide/compare.py``'s columns: an app-errored candidate sample counts
 as 0 on a 0-1 score). Every text is scrubbed of secrets and made inert (no control or bidi
 character); the texts of all items share one budget, so a report of 10,000 items stays small.
@@ -21,7 +23,9 @@ from typing import Any
 
 from scoregate.decide.compare import columns
 from scoregate.record import scoretable
+from scoregate.report import html_listing
 from scoregate.report.bounds import ERROR_CHARS, bounded
+from scoregate.report.html_listing import Listing
 from scoregate.report.safe import xml_text
 from scoregate.report.text import as_text
 from scoregate.values import scrub
@@ -35,12 +39,6 @@ DETAIL_CHARS = 20_000
 MIN_CHARS = 120
 """The least of one text shown, however many items there are (as much as the table shows)."""
 
-READ_UNCHANGED = 10_000
-"""Unchanged items of a report read for their texts; past them, an unchanged item is listed
-with its scores only (every changed item is always read)."""
-
-STATUSES = ("regressed", "error", "flaky", "improved", "new", "missing", "unchanged")
-"""An item's statuses, in the order they are listed."""
 
 _HTTP = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 
@@ -173,10 +171,11 @@ class _Item:
         return rows
 
 
-def _means(record: RunRecord, names: list[str], comparison: Comparison, *, candidate: bool) -> Any:
+def _means(
+    table: scoretable.ScoreTable, names: list[str], comparison: Comparison, *, candidate: bool
+) -> Any:
     marks = {s.name: s.pass_mark for s in comparison.scores}
     plain = {s.name for s in comparison.scores if s.plain}
-    table = scoretable.of(record)
     return columns(table, names, marks, count_errors=candidate, plain=plain)
 
 
@@ -204,14 +203,12 @@ def chosen_items(
 
 
 def _baseline(
-    base: RunRecord | None, build: _Item, wanted: Collection[str], missing: Collection[str]
+    base: RunRecord | None, build: _Item, positions: Sequence[int], missing: Collection[str]
 ) -> dict[str, _Before]:
-    """The baseline's ``wanted`` items, read in one pass over its file."""
+    """The baseline's items at ``positions``, read in one pass over its file."""
     found: dict[str, _Before] = {}
-    if base is None or not wanted:
+    if base is None or not positions:
         return found
-    ids = scoretable.of(base).ids
-    positions = [p for p, item_id in enumerate(ids) if item_id in wanted]
     for _, result in chosen_items(base.items, positions):
         item_id = result.item.id
         question = None
@@ -227,51 +224,61 @@ def _baseline(
     return found
 
 
-class Reading:
-    """How many unchanged items of a report are still read for their texts."""
-
-    def __init__(self, unchanged: int = READ_UNCHANGED) -> None:
-        self.unchanged = unchanged
-
-
 def items_data(
     comparison: Comparison,
     trace: Callable[[str], str | None] | None = None,
-    reading: Reading | None = None,
+    listing: Listing | None = None,
 ) -> tuple[dict[str, Any], list[str], set[int]]:
-    """One experiment's items for the page (``items``: pieces of JSON, each one item or a run
-    of items, to be joined with commas), the
-    texts they point to (uncut), and which of those texts belong to a changed item
-    (regressed, error, flaky, improved, new, missing).
+    """One experiment's listed items for the page (``items``: pieces of JSON, each one item
+    or a run of items, to be joined with commas), the texts they point to (uncut), and which
+    of those texts belong to a changed item (regressed, error, flaky, improved, new, missing).
 
-    Every item is listed, with its statuses and score means from the run's score table. The
-    changed items are read for their texts, outputs, reasoning and costs, and so are the
-    unchanged ones while ``reading`` allows (READ_UNCHANGED a report); the others are listed
-    with their scores only (``"nt": 1``), so a report of 100,000 items reads a fraction."""
-    reading = reading or Reading()
+    The items listed are chosen by report/html_listing.py (every changed item and the first
+    unchanged ones, up to ``listing``'s bounds); only they are read from the run records,
+    their means computed (from the score table, as the gate does). ``counts``, ``total`` and
+    ``left_out`` are of every item, listed or not."""
+    listing = listing or Listing()
     names = [s.name for s in comparison.scores]
     cand, base = comparison.candidate, comparison.baseline
     table = scoretable.of(cand)
-    now_means = _means(cand, names, comparison, candidate=True)
-    before_means = _means(base, names, comparison, candidate=False) if base else {}
-    new, missing = set(comparison.new_items), comparison.missing_items
     errored = {table.ids[p] for p in table.items_with_errors()}
+    statuses, marked = html_listing.statuses_of(comparison, errored)
+    listed = html_listing.choose(comparison, table, statuses, listing)
+    read = listed.positions
+    now_table = html_listing.sub_table(table, read)
+    now_columns = [_column(_means(now_table, names, comparison, candidate=True), n) for n in names]
+    before_columns: list[Mapping[str, float | None]] = [{} for _ in names]
+    before_at: list[int] = []
+    if base is not None:
+        base_table = scoretable.of(base)
+        wanted = {table.ids[p] for p in read} | set(listed.missing)
+        before_at = html_listing.positions_of(base_table, wanted)
+        found = _means(
+            html_listing.sub_table(base_table, before_at), names, comparison, candidate=False
+        )
+        before_columns = [_column(found, n) for n in names]
     texts: list[str] = []
     build = _Item(names, texts)
     items: list[str] = []
-    marked: dict[str, dict[str, list[int]]] = {"rg": {}, "im": {}, "fl": {}}
-    for index, score in enumerate(comparison.scores):
-        for key, ids in (("rg", score.regressed), ("im", score.improved), ("fl", score.flaky)):
-            for item_id in ids:
-                marked[key].setdefault(item_id, []).append(index)
-    now_columns = [_column(now_means, n) for n in names]
-    before_columns = [_column(before_means, n) for n in names]
 
     def mean(columns: list[Mapping[str, float | None]], item_id: str) -> list[float | None]:
         found = [column.get(item_id) for column in columns]
         return [None if v is None else round(v, 6) for v in found]
 
-    def scores(item_id: str) -> dict[str, Any]:
+    before = _baseline(base, build, before_at, set(listed.missing))
+    nothing = _Before(None, [None] * len(names), None, None)
+
+    def of_before(old: _Before) -> None:
+        build.current += [i for i in (old.output, *old.comments) if i is not None]
+
+    pending: list[dict[str, Any]] = []
+    for _, result in chosen_items(cand.items, read):
+        if len(pending) >= BATCH:  # items as JSON a thousand at a time: not all kept
+            items.append(script_json(pending)[1:-1])
+            pending = []
+        item_id = result.item.id
+        old = before.get(item_id, nothing)
+        of_before(old)
         entry: dict[str, Any] = {
             "id": xml_text(build.scrub(item_id)),
             "c": mean(now_columns, item_id),
@@ -279,44 +286,7 @@ def items_data(
             "rg": marked["rg"].get(item_id, []),
             "im": marked["im"].get(item_id, []),
             "fl": marked["fl"].get(item_id, []),
-        }
-        changed = entry["rg"] or entry["im"] or entry["fl"] or item_id in errored or item_id in new
-        entry["st"] = _statuses(entry, item_id in errored, item_id in new) if changed else UNCHANGED
-        return entry
-
-    entries = [scores(item_id) for item_id in table.ids]
-    read = []
-    for position, entry in enumerate(entries):
-        if entry["st"] != ["unchanged"]:
-            read.append(position)
-        elif reading.unchanged > 0:
-            reading.unchanged -= 1
-            read.append(position)
-    wanted = {table.ids[p] for p in read} | set(missing)
-    before = _baseline(base, build, wanted, set(missing))
-    nothing = _Before(None, [None] * len(names), None, None)
-
-    def of_before(old: _Before) -> None:
-        build.current += [i for i in (old.output, *old.comments) if i is not None]
-
-    scores_only = 0
-    pending: list[dict[str, Any]] = []
-    texts_of = chosen_items(cand.items, read)
-    next_read = next(texts_of, None)
-    for position, entry in enumerate(entries):
-        if len(pending) >= BATCH:  # items as JSON a thousand at a time: not all kept
-            items.append(script_json(pending)[1:-1])
-            pending = []
-        if next_read is None or next_read[0] != position:
-            entry["nt"] = 1  # listed with its scores only
-            pending.append(entry)
-            scores_only += 1
-            continue
-        result = next_read[1]
-        next_read = next(texts_of, None)
-        old = before.get(result.item.id, nothing)
-        of_before(old)
-        entry |= {
+            "st": statuses.get(item_id, UNCHANGED),
             "in": build.text(result.item.input),
             "ex": build.text(result.item.expected_output),
             "co": build.text(result.samples[0].output) if result.samples else None,
@@ -334,7 +304,7 @@ def items_data(
         pending.append(entry)
     if pending:
         items.append(script_json(pending)[1:-1])
-    for item_id in missing:
+    for item_id in listed.missing:
         old = before.get(item_id, nothing)
         of_before(old)
         question = old.question or (None, None)
@@ -358,7 +328,14 @@ def items_data(
         }  # fmt: skip
         build.done(entry["st"])
         items.append(script_json(entry))
-    return {"scores": names, "items": items, "scores_only": scores_only}, texts, build.changed
+    data = {
+        "scores": names,
+        "items": items,
+        "counts": listed.counts,
+        "total": listed.total,
+        "left_out": listed.left_out,
+    }
+    return data, texts, build.changed
 
 
 UNCHANGED = ["unchanged"]
@@ -369,18 +346,6 @@ BATCH = 1_000
 def _column(found: Mapping[str, Any], name: str) -> Mapping[str, float | None]:
     column = found.get(name)
     return column.means if column is not None else {}
-
-
-def _statuses(entry: Mapping[str, Any], error: bool, new: bool) -> list[str]:
-    found = {
-        "regressed": bool(entry["rg"]),
-        "error": error,
-        "flaky": bool(entry["fl"]),
-        "improved": bool(entry["im"]),
-        "new": new,
-    }
-    listed = [status for status in STATUSES if found.get(status)]
-    return listed or ["unchanged"]
 
 
 def bounds(

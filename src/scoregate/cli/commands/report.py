@@ -48,6 +48,15 @@ def _history_files(texts: tuple[str, ...], config_path: Path, output_dir: Path |
     help="An earlier run, or a folder of run records, for each score's trend (repeatable).",
 )
 @HTML_OPTION
+@click.option(
+    "--html-items",
+    "html_items",
+    type=click.IntRange(min=0),
+    default=2_000,
+    show_default=True,
+    help="The most unchanged items the report lists (every changed item is listed, up to "
+    "10,000 or N; the counts of each status are of every item).",
+)
 @CONFIG_OPTION
 @click.option(
     "--output-dir",
@@ -60,6 +69,7 @@ def report(
     baseline_run: str | None,
     history: tuple[str, ...],
     html_path: Path | None,
+    html_items: int,
     config_path: Path,
     output_dir: Path | None,
 ) -> None:
@@ -107,6 +117,6 @@ def report(
         target = html_path or (output_dir or config.output_dir) / "reports" / (
             f"{candidate.run_id.replace(':', '_').replace('/', '_')}.html"
         )
-        store.write_text(target, html.render(verdict, history=earlier))
+        store.write_text(target, html.render(verdict, history=earlier, items=html_items))
         counted = "passed" if verdict.passed else "failed"
         click.echo(f"HTML report ({candidate.experiment}, gate {counted}): {store.shown(target)}")

@@ -74,14 +74,6 @@
     this.exp = experiment;
     this.scores = experiment.scores;
     this.texts = experiment.t;
-    var blank = this.scores.map(function () { return null; });
-    experiment.items.forEach(function (item) {
-      if (!item.nt) return;  // an unchanged item listed with its scores only
-      item["in"] = item.ex = item.co = item.bo = item.err = item.trace = null;
-      item.jc = item.jb = blank;
-      item.reps = [];
-      item.cost = [null, null];
-    });
     this.state = { status: "all", score: -1, search: "", sort: "order", page: 0 };
     this.open = null;
     this.build();
@@ -119,9 +111,12 @@
     var status = el("select", "status-filter");
     status.setAttribute("aria-label", "status");
     ["all"].concat(data.statuses).forEach(function (st) {
-      var count = st === "all" ? self.exp.items.length
+      // The counts are of every item (from the score table); past the report's bound some
+      // are not listed, and the option says how many are.
+      var count = st === "all" ? self.exp.total : self.exp.counts[st];
+      var listed = st === "all" ? self.exp.items.length
         : self.exp.items.filter(function (it) { return it.st.indexOf(st) >= 0; }).length;
-      var option = el("option", null, st + " (" + count + ")");
+      var option = el("option", null, st + " (" + count + (listed < count ? ", " + listed + " listed" : "") + ")");
       option.value = st;
       status.appendChild(option);
     });
@@ -200,12 +195,16 @@
     this.state.page = Math.min(Math.max(this.state.page, 0), pages - 1);
     var start = this.state.page * PAGE, rows = shown.slice(start, start + PAGE);
     this.summary.textContent = shown.length
-      ? "items " + (start + 1) + "\u2013" + (start + rows.length) + " of " + shown.length + " shown (" + this.exp.items.length + " in all); click an item for its details"
-      : "no item matches (" + this.exp.items.length + " in all)";
+      ? "items " + (start + 1) + "\u2013" + (start + rows.length) + " of " + shown.length + " shown (" + this.inAll() + "); click an item for its details"
+      : "no item matches (" + this.inAll() + ")";
     this.prev.disabled = this.state.page === 0;
     this.next.disabled = this.state.page >= pages - 1;
     this.body.textContent = "";
     rows.forEach(function (item) { self.body.appendChild(self.row(item)); });
+  };
+  Items.prototype.inAll = function () {
+    var listed = this.exp.items.length, total = this.exp.total;
+    return listed < total ? listed + " listed of " + total + " in all" : total + " in all";
   };
   Items.prototype.row = function (item) {
     var self = this, tr = el("tr", "item-row");
@@ -237,10 +236,6 @@
   };
   Items.prototype.detail = function (item) {
     var self = this, box = el("div", "detail");
-    if (item.nt) {
-      box.appendChild(el("p", "note", "This unchanged item is listed with its scores only: the report holds the texts of every changed item and of the first unchanged ones. 'scoregate show RUN' shows it whole."));
-      return box;
-    }
     function field(label, text) {
       var part = el("div", "field");
       part.appendChild(el("h4", null, label));
