@@ -425,6 +425,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="instead: the extended grid of issue 16 (clustered items, heavy tails, ordinal "
         "judges, tiny datasets, 5 repeats; bench/noise_extended.py)",
     )
+    parser.add_argument(
+        "--only",
+        default=None,
+        help="with --extended: the cells of one group only (e.g. 'heavy tails')",
+    )
     args = parser.parse_args(argv)
     if args.errors:
         return main_errors(args)
@@ -527,7 +532,7 @@ def main_extended(args: argparse.Namespace) -> int:
 
     decisions = 200 if args.quick else args.decisions
     verify = args.verify if args.verify is not None else (20 if args.quick else 100)
-    all_cells = grid.cells()
+    all_cells = [c for c in grid.cells() if args.only is None or c.group == args.only]
     print("# Before the run: what scoregate validate / run say about the tiny datasets\n")
     print("\n".join(f"- {line}" for line in grid.out_of_reach(all_cells)))
     print()
@@ -550,7 +555,7 @@ def main_extended(args: argparse.Namespace) -> int:
             print(f"\r{done}/{len(work)} slices", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
     rates = {i: [c / decisions for c in counts[i]] for i in counts}
-    lines, missed, reach = grid.table(all_cells, rates)
+    lines, missed, reach, choice = grid.table(all_cells, rates)
     if mismatches:
         missed.append(f"the fast path disagreed with compare + evaluate on {mismatches} decisions")
     print(
@@ -568,6 +573,8 @@ def main_extended(args: argparse.Namespace) -> int:
     print()
     for line in reach:
         print(f"- out of reach (∅, said before the run): {line}")
+    for line in choice:
+        print(f"- the test decides: {line}")
     for line in missed:
         print(f"- missed: {line}")
     print("every target met: " + ("yes" if not missed else f"no ({len(missed)} missed)"))
