@@ -532,18 +532,20 @@ def main_extended(args: argparse.Namespace) -> int:
 
     decisions = 200 if args.quick else args.decisions
     verify = args.verify if args.verify is not None else (20 if args.quick else 100)
-    all_cells = [c for c in grid.cells() if args.only is None or c.group == args.only]
+    every_cell = grid.cells()  # a cell's place in the whole grid seeds its draws, --only or not
+    chosen = [i for i, c in enumerate(every_cell) if args.only is None or c.group == args.only]
+    all_cells = [every_cell[i] for i in chosen]
     print("# Before the run: what scoregate validate / run say about the tiny datasets\n")
     print("\n".join(f"- {line}" for line in grid.out_of_reach(all_cells)))
     print()
     order = sorted(range(len(all_cells)), key=lambda i: -all_cells[i].items * all_cells[i].repeats)
     work = [
-        (index, all_cells[index], first, min(CHUNK, decisions - first), min(verify, decisions))
-        for index in order
+        (chosen[at], all_cells[at], first, min(CHUNK, decisions - first), min(verify, decisions))
+        for at in order
         for first in range(0, decisions, CHUNK)
     ]
     started = time.perf_counter()
-    counts: dict[int, list[int]] = {i: [0] * len(grid.RULES) for i in range(len(all_cells))}
+    counts: dict[int, list[int]] = {i: [0] * len(grid.RULES) for i in chosen}
     checked = mismatches = 0
     context = multiprocessing.get_context("spawn")
     with context.Pool(args.processes) as pool:
@@ -554,7 +556,7 @@ def main_extended(args: argparse.Namespace) -> int:
             mismatches += differed
             print(f"\r{done}/{len(work)} slices", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
-    rates = {i: [c / decisions for c in counts[i]] for i in counts}
+    rates = {at: [c / decisions for c in counts[i]] for at, i in enumerate(chosen)}
     lines, missed, reach, choice = grid.table(all_cells, rates)
     if mismatches:
         missed.append(f"the fast path disagreed with compare + evaluate on {mismatches} decisions")
