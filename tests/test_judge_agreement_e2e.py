@@ -116,6 +116,13 @@ def test_the_judges_agreement_is_reported_recorded_and_gated(
     )
     junit = (tmp_path / "out" / "junit.xml").read_text()
     assert 'name="correctness: min_judge_agreement"' in junit
+    page = (tmp_path / "out" / "report.html").read_text()
+    assert "<h3>Judge agreement with the reference scores</h3>" in page
+    assert (
+        '<tr><td>correctness (judge-model)</td><td class="num">5</td>'
+        '<td class="num">1.00 [1.00, 1.00]</td><td class="num">1.00 [1.00, 1.00]</td>'
+        '<td class="num">&#8212;</td></tr>'  # an ASCII page: a reference past ASCII
+    ) in page
     found = header(tmp_path)
     recorded = found["gate"]["judge_agreement"]["correctness"]
     assert recorded["n"] == 5 and recorded["rho"]["value"] == 1.0

@@ -58,6 +58,9 @@ def test_a_slower_task_fails_max_increase_and_every_report_shows_latency(tmp_pat
     assert "| 1 ms (p95 1 ms) |" in row and "❌ max_increase" in row
     junit = (project.output_dir / "junit.xml").read_text()
     assert 'name="metric.latency.change"' in junit
+    page = (project.output_dir / "report.html").read_text()
+    assert "<h3>Latency, tokens and cost</h3>" in page
+    assert '<tr><td>latency</td><td class="num">1 ms (p95 1 ms)</td>' in page
     assert 'name="qa · latency: max_increase"' in junit or "latency: max_increase" in junit
     checks = json.loads(project.records()[-1].read_text())["gate"]["checks"]
     found = next(c for c in checks if c["score"] == "latency")
@@ -226,6 +229,10 @@ def test_a_model_without_a_price_has_unknown_cost_never_zero(
     report = (tmp_path / "out" / "report.md").read_text()
     row = next(line for line in report.splitlines() if line.startswith("| cost |"))
     assert "unknown" in row and "$0" not in row
+    page = (tmp_path / "out" / "report.html").read_text()
+    cost = page[page.index("<tr><td>cost</td>") :]
+    cost = cost[: cost.index("</tr>")]
+    assert "unknown" in cost and "$0" not in cost
 
 
 def test_cached_calls_keep_the_latency_and_cost_they_had_when_made(

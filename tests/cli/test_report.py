@@ -191,3 +191,30 @@ def test_compare_and_merge_write_the_html_report_too(project: Project) -> None:
     assert code == 1, err
     assert out.rstrip().endswith("Reports: .scoregate/junit.xml, .scoregate/report.md, merged.html")
     assert (project.root / "merged.html").is_file()
+
+
+def test_run_compare_and_merge_take_html_items(project: Project) -> None:
+    """--html-items is one of the report options run, compare and merge share with report."""
+    baseline, candidate = _two_runs(project)
+    code, _, _ = project.run_cli("run", "--html-items", "0", "--html", "run.html")
+    assert code == 1
+    assert [i["id"] for i in _items(project.root / "run.html")] == ["b", "c"]
+    code, _, _ = project.run_cli(
+        "compare", candidate, baseline, "--html-items", "1", "--html", "compare.html"
+    )
+    assert code == 1
+    assert [i["id"] for i in _items(project.root / "compare.html")] == ["a", "b", "c"]
+    code, _, err = project.run_cli("run", "--html-items", "-1")
+    assert code == 2
+    assert "--html-items" in err
+
+
+def test_the_html_items_default_is_the_listings_bound() -> None:
+    from scoregate.cli.options import HTML_ITEMS_OPTION
+    from scoregate.report.html_listing import LIST_UNCHANGED
+
+    @HTML_ITEMS_OPTION
+    def command(html_items: int) -> None: ...
+
+    (param,) = command.__click_params__  # type: ignore[attr-defined]
+    assert param.default == LIST_UNCHANGED

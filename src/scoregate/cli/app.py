@@ -12,7 +12,7 @@ import click
 from scoregate import __version__
 from scoregate.cli import outstream
 from scoregate.cli.gateflags import ALLOW_PARTIAL_OPTION, NO_BASELINE_OPTION, gate_options
-from scoregate.cli.options import CONFIG_OPTION, HTML_OPTION, LazyPath, error_handler
+from scoregate.cli.options import CONFIG_OPTION, LazyPath, error_handler, report_options
 from scoregate.cli.runfiles import load_config as _load
 from scoregate.cli.runfiles import run_files as _run_files
 from scoregate.cli.width import terminal_width
@@ -83,19 +83,7 @@ def cli() -> None:
     type=LazyPath(),
     help="Baseline run record, or a folder of <experiment>.json.",
 )
-@click.option(
-    "--junit",
-    "junit_path",
-    type=LazyPath(dir_okay=False),
-    help="JUnit XML path [OUTPUT_DIR/junit.xml].",
-)
-@click.option(
-    "--markdown",
-    "markdown_path",
-    type=LazyPath(dir_okay=False),
-    help="Markdown report path [OUTPUT_DIR/report.md].",
-)
-@HTML_OPTION
+@report_options("OUTPUT_DIR")
 @click.option(
     "--output-dir",
     type=LazyPath(file_okay=False),
@@ -129,6 +117,7 @@ def run(
     junit_path: Path | None,
     markdown_path: Path | None,
     html_path: Path | None,
+    html_items: int,
     output_dir: Path | None,
     concurrency: int | None,
     repeats: int | None,
@@ -146,7 +135,7 @@ def run(
 
         config = _load(config_path)
         paths = reportfiles.report_paths(
-            config.output_dir, output_dir, junit_path, markdown_path, html_path
+            config.output_dir, output_dir, junit_path, markdown_path, html_path, html_items
         )
         code = runner.run(
             config,
@@ -203,19 +192,7 @@ def schema() -> None:
 @cli.command(name="compare")
 @click.argument("runs", nargs=-1, required=True)
 @CONFIG_OPTION
-@click.option(
-    "--junit",
-    "junit_path",
-    type=LazyPath(dir_okay=False),
-    help="JUnit XML path [OUTPUT_DIR/compare/junit.xml].",
-)
-@click.option(
-    "--markdown",
-    "markdown_path",
-    type=LazyPath(dir_okay=False),
-    help="Markdown report path [OUTPUT_DIR/compare/report.md].",
-)
-@HTML_OPTION
+@report_options("OUTPUT_DIR/compare")
 @click.option(
     "--output-dir",
     type=LazyPath(file_okay=False),
@@ -229,6 +206,7 @@ def compare_command(
     junit_path: Path | None,
     markdown_path: Path | None,
     html_path: Path | None,
+    html_items: int,
     output_dir: Path | None,
     allow_partial: bool,
 ) -> None:
@@ -259,7 +237,9 @@ def compare_command(
         cand, base = read_runs(files, config=config)
         verdict = runner.gate_records(config, [(cand, base, None)], allow_partial=allow_partial)
         out = (output_dir or config.output_dir) / "compare"
-        paths = reportfiles.report_paths(out, None, junit_path, markdown_path, html_path)
+        paths = reportfiles.report_paths(
+            out, None, junit_path, markdown_path, html_path, html_items
+        )
         from pathlib import Path
 
         found = {} if files[0].startswith("langfuse:") else {cand.experiment: Path(files[0])}
@@ -275,9 +255,7 @@ def compare_command(
     type=LazyPath(),
     help="Baseline run record, or a folder of <experiment>.json.",
 )
-@click.option("--junit", "junit_path", type=LazyPath(dir_okay=False))
-@click.option("--markdown", "markdown_path", type=LazyPath(dir_okay=False))
-@HTML_OPTION
+@report_options("OUTPUT_DIR")
 @click.option("--output-dir", type=LazyPath(file_okay=False))
 @NO_BASELINE_OPTION
 @ALLOW_PARTIAL_OPTION
@@ -288,6 +266,7 @@ def merge(
     junit_path: Path | None,
     markdown_path: Path | None,
     html_path: Path | None,
+    html_items: int,
     output_dir: Path | None,
     no_baseline: bool,
     allow_partial: bool,
@@ -298,7 +277,7 @@ def merge(
 
         config = _load(config_path)
         paths = reportfiles.report_paths(
-            config.output_dir, output_dir, junit_path, markdown_path, html_path
+            config.output_dir, output_dir, junit_path, markdown_path, html_path, html_items
         )
         code = runner.merge(
             config,

@@ -4,14 +4,16 @@ error handler that turns a known error into its message and exit code."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
 from scoregate import __version__
 from scoregate.values.errors import ConfigError, ScoregateError
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class LazyPath(click.Path):
@@ -39,6 +41,50 @@ HTML_OPTION = click.option(
     type=LazyPath(dir_okay=False),
     help="HTML report path [OUTPUT_DIR/report.html]: one self-contained file, opens offline.",
 )
+HTML_ITEMS_OPTION = click.option(
+    "--html-items",
+    "html_items",
+    type=click.IntRange(min=0),
+    default=2_000,  # report/html_listing.LIST_UNCHANGED (not imported: fast --help)
+    show_default=True,
+    help="The most unchanged items the HTML report lists (every changed item is listed, up to "
+    "10,000 or N; the counts of each status are of every item).",
+)
+
+
+def report_options(where: str) -> Callable[[F], F]:
+    """--junit, --markdown, --html and --html-items, the report files of run, compare and
+    merge; ``where`` is the folder they go to by default (``OUTPUT_DIR``)."""
+
+    def decorate(command: F) -> F:
+        for option in reversed(
+            (
+                click.option(
+                    "--junit",
+                    "junit_path",
+                    type=LazyPath(dir_okay=False),
+                    help=f"JUnit XML path [{where}/junit.xml].",
+                ),
+                click.option(
+                    "--markdown",
+                    "markdown_path",
+                    type=LazyPath(dir_okay=False),
+                    help=f"Markdown report path [{where}/report.md].",
+                ),
+                click.option(
+                    "--html",
+                    "html_path",
+                    type=LazyPath(dir_okay=False),
+                    help=f"HTML report path [{where}/report.html]: one self-contained file, "
+                    "opens offline.",
+                ),
+                HTML_ITEMS_OPTION,
+            )
+        ):
+            command = option(command)
+        return command
+
+    return decorate
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scoregate.record import store
+from scoregate.report.html_listing import LIST_UNCHANGED
 from scoregate.values.errors import RunError
 
 Report = tuple[str, str, Path, str]
@@ -40,6 +41,8 @@ class ReportPaths:
     junit: Path
     markdown: Path
     html: Path
+    html_items: int = LIST_UNCHANGED
+    """The most unchanged items the HTML report lists (``--html-items``)."""
 
     @property
     def files(self) -> tuple[Path, Path, Path]:
@@ -57,6 +60,7 @@ def report_paths(
     junit_path: Path | None,
     markdown_path: Path | None,
     html_path: Path | None = None,
+    html_items: int = LIST_UNCHANGED,
 ) -> ReportPaths:
     out = output_dir or config_output
     return ReportPaths(
@@ -64,4 +68,5 @@ def report_paths(
         junit_path or out / "junit.xml",
         markdown_path or out / "report.md",
         html_path or out / "report.html",
+        html_items,
     )

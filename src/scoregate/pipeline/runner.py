@@ -216,7 +216,7 @@ def write_reports(
     problems = write_each(
         ("markdown report", "--markdown", paths.markdown, body),
         ("JUnit report", "--junit", paths.junit, junit.render(verdict)),
-        ("HTML report", "--html", paths.html, html.render(verdict)),
+        ("HTML report", "--html", paths.html, html.render(verdict, items=paths.html_items)),
     )
     if not problems:
         stdout.write(paths.listed() + "\n")

@@ -42,6 +42,26 @@ def dropped_note(comparison: Comparison, name: str) -> str:
     return f"<br>⚠️ {found.dropped}" if found is not None and found.dropped else ""
 
 
+def rows(comparison: Comparison) -> list[tuple[str, str, str, str, str, str]]:
+    """(judge, reference scores, MAE, rho, kappa, drop note) per judge, as plain text."""
+    found = []
+    for a in comparison.agreements:
+        model = a.fingerprint.get("model")
+        judge = a.name + (f" ({model})" if isinstance(model, str) else "")
+        left = f" ({a.left_out} left out)" if a.left_out else ""
+        found.append(
+            (
+                judge,
+                f"{a.n}{left}",
+                _figure(a.mae),
+                _figure(a.rho),
+                _figure(a.kappa),
+                a.dropped or "",
+            )
+        )
+    return found
+
+
 def markdown_lines(comparison: Comparison) -> list[str]:
     if not comparison.agreements:
         return []

@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from scoregate import __version__
-from scoregate.report import html_charts
+from scoregate.report import agreement, html_charts, metric_rows
 from scoregate.report.html_data import (
     bounds,
     cut_texts,
@@ -200,6 +200,23 @@ def render(
                 ],
                 "trends": _trends(comparison, history),
                 "unmeasured": [inert(n) for n in comparison.unmeasured],
+                "metrics": [
+                    tuple(
+                        inert(text)
+                        for text in (
+                            m.name,
+                            metric_rows.figures(m.name, m.baseline),
+                            metric_rows.figures(m.name, m.candidate),
+                            metric_rows.change(m),
+                        )
+                    )
+                    for m in comparison.metrics
+                    if m.candidate is not None or m.baseline is not None
+                ],
+                "metric_notes": [inert(n) for n in metric_rows.notes(comparison)],
+                "agreements": [
+                    tuple(inert(text) for text in row) for row in agreement.rows(comparison)
+                ],
                 "warnings": [inert(w) for w in comparison.candidate.warnings],
                 "data": data,
                 "left_out": data["left_out"],

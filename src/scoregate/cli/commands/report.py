@@ -9,7 +9,13 @@ from typing import Any
 
 import click
 
-from scoregate.cli.options import CONFIG_OPTION, HTML_OPTION, LazyPath, error_handler
+from scoregate.cli.options import (
+    CONFIG_OPTION,
+    HTML_ITEMS_OPTION,
+    HTML_OPTION,
+    LazyPath,
+    error_handler,
+)
 from scoregate.cli.runfiles import load_config, run_files
 from scoregate.values.errors import ConfigError
 
@@ -48,15 +54,7 @@ def _history_files(texts: tuple[str, ...], config_path: Path, output_dir: Path |
     help="An earlier run, or a folder of run records, for each score's trend (repeatable).",
 )
 @HTML_OPTION
-@click.option(
-    "--html-items",
-    "html_items",
-    type=click.IntRange(min=0),
-    default=2_000,
-    show_default=True,
-    help="The most unchanged items the report lists (every changed item is listed, up to "
-    "10,000 or N; the counts of each status are of every item).",
-)
+@HTML_ITEMS_OPTION
 @CONFIG_OPTION
 @click.option(
     "--output-dir",
