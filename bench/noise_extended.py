@@ -23,6 +23,10 @@ paired t-test, Wilcoxon signed-rank (scipy, one-sided) and the plain sign-flip t
 mean (``scoregate.decide.stats.sign_flip_p``), on the same units as ours (the cluster sums
 when ``cluster:`` is set, else the item deltas). The first decisions of every cell also go
 through two real RunRecords, ``compare`` and ``evaluate``, and must agree.
+
+The heavy-tail cells also decide with ``test: rank`` (the gate's sign-flip test on signed
+ranks, :mod:`scoregate.decide.ranks`), shown as rows of their own ("test: rank"); in every
+other cell that rule is not run.
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ from scoregate.config.model import (
     TaskConfig,
     Thresholds,
 )
-from scoregate.decide import clusters, stats
+from scoregate.decide import clusters, ranks, stats
 from scoregate.decide.compare import compare
 from scoregate.decide.gate import drop_fails, evaluate
 from scoregate.pipeline.power import advice
@@ -59,10 +63,15 @@ NO_CHANGE = "no change"
 EVERY_ITEM = "every item 0.05 worse"
 FEW_ITEMS = "10% of items 0.5 worse"
 SCENARIOS = (NO_CHANGE, EVERY_ITEM, FEW_ITEMS)
-RULES = ("ours", "plain", "t-test", "wilcoxon", "sign-flip")
+RULES = ("ours", "plain", "t-test", "wilcoxon", "sign-flip", "rank")
+RANK_GROUPS = ("heavy tails",)
+"""The cells that also decide with ``test: rank`` (the last rule)."""
 FALSE_FAIL_TARGET = 0.06
 DETECTION_MARGIN = 0.03
 GATE = GateConfig(scores={SCORE: Thresholds(max_drop=MAX_DROP, significance=SIGNIFICANCE)})
+RANK_GATE = GateConfig(
+    scores={SCORE: Thresholds(max_drop=MAX_DROP, significance=SIGNIFICANCE, test=ranks.RANK)}
+)
 _DEFS = {SCORE: ScoreDef(SCORE, 0.5, None, "python")}
 
 
@@ -177,14 +186,20 @@ def _record(run_id: str, scores: NDArray[np.float64]) -> RunRecord:
     return RunRecord("bench", run_id, results, _DEFS, repeats=scores.shape[1])
 
 
-def _through_records(cell: Cell, cand: NDArray[np.float64], base: NDArray[np.float64]) -> bool:
+def _through_records(
+    cell: Cell, cand: NDArray[np.float64], base: NDArray[np.float64], test: str = "mean"
+) -> bool:
     comparison = compare(
         _record("cand", cand),
         _record("base", base),
         alpha=SIGNIFICANCE,
         cluster="topic" if cell.clustered else None,
+        tests={SCORE: test},
     )
-    (check,) = [c for c in evaluate(comparison, GATE) if c.kind == "max_drop"]
+    gate = RANK_GATE if test == ranks.RANK else GATE
+    (check,) = [c for c in evaluate(comparison, gate) if c.kind == "max_drop"]
+    if test == ranks.RANK:
+        assert "(rank test)" in check.explanation, check.explanation
     return check.status == "fail"
 
 
@@ -246,11 +261,20 @@ def run_slice(args: tuple[int, Cell, int, int, int]) -> tuple[int, list[int], in
         p_flip, _ = stats.sign_flip_p(units, seed=0, resamples=4000, level=SIGNIFICANCE)
         ours = drop_fails(mean, p_flip, MAX_DROP, SIGNIFICANCE)
         plain = drop_fails(mean, p_flip, MAX_DROP, None)
+        rank = False
+        if cell.group in RANK_GROUPS:  # test: rank, the same machinery on the signed ranks
+            p_rank, _ = stats.sign_flip_p(
+                ranks.signed_ranks(units), seed=0, resamples=4000, level=SIGNIFICANCE
+            )
+            rank = drop_fails(mean, p_rank, MAX_DROP, SIGNIFICANCE)
         if decision < verify:
             checked += 1
             mismatches += int(_through_records(cell, cand, base) != ours)
+            if cell.group in RANK_GROUPS:
+                checked += 1
+                mismatches += int(_through_records(cell, cand, base, ranks.RANK) != rank)
         refs = _references(units, ours, -mean > MAX_DROP + 1e-12)
-        for position, failed in enumerate((ours, plain, *refs)):
+        for position, failed in enumerate((ours, plain, *refs, rank)):
             fails[position] += int(failed)
     return index, fails, checked, mismatches
 
@@ -280,10 +304,12 @@ def _shown(rate: list[float], k: int, fair: Sequence[int]) -> str:
 
 def table(
     all_cells: Sequence[Cell], rates: dict[int, list[float]]
-) -> tuple[list[str], list[str], list[str]]:
-    """The markdown table, the missed targets, and the cells out of reach (said before the
-    run, marked ∅)."""
+) -> tuple[list[str], list[str], list[str], list[str]]:
+    """The markdown table, the missed targets, the cells out of reach (said before the run,
+    marked ∅), and what the choice of test decides (heavy-tail cells: a scenario one test
+    meets and the other misses; each row marks its own misses ✗)."""
     reach: list[str] = []
+    choice: list[str] = []
     by_key: dict[tuple[str, str, int, int, float, bool], dict[str, list[float]]] = {}
     for index, cell in enumerate(all_cells):
         by_key.setdefault(cell.key, {})[cell.scenario] = rates[index]
@@ -300,37 +326,56 @@ def table(
         where = f"{group}: {noise}, {n} items, {repeats} repeat{'s' if repeats > 1 else ''}"
         where += f", {topic}, {'with' if told else 'without'} cluster:" if shift else ""
         contrast = bool(shift) and not told  # clustered items, the gate not told: shown only
-        ff_mark = ""
-        if none[0] > FALSE_FAIL_TARGET:
-            if contrast:
-                ff_mark = " (not told)"
-            else:
-                ff_mark = " ✗"
-                missed.append(f"{where}: false-fail {pct(none[0])} > {pct(FALSE_FAIL_TARGET)}")
-        marks = []
         # A reference that false-fails more than the target on this row's unchanged runs is
         # not a rival: its detection is bought with false fails (its figures are in italics).
         fair = [k for k in (2, 3, 4) if none[k] <= FALSE_FAIL_TARGET]
+        tests = [(0, "mean")] + ([(5, "rank")] if group in RANK_GROUPS else [])
+        met: dict[tuple[str, str], bool] = {}
+        for ours, test in tests:
+            ff_mark = ""
+            if none[ours] > FALSE_FAIL_TARGET:
+                if contrast:
+                    ff_mark = " (not told)"
+                else:
+                    ff_mark = " ✗"
+                    missed.append(
+                        f"{where}, test: {test}: false-fail {pct(none[ours])} > "
+                        f"{pct(FALSE_FAIL_TARGET)}"
+                    )
+            marks = []
+            for name, rate in ((EVERY_ITEM, every), (FEW_ITEMS, few)):
+                best = max((rate[k] for k in fair), default=0.0)
+                ok = contrast or rate[ours] >= best - DETECTION_MARGIN - 1e-12
+                met[(name, test)] = ok
+                if not ok and group == "tiny":
+                    # Out of reach, said before the run (out_of_reach): the exact test needs 4
+                    # changed items all for the worse; a t-test's p on 10-20 items is a normal
+                    # approximation that discrete scores do not follow.
+                    reach.append(f"{where}, {name}: ours {pct(rate[ours])}, best {pct(best)}")
+                    marks.append(" ∅")
+                    continue
+                marks.append("" if ok else " ✗")
+            cluster_cell = (f"{'topic' if told else 'not set'} ({topic})") if shift else "—"
+            if len(tests) > 1:
+                cluster_cell += f", test: {test}"
+            plain = pct(none[1]) if test == "mean" else "—"
+            lines.append(
+                f"| {group} | {noise} | {n:,} | {repeats} | {cluster_cell} "
+                f"| **{pct(none[ours])}**{ff_mark} | {plain} | {_shown(none, 2, fair)} "
+                f"| {_shown(none, 3, fair)} | {_shown(none, 4, fair)} "
+                f"| **{pct(every[ours])}**{marks[0]} | {_shown(every, 2, fair)} "
+                f"| {_shown(every, 3, fair)} | {_shown(every, 4, fair)} "
+                f"| **{pct(few[ours])}**{marks[1]} | {_shown(few, 2, fair)} "
+                f"| {_shown(few, 3, fair)} | {_shown(few, 4, fair)} |"
+            )
         for name, rate in ((EVERY_ITEM, every), (FEW_ITEMS, few)):
-            best = max((rate[k] for k in fair), default=0.0)
-            ok = contrast or rate[0] >= best - DETECTION_MARGIN - 1e-12
-            if not ok and group == "tiny":
-                # Out of reach, said before the run (out_of_reach): the exact test needs 4
-                # changed items all for the worse; a t-test's p on 10-20 items is a normal
-                # approximation that discrete scores do not follow.
-                reach.append(f"{where}, {name}: ours {pct(rate[0])}, best {pct(best)}")
-                marks.append(" ∅")
-                continue
-            if not ok:
-                missed.append(f"{where}, {name}: ours {pct(rate[0])} < best {pct(best)} - 3 points")
-            marks.append("" if ok else " ✗")
-
-        cluster_cell = (f"{'topic' if told else 'not set'} ({topic})") if shift else "—"
-        lines.append(
-            f"| {group} | {noise} | {n:,} | {repeats} | {cluster_cell} "
-            f"| **{pct(none[0])}**{ff_mark} | {pct(none[1])} | {_shown(none, 2, fair)} | {_shown(none, 3, fair)} "
-            f"| {_shown(none, 4, fair)} | **{pct(every[0])}**{marks[0]} | {_shown(every, 2, fair)} "
-            f"| {_shown(every, 3, fair)} | {_shown(every, 4, fair)} | **{pct(few[0])}**{marks[1]} | {_shown(few, 2, fair)} "
-            f"| {_shown(few, 3, fair)} | {_shown(few, 4, fair)} |"
-        )
-    return lines, missed, reach
+            passed = [test for _, test in tests if met[(name, test)]]
+            if group == "tiny" and not passed:
+                continue  # out of reach, said above
+            if not passed:
+                best = max((rate[k] for k in fair), default=0.0)
+                shown = ", ".join(f"test: {t} {pct(rate[k])}" for k, t in tests)
+                missed.append(f"{where}, {name}: {shown} < best {pct(best)} - 3 points")
+            elif len(passed) < len(tests):
+                choice.append(f"{where}, {name}: met with test: {passed[0]} only")
+    return lines, missed, reach, choice

@@ -335,7 +335,7 @@ def test_a_valid_config_becomes_frozen_values_with_defaults_applied(tmp_path: Pa
                   - {type: exact, name: correct, ignore_case: true}
                   - {python: evals:judge, scale: [0, 10], pass_mark: 0.7}
                 gate:
-                  correct: {min: 0.8, max_drop: 0.05}
+                  correct: {min: 0.8, max_drop: 0.05, test: rank}
                   significance: off
             """
         ),
@@ -359,6 +359,7 @@ def test_a_valid_config_becomes_frozen_values_with_defaults_applied(tmp_path: Pa
     assert experiment.gate.max_error_rate == 0.1
     assert experiment.gate.scores["correct"].max_drop == 0.05
     assert experiment.gate.scores["correct"].significance is None
+    assert experiment.gate.scores["correct"].test == "rank"
     with pytest.raises(dataclasses.FrozenInstanceError):
         experiment.name = "other"  # type: ignore[misc]
 

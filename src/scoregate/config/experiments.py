@@ -433,6 +433,7 @@ def _gate(
             pass_mark=t.get("pass_mark"),
             min_judge_agreement=t.get("min_judge_agreement"),
             significance=_significance(t.get("significance"), significance),
+            test=t.get("test", "mean"),
             where=doc.where((*at, name), key=True),
             key=format_path((*at, name)),
         )

@@ -127,6 +127,8 @@ class Thresholds:
     pass/fail judge)."""
     significance: float | None = DEFAULT_SIGNIFICANCE
     """None when significance is off: max_drop is then the plain check."""
+    test: str = "mean"
+    """max_drop's test: "mean" (sign-flip of the mean) or "rank" (signed ranks, Wilcoxon)."""
     where: str = ""
     key: str = ""
     """The key path (``experiments[0].gate.correct``), for messages."""

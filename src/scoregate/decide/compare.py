@@ -224,6 +224,7 @@ def gate_options(gate: GateConfig) -> dict[str, Any]:
         "pass_marks": {n: t.pass_mark for n, t in gate.scores.items() if t.pass_mark is not None},
         "alpha": gate.significance or 0.05,
         "levels": {n: t.significance for n, t in gate.scores.items() if t.significance},
+        "tests": {n: t.test for n, t in gate.scores.items() if t.test != "mean"},
         "count_flaky": gate.count_flaky_as_regressed,
     }
 
@@ -247,9 +248,10 @@ def compare(
     baseline_required: bool = False,
     cluster: str | None = None,
     levels: Mapping[str, float] | None = None,
+    tests: Mapping[str, str] | None = None,
 ) -> Comparison:
     """``alpha``: the significance level of the paired test, ``levels`` per score where one
-    differs; ``cluster``: the item field whose values group the items (``cluster: KEY``)."""
+    differs; ``tests``: the test per score where not "mean" (``test: rank``); ``cluster``: the item field whose values group the items (``cluster: KEY``)."""
     overrides = pass_marks or {}
     labels = (
         {r.item.id: clusters.label_of(r.item, cluster) for r in candidate.items}
@@ -310,6 +312,7 @@ def compare(
                     deltas,
                     alpha=(levels or {}).get(name, alpha),
                     clusters=None if labels is None else [labels.get(i) for i in paired_ids],
+                    test=(tests or {}).get(name, "mean"),
                 ),
                 regressed=tuple(regressed),
                 improved=tuple(improved),

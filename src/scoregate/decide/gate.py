@@ -2,8 +2,9 @@
 
 How ``max_drop`` decides (significance on, the default): the check fails when the mean paired
 delta (candidate − baseline over items present in both) is below ``-max_drop`` **and** the
-one-sided sign-flip test gives p < ``significance`` for "the candidate is worse". With
-``significance: off`` only the first condition is used.
+one-sided sign-flip test gives p < ``significance`` for "the candidate is worse" (with
+``test: rank`` the test on signed ranks, and the explanation says ``(rank test)`` beside the
+p-value). With ``significance: off`` only the first condition is used.
 """
 
 from __future__ import annotations

@@ -28,16 +28,14 @@ numbers:
   - ``m > 3000``: the normal approximation ``p = Phi(sum(d) / sqrt(sum(d**2)))`` (the
     sign-flip distribution's exact mean and variance).
 
-  With ``clusters`` the test runs on the cluster sums (:mod:`scoregate.decide.clusters`).
-  All deltas zero gives ``p = 1``.
+  With ``clusters`` the test runs on the cluster sums (:mod:`scoregate.decide.clusters`);
+  with ``test="rank"`` on the units' signed ranks (:mod:`scoregate.decide.ranks`). All zero: 1.
 
 * **How large is the change?** The mean delta with a percentile bootstrap confidence interval
   (default 95%) over 2000 resamples, drawn from an independent stream of the same seed
-  (``PCG64(seed).jumped()``):
-
-  the classic bootstrap up to 100 items, the Poisson bootstrap (each item weighted by a
-  Poisson(1) count; rows of one shared matrix) up to 2000, the classic bootstrap in chunks up
-  to 5000, then the normal interval ``mean ± z * sd / sqrt(n)``.
+  (``PCG64(seed).jumped()``): the classic bootstrap up to 100 items, the Poisson bootstrap
+  (each item weighted by a Poisson(1) count; rows of one shared matrix) up to 2000, the classic
+  bootstrap in chunks up to 5000, then the normal interval ``mean ± z * sd / sqrt(n)``.
   One item gives the interval ``(d, d)``; the interval never leaves ``[min(d), max(d)]``.
 
 * **Could a drop have been seen at all?** The minimum detectable drop at one-sided level
@@ -59,6 +57,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from scoregate.decide import ranks
 from scoregate.decide.draws import (
     BOOTSTRAP_RESAMPLES,
     CACHE_LARGEST_BYTES,
@@ -131,6 +130,7 @@ class PairedStats:
     """With clusters: how many (the test's units); None when every item is its own unit."""
     unit_sd: float | None = None
     """With clusters: sd(cluster sum - mean × size) / mean size, one unit's spread."""
+    test: str = "mean"  # behind p_worse: "mean" (sign-flip of the mean), "rank" (signed ranks)
 
     @property
     def units(self) -> int:  # the test's independent units: the clusters, or else the items
@@ -149,6 +149,7 @@ def paired_stats(
     seed: int = 0,
     resamples: int = 4000,
     clusters: Sequence[Hashable] | None = None,
+    test: str = "mean",
 ) -> PairedStats | None:
     """Return the paired statistics of per-item deltas, or None when there is no item.
 
@@ -158,8 +159,8 @@ def paired_stats(
     `seed` fixes every random draw; `resamples` is the number of Monte Carlo sign-flip draws
     (at least; more near `alpha`). `clusters`, one label per delta, makes the clusters the
     units: the test flips the signs of cluster sums, the interval resamples clusters, and the
-    minimum detectable drop counts clusters (see :mod:`scoregate.decide.clusters`).
-    """
+    minimum detectable drop counts clusters (see :mod:`scoregate.decide.clusters`). `test`:
+    "rank" tests the units' signed ranks, not their mean (:mod:`scoregate.decide.ranks`)."""
     _check_probability("alpha", alpha)
     _check_probability("confidence", confidence)
     if resamples < 1:
@@ -170,7 +171,7 @@ def paired_stats(
     if n == 0:
         return None
     if n == 1:
-        return _single_item(deltas[0])
+        return _single_item(deltas[0], ranks.check(test))
 
     import numpy as np
 
@@ -183,15 +184,17 @@ def paired_stats(
     sd = float(d.std(ddof=1))
     count: int | None = None
     unit_sd: float | None = sd
+    flip = ranks.of(
+        test, functools.partial(sign_flip_p, seed=seed, resamples=resamples, level=alpha)
+    )
     if clusters is None:
-        p_worse, method = sign_flip_p(d, seed=seed, resamples=resamples, level=alpha)
+        p_worse, method = flip(d)
         ci_low, ci_high = _confidence_interval(
             d, mean=mean, sd=sd, confidence=confidence, seed=seed
         )
     else:
         from scoregate.decide.clusters import clustered_test
 
-        flip = functools.partial(sign_flip_p, seed=seed, resamples=resamples, level=alpha)
         found = clustered_test(d, clusters, confidence=confidence, seed=seed, sign_flip=flip)
         p_worse, method, ci_low, ci_high = found.p_worse, found.method, found.ci_low, found.ci_high
         count, unit_sd = found.clusters, found.unit_sd
@@ -206,6 +209,7 @@ def paired_stats(
         method=method,
         clusters=count,
         unit_sd=None if count is None else unit_sd,
+        test=test,
     )
 
 
@@ -271,7 +275,7 @@ def _z_sum(alpha: float, power: float) -> float:
     return _standard_normal().inv_cdf(1.0 - alpha) + _standard_normal().inv_cdf(power)
 
 
-def _single_item(value: object) -> PairedStats:
+def _single_item(value: object, test: str) -> PairedStats:
     if not isinstance(value, numbers.Real):
         raise ValueError(f"deltas must be one-dimensional numbers, got {value!r}.")
     delta = float(value)
@@ -289,12 +293,8 @@ def _single_item(value: object) -> PairedStats:
         sd_delta=None,
         mde=None,
         method="sign-flip exact" if delta == 0 else "sign-flip exact, mid-p",
+        test=test,
     )
-
-
-def _tie_tolerance(abs_total: float) -> float:
-    # Sums of the same deltas in another order may differ in the last bits; a tie must count.
-    return 1e-10 * abs_total
 
 
 def sign_flip_p(
@@ -312,7 +312,8 @@ def sign_flip_p(
     if m >= NORMAL_P_MIN_NONZERO:
         z = float(nonzero.sum()) / math.sqrt(float(np.square(nonzero).sum()))
         return _standard_normal().cdf(z), "sign-flip normal approx."
-    tolerance = _tie_tolerance(float(np.abs(nonzero).sum()))
+    # Sums of the same deltas in another order may differ in the last bits; a tie must count.
+    tolerance = 1e-10 * float(np.abs(nonzero).sum())
     if m <= EXACT_MAX_NONZERO:
         # Sums of every subset of the nonzero deltas: the flipped sets.
         sums = np.zeros(1)

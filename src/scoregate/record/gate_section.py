@@ -42,6 +42,7 @@ def gate_section(verdict: Verdict, experiment: str) -> dict[str, Any]:
                         "p_worse": s.delta.p_worse,
                         "mde": s.delta.mde,
                         "method": s.delta.method,
+                        **({"test": "rank"} if s.delta.test == "rank" else {}),
                         **(
                             {}
                             if s.clustering is None

@@ -25,12 +25,14 @@ def ids(items: Sequence[str], limit: int = 5) -> str:
 
 def delta_text(score: ScoreComparison) -> str:
     """``-0.031 [-0.058, -0.004] p=0.02``: the paired delta with its interval and p-value (in
-    the score's units for a plain number: ``+2.5 [...]``), then, with ``cluster:``,
+    the score's units for a plain number: ``+2.5 [...]``; ``p=0.02 (rank test)`` with
+    ``test: rank``), then, with ``cluster:``,
     ``, clustered by topic (20 clusters)``."""
     d = score.delta
     if d is None:
         return ""
     p = f"p={d.p_worse:.2g}" if d.p_worse >= 0.001 else "p<0.001"
+    p += " (rank test)" if d.test == "rank" else ""
     plain = score.plain
     shown = (
         f"{signed(d.mean_delta, plain)} [{signed(d.ci_low, plain)}, {signed(d.ci_high, plain)}] {p}"
