@@ -98,7 +98,7 @@ demo: $(BIN)/.runtime-installed
 	$(BIN)/scoregate run
 
 test: need-node setup browser
-	$(SAY) running the test suite "(about 4 minutes on 2 cores)"
+	$(SAY) running the test suite "(about 6 minutes on 2 idle cores, 10 when they are busy)"
 	$(BIN)/pytest
 
 lint: $(BIN)/.dev-installed
