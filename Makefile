@@ -98,7 +98,7 @@ demo: $(BIN)/.runtime-installed
 	$(BIN)/scoregate run
 
 test: need-node setup browser
-	$(SAY) running the test suite "(about 6 minutes on 2 idle cores, 10 when they are busy)"
+	$(SAY) running the test suite "(about 5 minutes on 2 idle cores, 8 when they are busy)"
 	$(BIN)/pytest
 
 lint: $(BIN)/.dev-installed
