@@ -351,9 +351,10 @@ def _evaluator(
         spec = raw["langfuse_judges"]
         low, high = spec.get("scale", DEFAULT_JUDGE_SCALE)
         judge_scale = (float(low), float(high))
-        keys = ("model", "prompts", "label", "discover", "scale")
+        keys = ("model", "prompts", "label", "discover", "scale", "allow_truncated")
         params = {k: v for k, v in spec.items() if k not in keys}
-        chat = ChatPromptConfig(str(spec["model"]), templates.Prompt(()), params, where)
+        cut = spec.get("allow_truncated") is True
+        chat = ChatPromptConfig(spec["model"], templates.Prompt(()), params, where, None, None, cut)
         options = {k: spec[k] for k in ("prompts", "label", "discover") if k in spec}
         return EvaluatorConfig(
             "langfuse_judges", chat.model, None, options, judge_scale, pass_mark, where, chat

@@ -191,3 +191,51 @@ def test_langfuse_items_carry_reference_scores_for_judges_in_their_metadata(
         "langfuse:qa-golden item 'q2': metadata: expected_scores['accuracy']: \"high\" is not a "
         "number" in bad.stderr
     )
+
+
+def _judge_cut_off(body: dict[str, Any]) -> Behaviour | str:
+    if "judge-accuracy" in fakes.last_user_text(body):
+        return fakes.Completion("Score: 8", finish_reason="length")
+    return fakes.default_answer(body)
+
+
+def test_langfuse_judges_take_response_format_and_allow_truncated(
+    fake_langfuse: FakeLangfuse, fake_openai: FakeOpenAI, project: Project
+) -> None:
+    """As a judge does: ``{type: text}`` asks for no structure, and ``allow_truncated`` reads
+    a reply cut at max_tokens as it is (without it, that reply is the judge's error)."""
+    fake_openai.set_responder(_judge_cut_off)
+    fake_langfuse.create_dataset("qa-golden", ITEMS)
+    fake_langfuse.create_prompt("answer", "{{input.question}}", labels=("prod",))
+    fake_langfuse.create_prompt("judge-accuracy", "judge-accuracy: {{output}}")
+    spec = {"model": "gpt-4o-mini", "prompts": ["judge-accuracy"], "max_tokens": 12}
+    spec |= {"response_format": {"type": "text"}}
+    env = _env(fake_langfuse, fake_openai)
+    gate = {"max_error_rate": 1.0}
+    project.write_config(_experiment([{"langfuse_judges": spec}], gate=gate), defaults=DEFAULTS)
+
+    cut = project.run_cli("run", "--no-baseline", env=env)
+
+    assert cut.code == 0, cut.stdout + cut.stderr
+    assert "truncated at max_tokens=12" in cut.stdout
+    judge_bodies = [
+        r.body
+        for r in fake_openai.chat_requests
+        if "judge-accuracy" in fakes.last_user_text(r.body)
+    ]
+    assert len(judge_bodies) == 2
+    assert all("response_format" not in body for body in judge_bodies)
+
+    spec |= {"allow_truncated": True}
+    project.write_config(_experiment([{"langfuse_judges": spec}], gate=gate), defaults=DEFAULTS)
+    allowed = project.run_cli("run", "--no-baseline", "--no-cache", env=env)
+
+    assert allowed.code == 0, allowed.stdout + allowed.stderr
+    record = json.loads(project.records()[-1].read_text())
+    header_scores = [
+        s for item in record["items"] for sample in item["samples"] for s in sample["scores"]
+    ]
+    assert sorted((s["name"], s["value"]) for s in header_scores) == [
+        ("judge-accuracy", 0.8),
+        ("judge-accuracy", 0.8),
+    ]
