@@ -38,6 +38,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from noise import (  # the base grid's scenarios, targets and gate: one definition of each
+    _DEFS,
+    DETECTION_MARGIN,
+    EVERY_ITEM,
+    FALSE_FAIL_TARGET,
+    FEW_ITEMS,
+    MAX_DROP,
+    NO_CHANGE,
+    OURS,
+    SCENARIOS,
+    SCORE,
+    SIGNIFICANCE,
+    _candidate_quality,
+    _item_means,
+)
 from scoregate.config.model import (
     DatasetConfig,
     ExperimentConfig,
@@ -49,30 +64,20 @@ from scoregate.decide import clusters, ranks, stats
 from scoregate.decide.compare import compare
 from scoregate.decide.gate import drop_fails, evaluate
 from scoregate.pipeline.power import advice
-from scoregate.values.model import Item, ItemResult, RunRecord, Sample, Score, ScoreDef
+from scoregate.values.model import Item, ItemResult, RunRecord, Sample, Score
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-MAX_DROP = 0.02
-SIGNIFICANCE = 0.05
-SCORE = "quality"
 TOPICS = 20
-NO_CHANGE = "no change"
-EVERY_ITEM = "every item 0.05 worse"
-FEW_ITEMS = "10% of items 0.5 worse"
-SCENARIOS = (NO_CHANGE, EVERY_ITEM, FEW_ITEMS)
 RULES = ("ours", "plain", "t-test", "wilcoxon", "sign-flip", "rank")
 RANK_GROUPS = ("heavy tails",)
 """The cells that also decide with ``test: rank`` (the last rule)."""
-FALSE_FAIL_TARGET = 0.06
-DETECTION_MARGIN = 0.03
-GATE = GateConfig(scores={SCORE: Thresholds(max_drop=MAX_DROP, significance=SIGNIFICANCE)})
+GATE = OURS
 RANK_GATE = GateConfig(
     scores={SCORE: Thresholds(max_drop=MAX_DROP, significance=SIGNIFICANCE, test=ranks.RANK)}
 )
-_DEFS = {SCORE: ScoreDef(SCORE, 0.5, None, "python")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,28 +141,6 @@ def _observe(
         return np.clip(expected + 0.1 * rng.standard_t(2.0, shape), 0.0, 1.0)
     sd = float(noise.removeprefix("sd "))
     return np.clip(expected + rng.normal(0.0, sd, shape), 0.0, 1.0)
-
-
-def _after(
-    rng: np.random.Generator, quality: NDArray[np.float64], scenario: str
-) -> NDArray[np.float64]:
-    import numpy as np
-
-    if scenario == NO_CHANGE:
-        return quality
-    if scenario == EVERY_ITEM:
-        return np.clip(quality - 0.05, 0.0, 1.0)
-    worse = quality.copy()
-    hit = rng.choice(quality.size, size=max(1, quality.size // 10), replace=False)
-    worse[hit] = np.clip(worse[hit] - 0.5, 0.0, 1.0)
-    return worse
-
-
-def _means(scores: NDArray[np.float64]) -> list[float]:
-    rows = scores.tolist()
-    if scores.shape[1] == 1:
-        return [row[0] for row in rows]
-    return [math.fsum(row) / len(row) for row in rows]
 
 
 _ITEMS: dict[int, tuple[Item, ...]] = {}
@@ -246,13 +229,13 @@ def run_slice(args: tuple[int, Cell, int, int, int]) -> tuple[int, list[int], in
     for decision in range(first, first + count):
         rng = np.random.default_rng([16, index, decision])
         quality = rng.beta(5.0, 2.0, size=cell.items)
-        after = _after(rng, quality, cell.scenario)
+        after = _candidate_quality(rng, quality, cell.scenario)
         shifts = [
             rng.normal(0.0, cell.shift, TOPICS)[topics] if cell.shift else None for _ in range(2)
         ]
         base = _observe(rng, quality, cell.noise, cell.repeats, shifts[0])
         cand = _observe(rng, after, cell.noise, cell.repeats, shifts[1])
-        deltas = [b - a for a, b in zip(_means(base), _means(cand), strict=True)]
+        deltas = [b - a for a, b in zip(_item_means(base), _item_means(cand), strict=True)]
         d = np.asarray(deltas)
         units = clusters.cluster_totals(d, labels)[0] if labels is not None else d
         mean = math.fsum(deltas) / len(deltas)
