@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from abc import abstractmethod
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -29,7 +30,33 @@ def _stamp(path: Path) -> tuple[int, int]:
     return found.st_size, found.st_mtime_ns
 
 
-class LazyItems(Sequence[ItemResult]):
+class ItemSequence(Sequence[ItemResult]):
+    """A run's items, each made when it is used: indexing, slicing and equality from
+    :meth:`_at` (one item, ``0 <= index < len(self)``) and ``__len__``."""
+
+    @abstractmethod
+    def _at(self, index: int) -> ItemResult: ...
+
+    @overload
+    def __getitem__(self, index: int) -> ItemResult: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[ItemResult]: ...
+
+    def __getitem__(self, index: int | slice) -> ItemResult | Sequence[ItemResult]:
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        return self._at(range(len(self))[index])
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class LazyItems(ItemSequence):
     """The items of a stored record, each read from its line of the file when it is used and
     checked against the header's score table then (record_check.py).
 
@@ -169,16 +196,7 @@ class LazyItems(Sequence[ItemResult]):
     def __len__(self) -> int:
         return len(self._starts) - 1
 
-    @overload
-    def __getitem__(self, index: int) -> ItemResult: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[ItemResult]: ...
-
-    def __getitem__(self, index: int | slice) -> ItemResult | Sequence[ItemResult]:
-        if isinstance(index, slice):
-            return tuple(self[i] for i in range(*index.indices(len(self))))
-        index = range(len(self))[index]
+    def _at(self, index: int) -> ItemResult:
         (line,) = self.lines(index, index + 1)
         return self._parse(index, line)
 
@@ -186,10 +204,3 @@ class LazyItems(Sequence[ItemResult]):
         with paused_gc():
             for index, line in enumerate(self.lines()):
                 yield self._parse(index, line)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-
-    __hash__ = None  # type: ignore[assignment]

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from itertools import chain, islice
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar, overload
+from typing import TYPE_CHECKING, TypeVar
 
-from scoregate.record.itemlines import LazyItems
+from scoregate.record.itemlines import ItemSequence, LazyItems
 from scoregate.record.scoretable import METRIC_COLUMNS, ScoreTable, shared_ids
 from scoregate.values.model import ItemResult, Usage
 
@@ -92,7 +92,7 @@ def join_tables(tables: Sequence[ScoreTable], order: np.ndarray) -> ScoreTable:
     return table
 
 
-class JoinedItems(Sequence[ItemResult]):
+class JoinedItems(ItemSequence):
     """Items of stored records (``parts``) in a joined order: item ``k`` is item
     ``local[k]`` of part ``part[k]``, read from that part's line when used."""
 
@@ -168,21 +168,5 @@ class JoinedItems(Sequence[ItemResult]):
     def __len__(self) -> int:
         return len(self._part)
 
-    @overload
-    def __getitem__(self, index: int) -> ItemResult: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[ItemResult]: ...
-
-    def __getitem__(self, index: int | slice) -> ItemResult | Sequence[ItemResult]:
-        if isinstance(index, slice):
-            return tuple(self[i] for i in range(*index.indices(len(self))))
-        index = range(len(self))[index]
+    def _at(self, index: int) -> ItemResult:
         return self._parts[int(self._part[index])][int(self._local[index])]
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Sequence):
-            return NotImplemented
-        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-
-    __hash__ = None  # type: ignore[assignment]
