@@ -12,10 +12,10 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from testing.waiting import wait_for_start
 
 ITEMS = 60
 CONCURRENCY = 4
@@ -46,20 +46,6 @@ async def atask(*, item, **kwargs):
         await asyncio.sleep(120)
     return item["input"]
 """
-
-
-def wait_for_start(log: Path, item_id: str, process: subprocess.Popen[str]) -> None:
-    """Until ``item_id`` appears in the log; fails if the run ends first or after 60 s."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if log.exists() and item_id in log.read_text(encoding="utf-8").split():
-            return
-        if process.poll() is not None:
-            _, err = process.communicate()
-            pytest.fail(f"the run ended before item {item_id} started: {err}")
-        time.sleep(0.02)
-    process.kill()
-    pytest.fail(f"item {item_id} did not start within 60 s")
 
 
 @pytest.mark.parametrize("task", ["slowtask:task", "slowtask:atask"])

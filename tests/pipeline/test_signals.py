@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 from testing.project import SCOREGATE
+from testing.waiting import wait_for_start
 
 ITEMS = 40
 CONCURRENCY = 3
@@ -60,20 +60,6 @@ def _project(root: Path, task: str) -> None:
     )
 
 
-def _wait_for_start(log: Path, item_id: str, process: subprocess.Popen[str]) -> None:
-    """Until ``item_id`` appears in the log; fails if the run ends first or after 60 s."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if log.exists() and item_id in log.read_text(encoding="utf-8").split():
-            return
-        if process.poll() is not None:
-            _, err = process.communicate()
-            pytest.fail(f"the run ended before item {item_id} started: {err}")
-        time.sleep(0.02)
-    process.kill()
-    pytest.fail(f"item {item_id} did not start within 60 s")
-
-
 @pytest.mark.parametrize("task", ["slowtask:task", "slowtask:atask"])
 def test_sigterm_exits_143_and_keeps_what_finished(tmp_path: Path, task: str) -> None:
     _project(tmp_path, task)
@@ -84,7 +70,7 @@ def test_sigterm_exits_143_and_keeps_what_finished(tmp_path: Path, task: str) ->
         stderr=subprocess.PIPE,
         text=True,
     )
-    _wait_for_start(tmp_path / "started.log", f"i{HELD}", process)
+    wait_for_start(tmp_path / "started.log", f"i{HELD}", process)
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 143, err
@@ -119,7 +105,7 @@ def test_sigterm_before_the_run_exits_143_with_the_interrupt_message(tmp_path: P
         stderr=subprocess.PIPE,
         text=True,
     )
-    _wait_for_start(tmp_path / "started.log", "import", process)
+    wait_for_start(tmp_path / "started.log", "import", process)
     process.send_signal(signal.SIGTERM)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 143, err

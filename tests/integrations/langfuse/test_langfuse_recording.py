@@ -13,12 +13,11 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from testing.fake_langfuse import FakeLangfuse, fake_langfuse
+from testing.waiting import wait_until
 
 __all__ = ["fake_langfuse"]
 
@@ -44,19 +43,6 @@ async def atask(*, item, **kwargs):
         await asyncio.sleep(120)
     return item["input"]
 """
-
-
-def _wait(condition: Callable[[], bool], process: subprocess.Popen[str], what: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        if process.poll() is not None:
-            _, err = process.communicate()
-            pytest.fail(f"the run ended before {what}: {err}")
-        time.sleep(0.05)
-    process.kill()
-    pytest.fail(f"{what} did not happen within 60 s")
 
 
 @pytest.mark.parametrize("task", ["slowtask:task", "slowtask:atask"])
@@ -86,7 +72,7 @@ def test_samples_reach_langfuse_while_the_run_goes_and_none_is_lost_on_sigterm(
         return [s.dataset_item_id or "" for s in fake_langfuse.spans if s.is_experiment_item_root]
 
     # Recorded while the run goes: the items before HELD are in Langfuse, the run still held.
-    _wait(lambda: len(roots()) >= HELD, process, f"{HELD} items reached Langfuse")
+    wait_until(lambda: len(roots()) >= HELD, process, f"{HELD} items reached Langfuse")
     assert process.poll() is None
     process.send_signal(signal.SIGTERM)
     out, err = process.communicate(timeout=120)
